@@ -1,0 +1,21 @@
+"""xlkpi: Excel-native reporting of administrative-reform indicators (chỉ tiêu cải cách TTHC)."""
+
+from .plan import Plan, check_plan, load_plan
+from .problems import Problem, Report, XlkpiError
+from .roster import Roster, Unit, load_roster, read_roster
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Plan",
+    "Problem",
+    "Report",
+    "Roster",
+    "Unit",
+    "XlkpiError",
+    "__version__",
+    "check_plan",
+    "load_plan",
+    "load_roster",
+    "read_roster",
+]

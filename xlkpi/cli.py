@@ -1,0 +1,240 @@
+"""The ``xlkpi`` command line: thin wrappers over the library.
+
+Exit codes: 0 all good, 1 problems found, 2 usage error (click's own).
+Only this module prints or exits; the library returns reports or raises XlkpiError.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .problems import Report, XlkpiError
+
+
+# -- output --------------------------------------------------------------------------------------------
+
+
+def _width() -> int:
+    return max(80, min(shutil.get_terminal_size((120, 24)).columns, 160))
+
+
+def render_report(report: Report, title: str) -> str:
+    """A report as a readable table: where and code on one line, the message (Vietnamese, then
+    English) indented below.  Locations in the file named by ``title`` leave the file out."""
+    errors, warnings = len(report.errors), len(report.warnings)
+    if not report.problems:
+        return f"✓ {title}: hợp lệ / valid"
+    mark = "✗" if errors else "!"
+    lines = [f"{mark} {title}: {errors} lỗi, {warnings} cảnh báo / {errors} error(s), {warnings} warning(s)"]
+    problems = sorted(report.problems, key=lambda p: p.sort_key())
+    places = [p.place(relative_to=title) for p in problems]
+    place_width = min(60, max(len("Vị trí / Where"), *(len(place) for place in places)))
+    lines.append(f"  {'Vị trí / Where':<{place_width}}  Mã lỗi / Code")
+    text_width = max(40, _width() - 6)
+    for p, place in zip(problems, places):
+        severity = "" if p.severity == "error" else "  (cảnh báo / warning)"
+        lines.append(f"  {place:<{place_width}}  {p.code}{severity}")
+        lines.extend("      " + line for line in textwrap.wrap(p.message_vi, text_width))
+        lines.extend("      " + line for line in textwrap.wrap("EN: " + p.message_en, text_width))
+    return "\n".join(lines)
+
+
+def emit(report: Report, title: str, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(report, title))
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON / print JSON.")(func)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's XlkpiError into a problem table and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except XlkpiError as exc:
+            as_json = kwargs.get("as_json", False)
+            emit(exc.report, "xlkpi", as_json)
+            sys.exit(1)
+
+    return wrapper
+
+
+# -- commands ------------------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="xlkpi")
+def cli() -> None:
+    """xlkpi — thu thập và tổng hợp chỉ tiêu cải cách thủ tục hành chính bằng Excel.
+
+    Excel-native reporting of administrative-reform indicators: plans, rosters, data-entry
+    workbooks, collection and the consolidated appendix.
+    """
+
+
+@cli.command("plans")
+@json_option
+def plans_command(as_json: bool) -> None:
+    """Liệt kê các kế hoạch dựng sẵn / list the built-in plans.
+
+    Any command that takes a plan accepts one of these ids in place of a file.
+    """
+    from .catalog import builtin_plans
+
+    plans = builtin_plans()
+    if as_json:
+        click.echo(json.dumps([{"id": p.id, "title": p.title, "file": str(p.path)} for p in plans],
+                              ensure_ascii=False, indent=2))
+        return
+    width = max(len(p.id) for p in plans)
+    for p in plans:
+        click.echo(f"{p.id:<{width}}  {p.title}")
+
+
+@cli.group("plan")
+def plan_group() -> None:
+    """Kiểm tra và xem kế hoạch / check and show plans."""
+
+
+@plan_group.command("check")
+@click.argument("plans", nargs=-1, required=True, metavar="FILE|ID...")
+@json_option
+@handle_errors
+def plan_check(plans: tuple[str, ...], as_json: bool) -> None:
+    """Kiểm tra toàn bộ tệp kế hoạch / validate plan files whole.
+
+    Reports every problem with its YAML key path and line, in Vietnamese and English.
+    Exit code 0 when every plan is valid, 1 when any has an error.
+    """
+    from .catalog import resolve_plan
+    from .plan import check_plan
+
+    reports = [check_plan(resolve_plan(name)) for name in plans]
+    if as_json:
+        payload = [r.to_dict() for r in reports]
+        click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            click.echo(render_report(report, str(report.stats.get("file"))))
+    sys.exit(int(not all(r.valid for r in reports)))
+
+
+@plan_group.command("show")
+@click.argument("plan", metavar="FILE|ID")
+@click.option("--year", type=int, help="Năm mục tiêu cần hiện / target year to show (default: the first).")
+@handle_errors
+def plan_show(plan: str, year: int | None) -> None:
+    """Hiện danh sách chỉ tiêu của kế hoạch / show a plan's indicators, targets and levels."""
+    from .plan import load_plan
+
+    loaded = load_plan(plan)
+    year = year or loaded.years[0]
+    click.echo(f"{loaded.id} (phiên bản {loaded.version}) — {loaded.title}")
+    click.echo(f"Cấp báo cáo / levels: " + ", ".join(f"{lv.id} ({lv.name})" for lv in loaded.levels))
+    current = None
+    for section, indicator in loaded.iter_indicators():
+        if section is not None and section is not current:
+            current = section
+            click.echo(f"\n{section.number} {section.title}")
+        target = indicator.targets.get(year)
+        text = target.text if target else "—"
+        rule = target.effective_rule if target else None
+        click.echo(f"  {indicator.number:>4} {indicator.name}")
+        click.echo(
+            f"       [{indicator.id}] {indicator.measure.kind}, {year}: \"{text}\""
+            f" → {rule if rule else 'không đánh giá'}; cấp: {', '.join(indicator.levels)}"
+        )
+
+
+@cli.group("roster")
+def roster_group() -> None:
+    """Danh sách đơn vị báo cáo / rosters of reporting units."""
+
+
+@roster_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--plan", "plan_name", metavar="FILE|ID", help="Kiểm tra cấp đơn vị theo kế hoạch / check levels against a plan.")
+@json_option
+@handle_errors
+def roster_check(file: Path, plan_name: str | None, as_json: bool) -> None:
+    """Kiểm tra danh sách đơn vị (CSV/XLSX) / check a roster file.
+
+    Checks unique codes, existing parents, no cycles and, with --plan, levels the plan knows;
+    every problem names its row and cell.
+    """
+    from .plan import load_plan
+    from .roster import read_roster
+
+    plan = load_plan(plan_name) if plan_name else None
+    roster, report = read_roster(file, plan)
+    if as_json:
+        emit(report, str(file), True)
+    else:
+        click.echo(render_report(report, str(file)))
+        if roster.units:
+            counts = ", ".join(f"{level}: {n}" for level, n in roster.count_by_level().items())
+            click.echo(f"  {len(roster)} đơn vị / units ({counts})")
+    sys.exit(int(not report.valid))
+
+
+@roster_group.command("from-divisions")
+@click.option("--province", metavar="NAME|CODE", help="Tỉnh, thành phố: tên (có/không dấu) hoặc mã, vd. 'lai chau', '12'.")
+@click.option("--all", "whole_nation", is_flag=True, help="Toàn quốc: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp kết quả .csv hoặc .xlsx (mặc định: in CSV ra màn hình) / output file.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite an existing file.")
+@handle_errors
+def roster_from_divisions(province: str | None, whole_nation: bool, out: Path | None, force: bool) -> None:
+    """Lập danh sách đơn vị từ danh mục hành chính chính thức / roster from the official divisions.
+
+    With --province: the province's communes, wards and special zones (level 'xa'), official codes.
+    With --all: every province (level 'tinh') followed by its communes, the province as their parent.
+    """
+    from .divisions import national_roster, province_roster
+
+    if bool(province) == whole_nation:
+        raise click.UsageError("Cần đúng một trong --province hoặc --all / give exactly one of --province or --all.")
+    roster = national_roster() if whole_nation else province_roster(province or "")
+    counts = ", ".join(f"{level}: {n}" for level, n in roster.count_by_level().items())
+    if out is None:
+        click.echo(roster.to_csv(), nl=False)
+        return
+    roster.write(out, force=force)
+    click.echo(f"✓ {out}: {len(roster)} đơn vị / units ({counts}) — {roster.source}", err=True)
+
+
+@cli.command("demo")
+@click.argument("directory", required=False, default="xlkpi-demo", type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def demo_command(directory: Path) -> None:
+    """Chạy thử trên dữ liệu dựng sẵn / run xlkpi on the built-in demo.
+
+    Checks the built-in plans, builds the roster of Lai Châu's communes and wards from the official
+    divisions into DIRECTORY (default ./xlkpi-demo) and checks it against the Lai Châu plan.
+    """
+    from .demo import run_demo
+
+    result = run_demo(directory)
+    for line in result.summary:
+        click.echo(line)
+    sys.exit(int(not result.ok))
+
+
+def main() -> None:
+    cli(prog_name="xlkpi")

@@ -1,0 +1,326 @@
+"""Errors as data.
+
+Every check in xlkpi yields :class:`Problem` objects: a stable kebab-case ``code``, a severity, where the
+problem is (file, sheet, cell, key path, line, row) and a message in Vietnamese and English rendered from
+the templates in :data:`CATALOGUE`.  A :class:`Report` collects them; the CLI prints a report as a table or
+as JSON and exits with ``int(not report.valid)``.  The library raises a single exception type,
+:class:`XlkpiError`, which carries problems too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Literal, NamedTuple
+
+Severity = Literal["error", "warning"]
+
+
+class Message(NamedTuple):
+    vi: str
+    en: str
+    severity: Severity = "error"
+
+
+# One entry per problem code.  Templates use str.format fields filled from the problem's context.
+CATALOGUE: dict[str, Message] = {
+    # -- files -------------------------------------------------------------------------------------
+    "file-not-found": Message(
+        "Không tìm thấy tệp. Hãy kiểm tra lại đường dẫn.",
+        "File not found. Check the path.",
+    ),
+    "file-unreadable": Message(
+        "Không đọc được tệp ({detail}). Hãy kiểm tra tệp có bị hỏng hoặc đang bị khóa không.",
+        "The file cannot be read ({detail}). Check that it is not damaged or locked.",
+    ),
+    "file-format": Message(
+        "Định dạng tệp không được hỗ trợ ({detail}). Hãy dùng tệp {expected}.",
+        "Unsupported file format ({detail}). Use a {expected} file.",
+    ),
+    "output-exists": Message(
+        "Tệp đã tồn tại. Hãy chọn tên khác hoặc dùng --force để ghi đè.",
+        "The file already exists. Choose another name or use --force to overwrite it.",
+    ),
+    "output-unwritable": Message(
+        "Không ghi được tệp ({detail}). Hãy kiểm tra quyền ghi của thư mục.",
+        "Cannot write the file ({detail}). Check that the folder is writable.",
+    ),
+    # -- plan files: YAML ----------------------------------------------------------------------------
+    "plan-not-found": Message(
+        "Không có kế hoạch dựng sẵn mã '{name}' và cũng không có tệp nào như vậy. "
+        "Các kế hoạch dựng sẵn: {known}. Hãy chạy 'xlkpi plans' để xem danh sách.",
+        "No built-in plan '{name}' and no such file. Built-in plans: {known}. Run 'xlkpi plans' to list them.",
+    ),
+    "yaml-syntax": Message(
+        "Tệp YAML sai cú pháp: {detail}. Hãy kiểm tra thụt lề, dấu hai chấm và dấu ngoặc kép.",
+        "YAML syntax error: {detail}. Check indentation, colons and quotes.",
+    ),
+    "yaml-duplicate-key": Message(
+        "Khóa '{key}' xuất hiện hai lần trong cùng một khối (lần đầu ở dòng {first_line}). "
+        "Hãy xóa hoặc đổi tên một trong hai.",
+        "Key '{key}' appears twice in the same mapping (first at line {first_line}). Remove or rename one.",
+    ),
+    "yaml-not-mapping": Message(
+        "Tệp kế hoạch phải là một khối khóa: giá trị (mapping) ở cấp ngoài cùng.",
+        "A plan file must be a mapping (key: value) at the top level.",
+    ),
+    # -- plan files: structure (from pydantic) -------------------------------------------------------
+    "unknown-key": Message(
+        "Khóa '{key}' không thuộc định dạng kế hoạch. Hãy kiểm tra lỗi chính tả; các khóa hợp lệ ở đây: {allowed}.",
+        "Key '{key}' is not part of the plan format. Check the spelling; valid keys here: {allowed}.",
+    ),
+    "missing-key": Message(
+        "Thiếu khóa bắt buộc '{key}'. Hãy bổ sung.",
+        "Required key '{key}' is missing. Add it.",
+    ),
+    "wrong-type": Message(
+        "Giá trị {value} không đúng kiểu: cần {expected}.",
+        "Value {value} has the wrong type: expected {expected_en}.",
+    ),
+    "invalid-value": Message(
+        "Giá trị {value} không hợp lệ: {detail}.",
+        "Invalid value {value}: {detail_en}.",
+    ),
+    # -- plan files: meaning -------------------------------------------------------------------------
+    "missing-target-text": Message(
+        "Chỉ tiêu năm {year} thiếu văn bản chỉ tiêu ('text') đúng như bản in. "
+        "Nếu bản in để trống, hãy ghi text: \"\".",
+        "The {year} target has no printed text ('text'). If the printed cell is blank, write text: \"\".",
+    ),
+    "missing-target": Message(
+        "Chỉ tiêu '{indicator}' thiếu mục tiêu cho năm {year} (kế hoạch khai báo các năm {years}). "
+        "Nếu bản in để trống, hãy ghi {year}: {{text: \"\"}}.",
+        "Indicator '{indicator}' has no target for {year} (the plan declares years {years}). "
+        "If the printed cell is blank, write {year}: {{text: \"\"}}.",
+    ),
+    "rule-contradicts-text": Message(
+        "Quy tắc đánh giá ({rule}) mâu thuẫn với văn bản chỉ tiêu \"{text}\": {detail}.",
+        "The rule ({rule}) contradicts the target text \"{text}\": {detail_en}.",
+    ),
+    "rule-invalid": Message(
+        "Quy tắc đánh giá không hợp lệ: {detail}.",
+        "Invalid rule: {detail_en}.",
+    ),
+    "duplicate-id": Message(
+        "Mã '{id}' bị trùng (đã dùng ở {first}). Mỗi {what} phải có mã riêng.",
+        "Duplicate id '{id}' (already used at {first}). Each {what_en} needs its own id.",
+    ),
+    "unknown-year": Message(
+        "Năm {year} không nằm trong danh sách năm của kế hoạch ({years}). "
+        "Hãy thêm năm vào 'years' hoặc sửa lại năm.",
+        "Year {year} is not among the plan's years ({years}). Add it to 'years' or correct it.",
+    ),
+    "column-needs-year": Message(
+        "Cột '{key}' hiển thị '{shows}' nên phải có 'year'.",
+        "Column '{key}' shows '{shows}' and so needs a 'year'.",
+    ),
+    "column-year-unused": Message(
+        "Cột '{key}' hiển thị '{shows}', không dùng 'year'. Hãy bỏ khóa 'year'.",
+        "Column '{key}' shows '{shows}', which takes no 'year'. Remove the 'year' key.",
+    ),
+    "missing-column": Message(
+        "Kế hoạch cần một cột hiển thị '{shows}'.",
+        "The plan needs a column that shows '{shows}'.",
+    ),
+    "unknown-level": Message(
+        "Cấp '{level}' chưa được khai báo trong 'levels' của kế hoạch ({known}).",
+        "Level '{level}' is not declared in the plan's 'levels' ({known}).",
+    ),
+    "unknown-unit-override": Message(
+        "Mục tiêu riêng cho đơn vị '{unit}' dùng mã rỗng. Hãy ghi mã đơn vị chính thức.",
+        "A per-unit target uses an empty unit code. Use the unit's official code.",
+    ),
+    "levels-disagree-with-agency": Message(
+        "Cơ quan thực hiện \"{agency}\" nhắc tới {mentioned} nhưng chỉ tiêu lại giao cho {levels}. "
+        "Hãy kiểm tra khóa 'levels' của chỉ tiêu.",
+        "The implementing agency \"{agency}\" mentions {mentioned} but the indicator is given to {levels}. "
+        "Check the indicator's 'levels'.",
+        "warning",
+    ),
+    "measure-incomplete": Message(
+        "Chỉ tiêu đo bằng '{kind}' cần khóa '{key}' trong 'measure' (nhãn hiển thị cho người nhập liệu).",
+        "A '{kind}' indicator needs '{key}' in its 'measure' (the label shown to the person filling it in).",
+    ),
+    "rollup-mismatch": Message(
+        "Cách tổng hợp '{rollup}' không dùng được cho chỉ tiêu đo bằng '{kind}'. Dùng được: {allowed}.",
+        "Roll-up '{rollup}' does not apply to a '{kind}' indicator. Allowed: {allowed}.",
+    ),
+    "rule-needs-number": Message(
+        "Chỉ tiêu đo bằng '{kind}' không so sánh được với một con số; hãy bỏ quy tắc ('rule') hoặc đổi cách đo.",
+        "A '{kind}' indicator cannot be compared with a number; remove the rule or change the measure.",
+    ),
+    "no-indicators": Message(
+        "Kế hoạch chưa có chỉ tiêu nào.",
+        "The plan has no indicators.",
+    ),
+    "indicators-and-sections": Message(
+        "Chỉ dùng một trong hai: 'indicators' (danh sách phẳng) hoặc 'sections' (chia mục).",
+        "Use either 'indicators' (a flat list) or 'sections', not both.",
+    ),
+    "no-reporting-level": Message(
+        "Chỉ tiêu không được giao cho cấp nào ('levels' rỗng).",
+        "The indicator is given to no level ('levels' is empty).",
+    ),
+    # -- rosters -------------------------------------------------------------------------------------
+    "roster-missing-column": Message(
+        "Danh sách đơn vị thiếu cột '{column}' (có thể đặt tên: {names}).",
+        "The roster has no '{column}' column (accepted headers: {names}).",
+    ),
+    "roster-unknown-column": Message(
+        "Cột '{column}' không được dùng và sẽ bị bỏ qua.",
+        "Column '{column}' is not used and will be ignored.",
+        "warning",
+    ),
+    "roster-empty": Message(
+        "Danh sách đơn vị không có dòng nào.",
+        "The roster has no rows.",
+    ),
+    "roster-missing-value": Message(
+        "Dòng {row} thiếu '{column}'. Hãy điền giá trị.",
+        "Row {row} has no '{column}'. Fill it in.",
+    ),
+    "roster-duplicate-code": Message(
+        "Mã đơn vị '{code}' bị trùng (đã có ở dòng {first_row}). Mỗi đơn vị phải có mã riêng.",
+        "Unit code '{code}' is duplicated (first at row {first_row}). Each unit needs its own code.",
+    ),
+    "roster-unknown-parent": Message(
+        "Đơn vị cấp trên '{parent}' không có trong danh sách. Hãy thêm đơn vị đó hoặc sửa mã.",
+        "Parent unit '{parent}' is not in the roster. Add it or correct the code.",
+    ),
+    "roster-cycle": Message(
+        "Quan hệ cấp trên bị vòng lặp: {cycle}. Hãy sửa cột đơn vị cấp trên.",
+        "The parent relation has a cycle: {cycle}. Correct the parent column.",
+    ),
+    "roster-unknown-level": Message(
+        "Cấp '{level}' không có trong kế hoạch '{plan}' (các cấp: {known}).",
+        "Level '{level}' is not in plan '{plan}' (levels: {known}).",
+    ),
+    # -- divisions -----------------------------------------------------------------------------------
+    "province-not-found": Message(
+        "Không tìm thấy tỉnh, thành phố '{query}'. Hãy ghi tên (có hoặc không dấu) hoặc mã 2 chữ số; "
+        "ví dụ: 'lai chau' hoặc '12'.",
+        "No province or city '{query}'. Give its name (with or without diacritics) or its 2-digit code, "
+        "e.g. 'lai chau' or '12'.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found by a check, with where it is and what to do, in Vietnamese and English."""
+
+    code: str
+    message_vi: str
+    message_en: str
+    severity: Severity = "error"
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    path: str | None = None
+    line: int | None = None
+    row: int | None = None
+    context: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def where(self) -> str:
+        """A short human location: ``file:line › key.path``, ``file › sheet!cell`` or ``file › dòng N``."""
+        return self.place()
+
+    def place(self, relative_to: str | None = None) -> str:
+        """Like :attr:`where`, leaving out the file when it is ``relative_to``."""
+        file = None if relative_to is not None and self.file == relative_to else self.file
+        parts: list[str] = []
+        if file:
+            parts.append(file + (f":{self.line}" if self.line else ""))
+        elif self.line:
+            parts.append(f"dòng {self.line}")
+        if self.sheet:
+            parts.append(f"{self.sheet}!{self.cell}" if self.cell else self.sheet)
+        elif self.cell:
+            parts.append(self.cell)
+        if self.row is not None and not self.cell:
+            parts.append(f"dòng {self.row}")
+        if self.path:
+            parts.append(self.path)
+        return " › ".join(parts) if parts else "-"
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.file or "", self.sheet or "", self.line or 0, self.row or 0, self.cell or "", self.path or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("context")
+        return data
+
+
+def problem(
+    code: str,
+    *,
+    severity: Severity | None = None,
+    file: str | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
+    path: str | None = None,
+    line: int | None = None,
+    row: int | None = None,
+    **context: Any,
+) -> Problem:
+    """Build a :class:`Problem` from its catalogue entry, filling the templates with ``context``."""
+    message = CATALOGUE[code]
+    return Problem(
+        code=code,
+        message_vi=message.vi.format(**context),
+        message_en=message.en.format(**context),
+        severity=severity or message.severity,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        path=path,
+        line=line,
+        row=row,
+        context=context,
+    )
+
+
+@dataclass
+class Report:
+    """The outcome of a check: every problem found, plus counts a caller may show."""
+
+    problems: list[Problem] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def flatten(self, fields: Iterable[str] = ("where", "code", "severity", "message_vi")) -> list[list[Any]]:
+        return [[getattr(p, name) for name in fields] for p in self.problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "stats": {**self.stats, "errors": len(self.errors), "warnings": len(self.warnings)},
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+class XlkpiError(Exception):
+    """The one exception the library raises: it carries the problems that stopped the work."""
+
+    def __init__(self, problems: Problem | Iterable[Problem]):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__("; ".join(f"{p.where}: {p.message_vi}" for p in self.problems))
+
+    @property
+    def report(self) -> Report:
+        return Report(list(self.problems))
