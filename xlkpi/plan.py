@@ -469,7 +469,8 @@ def _structure_problems(exc: ValidationError, located: LocatedData, file: str) -
 def _detail(kind: str, ctx: dict[str, Any], english: str) -> tuple[str, str]:
     """A (Vietnamese, English) explanation of a pydantic value error."""
     if kind == "literal_error":
-        return f"chỉ nhận một trong: {ctx.get('expected')}", f"expected one of: {ctx.get('expected')}"
+        expected = str(ctx.get("expected"))
+        return f"chỉ nhận một trong: {expected.replace(' or ', ' hoặc ')}", f"expected one of: {expected}"
     if kind == "string_pattern_mismatch":
         return (
             "mã chỉ gồm chữ thường không dấu, chữ số, '-' và '_' (ví dụ: ty-le-ho-so-truc-tuyen)",

@@ -241,7 +241,7 @@ class Problem:
             parts.append(f"dòng {self.row}")
         if self.path:
             parts.append(self.path)
-        return " › ".join(parts) if parts else "-"
+        return " › ".join(parts) if parts else (self.file or "-")
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.file or "", self.sheet or "", self.line or 0, self.row or 0, self.cell or "", self.path or "")
@@ -254,6 +254,7 @@ class Problem:
 
 def problem(
     code: str,
+    /,
     *,
     severity: Severity | None = None,
     file: str | None = None,
@@ -266,10 +267,11 @@ def problem(
 ) -> Problem:
     """Build a :class:`Problem` from its catalogue entry, filling the templates with ``context``."""
     message = CATALOGUE[code]
+    fields = {"file": file, "sheet": sheet, "cell": cell, "path": path, "line": line, "row": row, **context}
     return Problem(
         code=code,
-        message_vi=message.vi.format(**context),
-        message_en=message.en.format(**context),
+        message_vi=message.vi.format(**fields),
+        message_en=message.en.format(**fields),
         severity=severity or message.severity,
         file=file,
         sheet=sheet,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,7 +199,9 @@ def _read_rows(path: Path) -> tuple[list[list[Any]], str | None]:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            text = raw.decode("cp1258")  # "CSV" saved by Excel on a Vietnamese Windows
+            # "CSV" saved by Excel on a Vietnamese Windows: Windows-1258 writes tone marks as combining
+            # characters, so compose them back ("o" + "̀" -> "ò") for names to compare equal.
+            text = unicodedata.normalize("NFC", raw.decode("cp1258"))
         first_line = text.split("\n", 1)[0]
         delimiter = max(",;\t", key=first_line.count)
         return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)], None
@@ -295,9 +298,9 @@ def check_units(
     units = list(units)
     cells = cells or {}
 
-    def at(code: str, unit: Unit, column: str, **context: Any) -> Problem:
+    def at(kind: str, unit: Unit, column: str, **context: Any) -> Problem:
         cell = f"{cells[column]}{unit.row}" if column in cells and unit.row else None
-        return problem(code, file=file, sheet=sheet, cell=cell, row=unit.row, **context)
+        return problem(kind, file=file, sheet=sheet, cell=cell, row=unit.row, **context)
 
     first: dict[str, Unit] = {}
     for unit in units:

@@ -1,0 +1,84 @@
+"""Target texts as printed in the appendices, and the rules they imply."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xlkpi.targets import Rule, contradiction, format_number, read_target_text, rule_from_text
+
+
+@pytest.mark.parametrize(
+    "text, op, value, floor",
+    [
+        ("80", ">=", 80, None),
+        ("100%", ">=", 100, None),
+        ("80,5", ">=", 80.5, None),
+        ("Tối thiểu 50", ">=", 50, None),
+        ("Tối \n thiểu 90", ">=", 90, None),  # a line break from the printed table
+        ("≥30", ">=", 30, None),
+        (">= 30 %", ">=", 30, None),
+        ("toi thieu 50", ">=", 50, None),
+        ("Ít nhất 70", ">=", 70, None),
+        ("Tối đa 5", "<=", 5, None),
+        ("Không quá 2,5%", "<=", 2.5, None),
+        ("≤ 5", "<=", 5, None),
+        ("= 100", "=", 100, None),
+        ("Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)", ">=", 98, 95),
+    ],
+)
+def test_numeric_texts(text, op, value, floor):
+    rule = rule_from_text(text)
+    assert rule == Rule(op, value, floor)
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("", "blank"),
+        ("   ", "blank"),
+        ("-", "blank"),
+        ("Thực hiện theo hướng dẫn của TW", "words"),
+        ("Thực hiện \n theo \n hướng dẫn của TW", "words"),
+        ("Giảm 10% so với năm 2024", "other"),
+    ],
+)
+def test_texts_without_a_rule(text, kind):
+    assert read_target_text(text).kind == kind
+    assert rule_from_text(text) is None
+
+
+def test_a_bare_number_fits_any_operator_but_words_fix_it():
+    assert contradiction(Rule("<=", 5), "5") is None
+    assert contradiction(Rule(">=", 5), "5") is None
+    assert contradiction(Rule("<=", 50), "Tối thiểu 50") is not None
+    assert contradiction(Rule(">=", 5), "Tối đa 5") is not None
+
+
+def test_contradictions_explain_themselves_in_both_languages():
+    vi, en = contradiction(Rule(">=", 60), "Tối thiểu 50")
+    assert "50" in vi and "60" in vi and "50" in en
+    assert contradiction(Rule(">=", 98), "Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)")[1].startswith(
+        "the text has a floor of 95"
+    )
+    assert contradiction(Rule(">=", 98, 90), "Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)") is not None
+    assert contradiction(Rule(">=", 98, 95), "Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)") is None
+    assert contradiction(Rule(">=", 10), "Giảm 10% so với năm 2024") is None  # the plan decides the operator
+    assert contradiction(Rule(">=", 12), "Giảm 10% so với năm 2024") is not None
+
+
+def test_rule_judging_and_floor():
+    rule = Rule(">=", 98, 95)
+    assert rule.met(98) and not rule.met(97.99)
+    assert rule.within_floor(95) and not rule.within_floor(94.9)
+    assert Rule("<=", 5).met(5) and not Rule("<=", 5).met(5.1)
+    assert Rule(">=", 98, 99).problems()
+
+
+@given(st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False, allow_infinity=False))
+def test_printed_numbers_read_back(value):
+    text = format_number(float(value))
+    assert "." not in text  # Vietnamese decimal comma
+    assert rule_from_text(text).value == pytest.approx(float(value))
+    assert rule_from_text("Tối thiểu " + text) == Rule(">=", rule_from_text(text).value)
