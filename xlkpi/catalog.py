@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -13,14 +12,11 @@ from .problems import XlkpiError, problem
 
 
 def templates_dir() -> Path:
-    """Where the built-in plan files are: inside the installed package, or ``templates/`` in a checkout."""
-    try:
-        packaged = Path(str(resources.files("xlkpi.templates")))
-        if any(packaged.glob("*.yaml")):
-            return packaged
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "templates"
+    """Where the built-in plan files are: ``xlkpi/templates`` in an installed package (the wheel maps
+    ``templates/`` there), else ``templates/`` beside the package in a source checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if any(installed.glob("*.yaml")) else here.parent / "templates"
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,8 @@ def plans_command(as_json: bool) -> None:
         click.echo(json.dumps([{"id": p.id, "title": p.title, "file": str(p.path)} for p in plans],
                               ensure_ascii=False, indent=2))
         return
+    if not plans:
+        raise click.ClickException("Không tìm thấy kế hoạch dựng sẵn nào (cài đặt thiếu thư mục templates).")
     width = max(len(p.id) for p in plans)
     for p in plans:
         click.echo(f"{p.id:<{width}}  {p.title}")
