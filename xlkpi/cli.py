@@ -28,6 +28,9 @@ def _width() -> int:
     return max(80, min(shutil.get_terminal_size((120, 24)).columns, 160))
 
 
+MAX_SHOWN = 30
+
+
 def render_report(report: Report, title: str) -> str:
     """A report as a readable table: where and code on one line, the message (Vietnamese, then
     English) indented below.  Locations in the file named by ``title`` leave the file out."""
@@ -41,11 +44,14 @@ def render_report(report: Report, title: str) -> str:
     place_width = min(60, max(len("Vị trí / Where"), *(len(place) for place in places)))
     lines.append(f"  {'Vị trí / Where':<{place_width}}  Mã lỗi / Code")
     text_width = max(40, _width() - 6)
-    for p, place in zip(problems, places):
+    for p, place in zip(problems[:MAX_SHOWN], places):
         severity = "" if p.severity == "error" else "  (cảnh báo / warning)"
         lines.append(f"  {place:<{place_width}}  {p.code}{severity}")
         lines.extend("      " + line for line in textwrap.wrap(p.message_vi, text_width))
         lines.extend("      " + line for line in textwrap.wrap("EN: " + p.message_en, text_width))
+    if len(problems) > MAX_SHOWN:
+        lines.append(f"  … và {len(problems) - MAX_SHOWN} vấn đề khác; dùng --json để xem tất cả / "
+                     f"{len(problems) - MAX_SHOWN} more; use --json to see all")
     return "\n".join(lines)
 
 
@@ -219,6 +225,85 @@ def roster_from_divisions(province: str | None, whole_nation: bool, out: Path | 
         return
     roster.write(out, force=force)
     click.echo(f"✓ {out}: {len(roster)} đơn vị / units ({counts}) — {roster.source}", err=True)
+
+
+def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--campaign", "campaign_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Thư mục đợt báo cáo (mặc định: thư mục hiện tại) / campaign folder (default: here).",
+    )(func)
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--plan", "plan_name", required=True, metavar="FILE|ID", help="Kế hoạch: mã dựng sẵn hoặc tệp YAML / plan id or file.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="Danh sách đơn vị CSV/XLSX / roster file.")
+@click.option("--province", metavar="NAME|CODE", help="Hoặc: các xã, phường của một tỉnh theo danh mục chính thức / or a province's communes.")
+@click.option("--period", required=True, metavar="PERIOD", help="Kỳ báo cáo: 2025-10, 2025-Q3, 2025-H1, 2025-9M, 2025.")
+@click.option("--deadline", metavar="DATE", help="Hạn gửi báo cáo, vd. 20/10/2025 / deadline.")
+@click.option("--send-to", default="", help="Nơi nhận tệp báo cáo (e-mail, hệ thống văn bản) / where units send their file.")
+@click.option("--owner", default=None, help="Đơn vị tổng hợp (mặc định: cơ quan ban hành kế hoạch) / collecting office.")
+@click.option("--convention", type=click.Choice(["reporting-rule", "calendar"]), default=None,
+              help="Cách tính ngày chốt số liệu (mặc định: theo kế hoạch) / data-period convention.")
+@handle_errors
+def init_command(directory: Path, plan_name: str, roster: Path | None, province: str | None, period: str,
+                 deadline: str | None, send_to: str, owner: str | None, convention: str | None) -> None:
+    """Tạo một đợt báo cáo / create a campaign folder.
+
+    Writes campaign.yaml (plan, roster, period, deadline, sheet password), a random secret for the
+    workbooks' digests, a frozen copy of the plan, the checked roster, and the folders outbox/, inbox/
+    and reports/. Give the units with --roster FILE or --province NAME.
+    """
+    from .campaign import init_campaign
+
+    if (roster is None) == (province is None):
+        raise click.UsageError("Cần đúng một trong --roster hoặc --province / give exactly one of --roster or --province.")
+    campaign = init_campaign(directory, plan=plan_name, period=period, roster=roster, province=province,
+                             deadline=deadline, owner=owner, send_to=send_to, convention=convention)
+    period_obj = campaign.period
+    click.echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
+    click.echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")
+    click.echo(f"  kỳ {period_obj.label}: số liệu {period_obj.range_text(campaign.config.convention)}")
+    if campaign.config.deadline:
+        click.echo(f"  hạn gửi {campaign.config.deadline:%d/%m/%Y}")
+    click.echo(f"  tiếp theo / next: cd {directory} && xlkpi generate")
+
+
+@cli.command("generate")
+@campaign_option
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="Chỉ lập cho đơn vị này (lặp lại được) / only this unit (repeatable).")
+@click.option("--level", metavar="LEVEL", help="Chỉ lập cho một cấp, vd. xa / only units of this level.")
+@click.option("--force", is_flag=True, help="Ghi đè các tệp đã có trong outbox/ / overwrite existing workbooks.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Số tiến trình (mặc định: tất cả các lõi) / processes.")
+@handle_errors
+def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: str | None, force: bool,
+                     jobs: int | None) -> None:
+    """Lập tệp Excel nhập liệu cho từng đơn vị / write one data-entry workbook per unit.
+
+    Each workbook holds only the indicators of the unit's level with the unit's own targets, locked;
+    input cells with validation and Vietnamese prompts; instructions; and an identity the collector
+    verifies. Files go to outbox/ with a manifest (unit, file, SHA-256). Existing files are kept
+    unless --force.
+    """
+    import time
+
+    from .campaign import open_campaign
+    from .generate import generate, select_units
+
+    campaign = open_campaign(campaign_dir)
+    chosen, _, _ = select_units(campaign.plan, campaign.roster.units, units, level)
+    started = time.perf_counter()
+    show_bar = len(chosen) >= 200 and sys.stderr.isatty()
+    with click.progressbar(length=len(chosen), label="Đang lập tệp", file=sys.stderr,
+                           hidden=not show_bar) as bar:
+        result = generate(campaign, units=units, level=level, force=force, jobs=jobs, progress=bar.update)
+    elapsed = time.perf_counter() - started
+    click.echo(f"✓ {len(result.files)} tệp nhập liệu trong {campaign.outbox} ({elapsed:.1f} s)")
+    if result.skipped:
+        levels = sorted({u.level for u in result.skipped})
+        click.echo(f"  bỏ qua {len(result.skipped)} đơn vị cấp {', '.join(levels)}: không phải báo cáo chỉ tiêu nào "
+                   f"(đơn vị tổng hợp)")
+    click.echo(f"  danh sách tệp / manifest: {result.manifest}")
 
 
 @cli.command("demo")

@@ -331,7 +331,7 @@ def read_plan_file(path: str | Path) -> tuple[Plan | None, Report]:
     try:
         plan = Plan.model_validate(located.data)
     except ValidationError as exc:
-        report.extend(_structure_problems(exc, located, file))
+        report.extend(structure_problems(exc, located, file))
     report.extend(_meaning_problems(located, file))
     if plan is not None and report.valid:
         plan._path = path
@@ -408,9 +408,9 @@ def _is_tag(part: Any) -> bool:
     return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "none"})
 
 
-def _model_at(path: KeyPath) -> type[BaseModel] | None:
+def _model_at(path: KeyPath, root: type[BaseModel]) -> type[BaseModel] | None:
     """The model class that a data path points into (for listing the allowed keys)."""
-    current: Any = Plan
+    current: Any = root
     for part in path:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
@@ -436,7 +436,11 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _structure_problems(exc: ValidationError, located: LocatedData, file: str) -> list[Problem]:
+def structure_problems(
+    exc: ValidationError, located: LocatedData, file: str, root: type[BaseModel] | None = None
+) -> list[Problem]:
+    """Pydantic's errors for a YAML file as located problems (key path, line, Vietnamese and English)."""
+    root = root or Plan
     found: list[Problem] = []
     for error in exc.errors():
         kind = error["type"]
@@ -445,7 +449,7 @@ def _structure_problems(exc: ValidationError, located: LocatedData, file: str) -
         ctx = dict(error.get("ctx") or {})
         value = _show(error.get("input"))
         if kind == "extra_forbidden":
-            model = _model_at(path[:-1]) if path else None
+            model = _model_at(path[:-1], root) if path else None
             allowed = ", ".join(model.model_fields) if model else "-"
             found.append(problem("unknown-key", key=path[-1] if path else "?", allowed=allowed, **where))
         elif kind == "missing":

@@ -40,6 +40,11 @@ CATALOGUE: dict[str, Message] = {
         "Tệp đã tồn tại. Hãy chọn tên khác hoặc dùng --force để ghi đè.",
         "The file already exists. Choose another name or use --force to overwrite it.",
     ),
+    "outputs-exist": Message(
+        "{count} tệp cần lập đã có sẵn trong thư mục ({names}). Không tệp nào bị ghi đè; dùng --force để lập lại.",
+        "{count} of the files to write already exist in the folder ({names}). None was overwritten; use --force "
+        "to write them again.",
+    ),
     "output-unwritable": Message(
         "Không ghi được tệp ({detail}). Hãy kiểm tra quyền ghi của thư mục.",
         "Cannot write the file ({detail}). Check that the folder is writable.",
@@ -193,6 +198,46 @@ CATALOGUE: dict[str, Message] = {
     "roster-unknown-level": Message(
         "Cấp '{level}' không có trong kế hoạch '{plan}' (các cấp: {known}).",
         "Level '{level}' is not in plan '{plan}' (levels: {known}).",
+    ),
+    # -- campaigns and periods --------------------------------------------------------------------------
+    "period-invalid": Message(
+        "Kỳ báo cáo '{value}' không đúng dạng. Hãy ghi 2025-10 (tháng), 2025-Q3 (quý), 2025-H1 hoặc "
+        "2025-H2 (6 tháng), 2025-9M (9 tháng) hoặc 2025 (năm).",
+        "Period '{value}' is not understood. Write 2025-10 (month), 2025-Q3 (quarter), 2025-H1 or 2025-H2 "
+        "(six months), 2025-9M (nine months) or 2025 (year).",
+    ),
+    "date-invalid": Message(
+        "Ngày '{value}' không đúng dạng. Hãy ghi theo dạng 20/10/2025 hoặc 2025-10-20.",
+        "Date '{value}' is not understood. Write it as 20/10/2025 or 2025-10-20.",
+    ),
+    "campaign-exists": Message(
+        "Thư mục này đã có một đợt báo cáo (campaign.yaml). Hãy chọn thư mục khác; không ghi đè đợt cũ.",
+        "This folder already holds a campaign (campaign.yaml). Choose another folder; a campaign is never "
+        "overwritten.",
+    ),
+    "campaign-not-found": Message(
+        "Không tìm thấy đợt báo cáo (tệp campaign.yaml). Hãy chạy lệnh trong thư mục đợt báo cáo, dùng "
+        "--campaign THƯ_MỤC, hoặc tạo đợt mới bằng 'xlkpi init'.",
+        "No campaign here (no campaign.yaml). Run the command inside a campaign folder, use --campaign DIR, "
+        "or create one with 'xlkpi init'.",
+    ),
+    "campaign-secret-missing": Message(
+        "Thiếu tệp khóa bí mật của đợt báo cáo. Không thể tạo hoặc kiểm tra dấu xác thực của các tệp. "
+        "Hãy khôi phục tệp này từ bản sao lưu của thư mục đợt báo cáo.",
+        "The campaign's secret key file is missing, so workbook digests can be neither made nor checked. "
+        "Restore it from a backup of the campaign folder.",
+    ),
+    "unit-unknown": Message(
+        "Mã đơn vị '{code}' không có trong danh sách đơn vị của đợt báo cáo.",
+        "Unit code '{code}' is not in the campaign's roster.",
+    ),
+    "unit-no-indicators": Message(
+        "Đơn vị '{code}' ({name}, cấp '{level}') không phải báo cáo chỉ tiêu nào của kế hoạch này.",
+        "Unit '{code}' ({name}, level '{level}') reports no indicator of this plan.",
+    ),
+    "nothing-to-generate": Message(
+        "Không có đơn vị nào phải báo cáo: {detail}.",
+        "No unit has anything to report: {detail_en}.",
     ),
     # -- divisions -----------------------------------------------------------------------------------
     "province-not-found": Message(
