@@ -70,12 +70,32 @@ def test_demo_runs_without_arguments_and_again_the_same(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     first = CliRunner().invoke(cli, ["demo"])
     assert first.exit_code == 0, first.output
-    roster = tmp_path / "xlkpi-demo" / "don-vi-lai-chau.csv"
-    content = roster.read_bytes()
-    assert "38 xã, phường" in first.output
+    outbox = tmp_path / "xlkpi-demo" / "lai-chau" / "outbox"
+    assert len(list(outbox.glob("*.xlsx"))) == 38
+    assert "38 tệp nhập liệu" in first.output and "8/12 chỉ tiêu" in first.output
+    roster = (tmp_path / "xlkpi-demo" / "lai-chau" / "roster.csv").read_bytes()
     second = CliRunner().invoke(cli, ["demo"])
-    assert second.exit_code == 0 and second.output == first.output
-    assert roster.read_bytes() == content
+    assert second.exit_code == 0
+    without_id = lambda text: re.sub(r"\(lai-chau-2025-[^)]*\)", "", text)  # a campaign id is random
+    assert without_id(second.output) == without_id(first.output)
+    assert (tmp_path / "xlkpi-demo" / "lai-chau" / "roster.csv").read_bytes() == roster
+
+
+def test_demo_never_writes_into_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "mine.txt").write_text("keep me")
+    result = CliRunner().invoke(cli, ["demo", str(tmp_path)])
+    assert result.exit_code == 1 and "demo-folder-in-use" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+
+
+def test_demo_period_is_the_last_ended_quarter_within_the_plan_year():
+    from datetime import date
+
+    from xlkpi.demo import demo_period
+
+    assert str(demo_period(date(2026, 11, 21), 2025)) == "2025-Q4"
+    assert str(demo_period(date(2025, 11, 21), 2025)) == "2025-Q3"
+    assert str(demo_period(date(2025, 2, 1), 2025)) == "2024-Q4"
 
 
 def test_ci_runs_exactly_the_readme_test_command():

@@ -312,8 +312,9 @@ def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: s
 def demo_command(directory: Path) -> None:
     """Chạy thử trên dữ liệu dựng sẵn / run xlkpi on the built-in demo.
 
-    Checks the built-in plans, builds the roster of Lai Châu's communes and wards from the official
-    divisions into DIRECTORY (default ./xlkpi-demo) and checks it against the Lai Châu plan.
+    Checks the built-in plans, opens a campaign of the Lai Châu plan for the province's 38 communes
+    and wards (official divisions) in DIRECTORY (default ./xlkpi-demo), and generates their data-entry
+    workbooks. Running it again rebuilds the demo folder; a folder it did not make is never touched.
     """
     from .demo import run_demo
 

@@ -239,6 +239,21 @@ CATALOGUE: dict[str, Message] = {
         "Không có đơn vị nào phải báo cáo: {detail}.",
         "No unit has anything to report: {detail_en}.",
     ),
+    "libreoffice-missing": Message(
+        "Chưa cài LibreOffice nên không chuyển đổi được tệp. Hãy cài LibreOffice (gói libreoffice-calc) "
+        "rồi chạy lại.",
+        "LibreOffice is not installed, so the file cannot be converted. Install it (package "
+        "libreoffice-calc) and run again.",
+    ),
+    "libreoffice-failed": Message(
+        "LibreOffice không chuyển đổi được tệp ({detail}).",
+        "LibreOffice could not convert the file ({detail}).",
+    ),
+    "demo-folder-in-use": Message(
+        "Thư mục đã có dữ liệu không phải của demo; demo không ghi vào đây. Hãy chọn thư mục khác: xlkpi demo THƯ_MỤC.",
+        "The folder holds files that are not the demo's; the demo does not write here. Choose another: "
+        "xlkpi demo DIR.",
+    ),
     # -- divisions -----------------------------------------------------------------------------------
     "province-not-found": Message(
         "Không tìm thấy tỉnh, thành phố '{query}'. Hãy ghi tên (có hoặc không dấu) hoặc mã 2 chữ số; "

@@ -1,0 +1,21 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from xlkpi.office import find_soffice
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice, for the tests that need a real spreadsheet program.  Skipped with a reason when it is
+    not installed locally; in CI (CI=true) its absence is a failure, never a skip."""
+    program = find_soffice()
+    if program is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    return program
