@@ -226,13 +226,9 @@ def generate(
     chunks = [work[i:i + chunk_size] for i in range(0, len(work), chunk_size)]
     written: dict[str, tuple[str, str, int]] = {}
     failures: list[Problem] = []
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
     try:
-        if jobs == 1:
-            results: Iterable = map(_write_chunk, chunks)
-            pool = None
-        else:
-            pool = multiprocessing.get_context("fork").Pool(jobs)
-            results = pool.imap_unordered(_write_chunk, chunks)
+        results: Iterable = pool.imap_unordered(_write_chunk, chunks) if pool else map(_write_chunk, chunks)
         for result in results:
             if result and isinstance(result[0], Problem):
                 failures.extend(result)  # type: ignore[arg-type]
@@ -241,10 +237,10 @@ def generate(
                 written[code] = (name, sha, count)
             if progress:
                 progress(len(result))
-        if pool is not None:
-            pool.close()
-            pool.join()
     finally:
+        if pool is not None:
+            pool.terminate()  # all results are in (or an error stops the run): end the workers either way
+            pool.join()
         _FACTORY = _OUTBOX = None
     if failures:
         raise XlkpiError(failures[:20])
