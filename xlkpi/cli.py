@@ -306,6 +306,111 @@ def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: s
     click.echo(f"  danh sách tệp / manifest: {result.manifest}")
 
 
+@cli.command("collect")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@campaign_option
+@click.option("--assign", "assign", multiple=True, metavar="FILE=UNIT",
+              help="Xác nhận đơn vị cho một tệp không có mã nhận dạng (lặp lại được) / assign a unit to a file.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Số tiến trình (mặc định: tất cả các lõi) / processes.")
+@json_option
+@handle_errors
+def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: tuple[str, ...], jobs: int | None,
+                    as_json: bool) -> None:
+    """Thu nhận các tệp báo cáo gửi về / read, check and record the returned workbooks.
+
+    Reads every file under PATHS (default: the campaign's inbox/, with sub-folders), detects its
+    format from its content, checks identity, locked cells and every value, and records it in the
+    ledger; writes the collection report and feedback copies into reports/. Returned files are never
+    modified. Exit code 0 when nothing needs action, 1 when a unit must resubmit or a file could not
+    be identified.
+    """
+    from .campaign import open_campaign
+    from .collect import collect, discover
+
+    campaign = open_campaign(campaign_dir)
+    roots = list(paths) or [campaign.inbox]
+    total = len(discover([r for r in roots if r.exists()]))
+    show_bar = total >= 200 and sys.stderr.isatty() and not as_json
+    with click.progressbar(length=total, label="Đang đọc tệp", file=sys.stderr, hidden=not show_bar) as bar:
+        result = collect(campaign, paths, assign=assign, jobs=jobs, progress=bar.update)
+    status = result.status
+    if as_json:
+        report = Report(result.new_problems, stats={
+            "files_seen": result.files_seen, "new_contents": result.new_contents, "states": result.states,
+            "units": len(status.units), "submitted": status.count("submitted"), "late": status.count("late"),
+            "resubmit": status.count("resubmit"), "missing": status.count("missing"),
+        })
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        sys.exit(int(status.has_problems))
+    states = result.states
+    click.echo(f"Đã đọc {result.files_seen} tệp ({result.new_contents} tệp mới) / {result.files_seen} files read, "
+               f"{result.new_contents} new")
+    click.echo("  tiếp nhận {0}, thay bằng bản sau {1}, trùng {2}, từ chối {3}, bỏ qua {4}".format(
+        states.get("accepted", 0), states.get("superseded", 0), states.get("duplicate", 0),
+        states.get("rejected", 0), states.get("ignored", 0)))
+    click.echo(f"Đơn vị / units: {len(status.units)} phải báo cáo — đã nộp {status.count('submitted') + status.count('late')}"
+               f" (muộn {status.late}), phải nộp lại {status.count('resubmit')}, chưa nộp {status.count('missing')}")
+    rejected = [o for o in result.outcomes if o.verdict == "rejected"]
+    if rejected:
+        click.echo(f"Tệp mới bị từ chối / new files rejected ({len(rejected)}):")
+        for outcome in rejected[:MAX_SHOWN]:
+            errors = [p for p in outcome.problems if p.severity == "error"]
+            first = errors[0]
+            where = f" {first.sheet}!{first.cell}" if first.cell else ""
+            click.echo(f"  ✗ {outcome.path} ({outcome.unit or 'không rõ đơn vị'}): {len(errors)} lỗi —{where} "
+                       f"[{first.code}] {first.message_vi}")
+        if len(rejected) > MAX_SHOWN:
+            click.echo(f"  … và {len(rejected) - MAX_SHOWN} tệp khác")
+        click.echo("  Chi tiết từng lỗi (tệp, trang, ô, nội dung) trong báo cáo tiếp nhận; --json để xem tất cả.")
+    click.echo(f"Báo cáo tiếp nhận / collection report: {result.report_path}")
+    if result.feedback:
+        click.echo(f"Tệp phản hồi gửi lại đơn vị / feedback copies: {len(result.feedback)} trong "
+                   f"{result.feedback[0].parent}")
+    sys.exit(int(status.has_problems))
+
+
+@cli.command("status")
+@campaign_option
+@json_option
+@handle_errors
+def status_command(campaign_dir: Path | None, as_json: bool) -> None:
+    """Tình hình nộp báo cáo / who has returned, who is missing, late or must resubmit.
+
+    Reads the ledger written by collect; does not read the inbox. Exit code 0 when nothing needs
+    action, 1 when a unit must resubmit or a file could not be identified.
+    """
+    from .campaign import open_campaign
+    from .status import open_status
+
+    campaign = open_campaign(campaign_dir)
+    status = open_status(campaign)
+    if as_json:
+        click.echo(json.dumps({
+            "campaign": campaign.id, "deadline": str(status.deadline) if status.deadline else None,
+            "units": [{"unit": u.unit.code, "name": u.unit.name, "state": u.state, "file": u.file or u.rejected_file,
+                       "received_at": u.received_at, "late": u.late} for u in status.units],
+            "unidentified": [f.path for f in status.unidentified],
+        }, ensure_ascii=False, indent=2))
+        sys.exit(int(status.has_problems))
+    deadline = f"{status.deadline:%d/%m/%Y}" if status.deadline else "không đặt"
+    click.echo(f"{campaign.id} — {campaign.period.label}, hạn nộp {deadline}")
+    click.echo(f"  {len(status.units)} đơn vị phải báo cáo: đã nộp {status.count('submitted')}, nộp muộn "
+               f"{status.count('late')}, phải nộp lại {status.count('resubmit')}, chưa nộp {status.count('missing')}")
+    for state, title in (("resubmit", "Phải nộp lại / must resubmit"), ("late", "Nộp muộn / late"),
+                         ("missing", "Chưa nộp / missing")):
+        entries = [u for u in status.units if u.state == state]
+        if entries:
+            click.echo(f"{title} ({len(entries)}):")
+            for entry in entries:
+                extra = f"  {entry.rejected_file or entry.file or ''}  {entry.received_at or ''}".rstrip()
+                click.echo(f"  {entry.unit.code:<8} {entry.unit.name}{extra}")
+    if status.unidentified:
+        click.echo(f"Tệp không xác định được đơn vị / unidentified files ({len(status.unidentified)}):")
+        for row in status.unidentified:
+            click.echo(f"  {row.path}")
+    sys.exit(int(status.has_problems))
+
+
 @cli.command("demo")
 @click.argument("directory", required=False, default="xlkpi-demo", type=click.Path(file_okay=False, path_type=Path))
 @handle_errors

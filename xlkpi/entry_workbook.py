@@ -234,8 +234,22 @@ def rule_text(rule: Rule | None) -> str:
     return f"{OP_SYMBOL[rule.op]} {format_number(rule.value)}"
 
 
-def xlsxwriter_workbook(layout: FormLayout, context: FormContext, unit: UnitText, identity: Identity) -> bytes:
-    """The workbook as XlsxWriter writes it (in memory), before structure protection is added."""
+def xlsxwriter_workbook(
+    layout: FormLayout,
+    context: FormContext,
+    unit: UnitText,
+    identity: Identity,
+    *,
+    filled: dict[str, Any] | None = None,
+    notes: dict[str, str] | None = None,
+    banner: str | None = None,
+) -> bytes:
+    """The workbook as XlsxWriter writes it (in memory), before structure protection is added.
+
+    ``filled`` (cell -> value), ``notes`` (cell -> message) and ``banner`` make a feedback copy: the unit's
+    own values, each problem cell flagged with a comment, and a line saying what to do."""
+    filled = filled or {}
+    notes = notes or {}
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
@@ -285,7 +299,7 @@ def xlsxwriter_workbook(layout: FormLayout, context: FormContext, unit: UnitText
             sheet.set_row(item.row, LINE_HEIGHT * lines_needed(item.section.title, title_width) + 4)
             sheet.merge_range(item.row, 1, item.row, last, item.section.title, fmt["section"])
             continue
-        _write_block(sheet, item, fmt)
+        _write_block(sheet, item, fmt, filled, notes)
         if judgement_formula(item):
             judgement_cells.append(cell_name(*item.judgement_cell))
 
@@ -303,6 +317,13 @@ def xlsxwriter_workbook(layout: FormLayout, context: FormContext, unit: UnitText
             "criteria": f'=AND($H{top}="{NOT_MET}",LEN(TRIM($I{top}))=0)',
             "format": fmt["missing"],
         })
+
+    if banner:
+        sheet.merge_range(6, 0, 6, last, banner, fmt["banner"])
+        sheet.set_row(6, LINE_HEIGHT * lines_needed(banner, sum(WIDTHS)) + 4)
+    for cell, message in notes.items():
+        sheet.write_comment(cell, message, {"author": "xlkpi", "x_scale": 3, "y_scale": 2,
+                                            "font_name": FONT, "font_size": 11})
 
     note_row = last_row + 2
     sheet.merge_range(note_row, 0, note_row, last,
@@ -355,7 +376,7 @@ def xlsxwriter_workbook(layout: FormLayout, context: FormContext, unit: UnitText
     return buffer.getvalue()
 
 
-def _write_block(sheet: Any, block: Block, fmt: dict[str, Any]) -> None:
+def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str, Any], notes: dict[str, str]) -> None:
     first, last = block.first_row, block.last_row
     indicator = block.indicator
     kind = indicator.measure.kind
@@ -382,9 +403,21 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any]) -> None:
 
     input_style = {"rate": "input_int", "count": "input_int", "percent": "input_dec", "yesno": "input_text",
                    "text": "input_text"}[kind]
+    def put(row: int, col: int, style: str) -> None:
+        """An input cell: the unit's value if there is one (as a number or as text, never a formula)."""
+        name = cell_name(row, col)
+        style = "flagged" if name in notes else style
+        value = filled.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(row, col, value, fmt[style])
+        elif value not in (None, ""):
+            sheet.write_string(row, col, str(value), fmt[style])
+        else:
+            sheet.write_blank(row, col, None, fmt[style])
+
     for role in (F.NUMERATOR, F.DENOMINATOR, F.VALUE):
         if role in block.inputs:
-            sheet.write_blank(*block.inputs[role], None, fmt[input_style])
+            put(*block.inputs[role], input_style)
 
     result = result_formula(block)
     result_style = {"rate": "percent", "percent": "percent", "count": "count"}.get(kind, "center")
@@ -398,10 +431,10 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any]) -> None:
             sheet.write_blank(first, col, None, fmt[style])
     for role in (F.EXPLANATION, F.EVIDENCE):
         row, col = block.inputs[role]
+        style = "flagged" if cell_name(row, col) in notes else "input_text"
         if last > first:
-            sheet.merge_range(first, col, last, col, None, fmt["input_text"])
-        else:
-            sheet.write_blank(row, col, None, fmt["input_text"])
+            sheet.merge_range(first, col, last, col, None, fmt[style])
+        put(row, col, style)
     for cell, validation in input_validations(block):
         sheet.data_validation(cell, validation)
 
@@ -486,6 +519,8 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "note": add(italic=True, font_size=11, text_wrap=True),
         "guide": add(text_wrap=True, valign="top"),
         "warning": add(text_wrap=True, bold=True, font_color="#C00000", valign="top"),
+        "flagged": add(font_color="#9C0006", **{**unlocked, "bg_color": "#FFC7CE"}),
+        "banner": add(bold=True, font_color="#C00000", text_wrap=True),
         "met": workbook.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"}),
         "not_met": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
         "not_arisen": workbook.add_format({"bg_color": "#EDEDED", "font_color": "#595959"}),

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from . import form as F
@@ -89,6 +90,18 @@ class WorkbookFactory:
         _, locked, _ = self._prototype(unit)
         bare = Identity(self.plan.id, self.plan.version, self.context.campaign, unit.code, str(self.context.period))
         return Identity(**{**bare.as_dict(), "digest": digest(self.secret, bare, locked)})
+
+    def feedback(self, unit: Unit, filled: dict[str, Any], notes: dict[str, str], banner: str) -> bytes:
+        """The unit's workbook with its own values, each problem cell flagged with a comment (the slow,
+        direct path: only for the few units that must correct and resend)."""
+        own = unit.code if F.has_unit_overrides(self.plan, self.year, unit.code) else None
+        layout = F.layout(self.plan, unit.level, self.year, own)
+        identity = self.identity(unit)
+        text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))
+        raw = xlsxwriter_workbook(layout, self.context, text, identity, filled=filled, notes=notes, banner=banner)
+        prototype = Prototype(raw, [], timestamp=self.context.created,
+                              patch={"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password)})
+        return prototype.render({})
 
     def workbook(self, unit: Unit) -> tuple[bytes, int]:
         """The unit's workbook as bytes, and how many indicators it holds."""

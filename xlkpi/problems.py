@@ -254,6 +254,165 @@ CATALOGUE: dict[str, Message] = {
         "The folder holds files that are not the demo's; the demo does not write here. Choose another: "
         "xlkpi demo DIR.",
     ),
+    # -- returned workbooks: the file ----------------------------------------------------------------------
+    "file-empty": Message(
+        "Tệp rỗng (0 byte). Hãy gửi lại tệp đã lưu đầy đủ.",
+        "The file is empty (0 bytes). Send the fully saved file again.",
+    ),
+    "file-too-large": Message(
+        "Tệp quá lớn ({size} KB, giới hạn {limit} KB). Hãy gửi đúng tệp nhập liệu đã được cấp.",
+        "The file is too large ({size} KB, limit {limit} KB). Send the data-entry workbook you were given.",
+    ),
+    "file-too-complex": Message(
+        "Tệp bất thường ({detail}) nên không được mở, để bảo vệ máy. Hãy gửi đúng tệp nhập liệu đã được cấp.",
+        "The file is abnormal ({detail}) and was not opened, to protect the machine. Send the workbook you were given.",
+    ),
+    "too-many-cells": Message(
+        "Trang tính có quá nhiều ô ({count}, giới hạn {limit}). Hãy gửi đúng tệp nhập liệu đã được cấp.",
+        "The sheet has too many cells ({count}, limit {limit}). Send the workbook you were given.",
+    ),
+    "file-corrupt": Message(
+        "Tệp bị hỏng hoặc không đọc được ({detail}). Hãy mở lại tệp trên máy của đơn vị, lưu lại và gửi lại.",
+        "The file is damaged or unreadable ({detail}). Open it on the unit's computer, save it again and resend.",
+    ),
+    "file-encrypted": Message(
+        "Tệp được đặt mật khẩu mở nên không đọc được. Hãy bỏ mật khẩu mở tệp rồi gửi lại.",
+        "The file is protected by an opening password. Remove the password and send it again.",
+    ),
+    "not-a-spreadsheet": Message(
+        "Tệp không phải bảng tính Excel mà là {kind}, dù tên tệp có đuôi bảng tính. Hãy gửi đúng tệp Excel nhập liệu.",
+        "The file is not a spreadsheet but {kind}, despite its name. Send the data-entry workbook.",
+    ),
+    "macro-present": Message(
+        "Tệp có chứa macro (VBA); vì an toàn, tệp không được tiếp nhận. Hãy lưu lại dưới dạng .xlsx "
+        "(không có macro) rồi gửi lại.",
+        "The file contains macros (VBA) and, for safety, is not accepted. Save it as .xlsx (no macros) and resend.",
+    ),
+    "sheet-missing": Message(
+        "Không có trang tính \"{sheet}\" (các trang có trong tệp: {found}). Trang tính đã bị đổi tên hoặc xóa; "
+        "hãy nhập lại số liệu vào tệp gốc đã được cấp.",
+        "There is no sheet \"{sheet}\" (sheets found: {found}). It was renamed or deleted; enter the data again "
+        "in the workbook you were given.",
+    ),
+    # -- returned workbooks: identity ------------------------------------------------------------------
+    "identity-missing": Message(
+        "Tệp không mang mã nhận dạng của xlkpi (có thể số liệu đã được chép sang một tệp mới). Hãy nhập số "
+        "liệu vào đúng tệp đã được cấp; hoặc cán bộ tổng hợp xác nhận đơn vị bằng --assign {name}=MÃ_ĐƠN_VỊ.",
+        "The file carries no xlkpi identity (the data may have been copied into a new file). Enter the data in "
+        "the workbook you were given; or the operator confirms the unit with --assign {name}=UNIT_CODE.",
+    ),
+    "identity-mismatch": Message(
+        "Mã nhận dạng của tệp không thống nhất: '{field}' là {values}. Tệp đã bị chỉnh sửa; hãy dùng lại tệp gốc "
+        "đã được cấp.",
+        "The file's identity disagrees with itself: '{field}' is {values}. The file was edited; use the "
+        "workbook you were given.",
+    ),
+    "digest-invalid": Message(
+        "Dấu xác thực của tệp không đúng: tệp không được lập cho đơn vị '{unit}' trong đợt báo cáo này, hoặc "
+        "phần nhận dạng đã bị sửa. Hãy dùng đúng tệp đã được cấp cho đơn vị.",
+        "The file's digest is wrong: it was not made for unit '{unit}' in this campaign, or its identity was "
+        "edited. Use the workbook given to the unit.",
+    ),
+    "wrong-campaign": Message(
+        "Tệp thuộc đợt báo cáo khác ('{found}', đợt này là '{expected}'). Hãy gửi tệp của đợt báo cáo hiện tại.",
+        "The file belongs to another campaign ('{found}'; this one is '{expected}'). Send this campaign's workbook.",
+    ),
+    "wrong-plan": Message(
+        "Tệp thuộc kế hoạch '{found}' (phiên bản {found_version}), không phải '{expected}' (phiên bản "
+        "{expected_version}). Hãy dùng tệp nhập liệu của đợt báo cáo này.",
+        "The file belongs to plan '{found}' (version {found_version}), not '{expected}' (version "
+        "{expected_version}). Use this campaign's workbook.",
+    ),
+    "wrong-period": Message(
+        "Tệp là báo cáo kỳ '{found}', không phải kỳ '{expected}'.",
+        "The file reports period '{found}', not '{expected}'.",
+    ),
+    "unit-assigned": Message(
+        "Đơn vị '{unit}' do cán bộ tổng hợp xác nhận (--assign), không theo mã nhận dạng của tệp.",
+        "Unit '{unit}' was assigned by the operator (--assign), not read from the file's identity.",
+        "warning",
+    ),
+    # -- returned workbooks: locked content ------------------------------------------------------------
+    "locked-cell-changed": Message(
+        "Ô đã khóa bị sửa: phải là \"{expected}\" nhưng là \"{found}\". Không được sửa {what}; hãy dùng lại tệp gốc.",
+        "A locked cell was changed: it must be \"{expected}\" but is \"{found}\". The {what_en} must not be "
+        "edited; use the original workbook.",
+    ),
+    "target-tampered": Message(
+        "Chỉ tiêu được giao của chỉ tiêu {number} đã bị sửa: phải là \"{expected}\" nhưng là \"{found}\". "
+        "Không được sửa chỉ tiêu; hãy dùng lại tệp gốc.",
+        "The target of indicator {number} was changed: it must be \"{expected}\" but is \"{found}\". "
+        "Targets must not be edited; use the original workbook.",
+    ),
+    "rows-changed": Message(
+        "Bảng nhập liệu đã bị thêm, xóa hoặc di chuyển dòng: ô này phải là \"{expected}\" nhưng là \"{found}\". "
+        "Hãy nhập lại số liệu vào tệp gốc, không thêm hoặc xóa dòng.",
+        "Rows of the form were inserted, deleted or moved: this cell must be \"{expected}\" but is "
+        "\"{found}\". Enter the data in the original workbook without adding or deleting rows.",
+    ),
+    # -- returned workbooks: values ---------------------------------------------------------------------
+    "value-missing": Message(
+        "Chỉ tiêu {number}: chưa nhập {what}.",
+        "Indicator {number}: {what_en} is not filled in.",
+    ),
+    "not-a-number": Message(
+        "Chỉ tiêu {number}: \"{value}\" không phải là số. Hãy nhập một số, ví dụ 125.",
+        "Indicator {number}: \"{value}\" is not a number. Enter a number, e.g. 125.",
+    ),
+    "ambiguous-number": Message(
+        "Chỉ tiêu {number}: \"{value}\" không rõ là số nguyên hay số thập phân. Hãy gõ số không có dấu phân "
+        "cách hàng nghìn (ví dụ 1234).",
+        "Indicator {number}: \"{value}\" could be a whole number or a decimal. Type it without thousands "
+        "separators (e.g. 1234).",
+    ),
+    "percent-sign": Message(
+        "Chỉ tiêu {number}: \"{value}\" có dấu %; ô này cần một số lượng, không phải tỷ lệ.",
+        "Indicator {number}: \"{value}\" has a % sign; this cell takes a count, not a percentage.",
+    ),
+    "not-whole-number": Message(
+        "Chỉ tiêu {number}: {value} không phải số nguyên; {what} phải là số nguyên.",
+        "Indicator {number}: {value} is not a whole number; {what_en} must be whole.",
+    ),
+    "negative-number": Message(
+        "Chỉ tiêu {number}: {value} là số âm; {what} phải lớn hơn hoặc bằng 0.",
+        "Indicator {number}: {value} is negative; {what_en} must be 0 or more.",
+    ),
+    "number-too-large": Message(
+        "Chỉ tiêu {number}: {value} lớn bất thường (quá {limit}). Hãy kiểm tra lại số liệu.",
+        "Indicator {number}: {value} is implausibly large (over {limit}). Check the figure.",
+    ),
+    "value-out-of-range": Message(
+        "Chỉ tiêu {number}: tỷ lệ {value} nằm ngoài khoảng 0–100.",
+        "Indicator {number}: the percentage {value} is outside 0–100.",
+    ),
+    "numerator-exceeds-denominator": Message(
+        "Chỉ tiêu {number}: tử số (a) = {numerator} lớn hơn mẫu số (b) = {denominator}. Hãy kiểm tra lại; nếu "
+        "không phát sinh, nhập 0 ở cả hai ô.",
+        "Indicator {number}: the numerator (a) = {numerator} exceeds the denominator (b) = {denominator}. "
+        "Check them; if nothing arose, enter 0 in both.",
+    ),
+    "invalid-choice": Message(
+        "Chỉ tiêu {number}: \"{value}\" không hợp lệ; chỉ chọn Có hoặc Không.",
+        "Indicator {number}: \"{value}\" is not allowed; choose Có or Không.",
+    ),
+    "formula-in-input": Message(
+        "Chỉ tiêu {number}: ô nhập liệu chứa công thức. Hãy gõ trực tiếp số liệu (không dùng công thức) rồi gửi lại.",
+        "Indicator {number}: the input cell holds a formula. Type the figure itself (no formula) and resend.",
+    ),
+    "text-too-long": Message(
+        "Chỉ tiêu {number}: nội dung dài {length} ký tự, tối đa {limit}. Hãy rút gọn.",
+        "Indicator {number}: the text is {length} characters long, at most {limit}. Shorten it.",
+    ),
+    "explanation-missing": Message(
+        "Chỉ tiêu {number} chưa đạt ({result} so với chỉ tiêu {target}) nhưng chưa có giải trình. Bắt buộc ghi lý "
+        "do và giải pháp ở cột (9).",
+        "Indicator {number} is not met ({result} against the target {target}) and has no explanation. An "
+        "explanation is required in column (9).",
+    ),
+    "assign-invalid": Message(
+        "'{value}' không đúng dạng --assign TỆP=MÃ_ĐƠN_VỊ.",
+        "'{value}' is not of the form --assign FILE=UNIT_CODE.",
+    ),
     # -- divisions -----------------------------------------------------------------------------------
     "province-not-found": Message(
         "Không tìm thấy tỉnh, thành phố '{query}'. Hãy ghi tên (có hoặc không dấu) hoặc mã 2 chữ số; "

@@ -1,0 +1,427 @@
+"""Reading returned workbooks: xlsx (Excel, LibreOffice, WPS), xls and ods — untrusted input.
+
+The format is sniffed from the content, never trusted from the extension.  Cell values are read with
+python-calamine (fast, and the same for all three formats).  What calamine does not expose is read
+from the file's own structure: workbook-level defined names, custom document properties, which cells
+hold formulas, whether there are macros.  Nothing is ever executed, no external link is followed, and
+the file is only read.  Limits on sizes and cell counts stop zip bombs and runaway sheets; every
+failure is a :class:`~xlkpi.problems.Problem` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import unescape
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine
+
+from .problems import XlkpiError, problem
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2000
+MAX_RATIO = 200  # uncompressed / compressed, for parts larger than 1 MB
+MAX_CELLS = 200_000  # per sheet read
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xlt", ".ots"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+@dataclass
+class SourceWorkbook:
+    """A returned workbook, read: what the collector needs, nothing executed."""
+
+    file: str
+    format: str  # "xlsx", "ods" or "xls"
+    sheets: dict[str, str]  # name -> "visible" | "hidden" | "veryhidden"
+    defined_names: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
+    formula_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    has_macros: bool = False
+    saved_at: datetime | None = None
+    _book: Any = None
+    _rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """The sheet's values as rows of Python values (float, str, bool, datetime; "" when empty)."""
+        if sheet not in self._rows:
+            try:
+                data = self._book.get_sheet_by_name(sheet)
+                if data.total_height * data.total_width > MAX_CELLS:
+                    raise XlkpiError(problem("too-many-cells", file=self.file, sheet=sheet,
+                                             count=data.total_height * data.total_width, limit=MAX_CELLS))
+                self._rows[sheet] = data.to_python(skip_empty_area=False)
+            except python_calamine.CalamineError as exc:
+                raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=str(exc)[:200])) from exc
+        return self._rows[sheet]
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes are: xlsx, ods, xls, encrypted, empty, pdf, zip, ole, text or unknown."""
+    if not data:
+        return "empty"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        head = data[:200]
+        if b"mimetype" in head[:60] and ODS_MIME in head:
+            return "ods"
+        return "zip"  # xlsx, or another zip: decided by its parts
+    if data.startswith(OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data[:65536] or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in data:
+            return "encrypted"
+        return "ole"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    sample = data[:4096]
+    try:
+        sample.decode("utf-8")
+        return "text"
+    except UnicodeDecodeError:
+        return "unknown"
+
+
+def read_workbook(data: bytes, file: str) -> SourceWorkbook:
+    """Read a returned workbook from its bytes; raise XlkpiError with located problems."""
+    if len(data) > MAX_FILE_BYTES:
+        raise XlkpiError(problem("file-too-large", file=file, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024))
+    kind = sniff(data)
+    if kind == "empty":
+        raise XlkpiError(problem("file-empty", file=file))
+    if kind == "encrypted":
+        raise XlkpiError(problem("file-encrypted", file=file))
+    if kind in ("pdf", "text", "unknown"):
+        raise XlkpiError(problem("not-a-spreadsheet", file=file, kind=_KIND_NAMES[kind]))
+    if kind in ("zip", "ods"):
+        return _read_zip(data, file, kind)
+    return _read_xls(data, file)
+
+
+_KIND_NAMES = {"pdf": "PDF", "text": "văn bản thuần (text)", "unknown": "không rõ định dạng"}
+
+
+def _open_calamine(data: bytes, file: str) -> Any:
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError as exc:
+        raise XlkpiError(problem("file-encrypted", file=file)) from exc
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+
+
+def _visibility(book: Any) -> dict[str, str]:
+    found = {}
+    for meta in book.sheets_metadata:
+        found[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
+    return found
+
+
+# -- zip: xlsx and ods ---------------------------------------------------------------------------------
+
+
+def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+    _check_bomb(infos, file)
+    names = {info.filename for info in infos}
+    try:
+        if kind == "ods" or "content.xml" in names and "mimetype" in names:
+            if archive.read("mimetype").strip() != ODS_MIME:
+                raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu OpenDocument khác"))
+            return _read_ods(archive, data, file)
+        if "xl/workbook.xml" not in names:
+            raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tệp nén ZIP"))
+        return _read_xlsx(archive, data, file, names)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+
+
+def _check_bomb(infos: list[zipfile.ZipInfo], file: str) -> None:
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise XlkpiError(problem("file-too-complex", file=file, detail=f"{len(infos)} phần trong tệp nén"))
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        raise XlkpiError(problem("file-too-complex", file=file, detail=f"giải nén ra {total // 1_048_576} MB"))
+    for info in infos:
+        if info.file_size > 1_048_576 and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise XlkpiError(problem("file-too-complex", file=file,
+                                     detail=f"phần {info.filename} nén {info.file_size // max(1, info.compress_size)} lần"))
+
+
+_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', re.S)
+_ATTR_NAME = re.compile(rb'\bname="([^"]*)"')
+_PROPERTY = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:(\w+)>(.*?)</vt:\2>', re.S)
+_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?/?>')
+_RID = re.compile(rb'\br:id="([^"]*)"|\bid="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*>')
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + (char - 64)
+    return index - 1
+
+
+def _string_constant(formula: str) -> str:
+    """'"03388"' or '="03388"' -> '03388' (the defined names xlkpi writes are string constants)."""
+    text = formula.strip()
+    if text.startswith("of:"):
+        text = text[3:]
+    text = text.lstrip("=")
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return text
+
+
+def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]) -> SourceWorkbook:
+    workbook_xml = archive.read("xl/workbook.xml")
+    book = _open_calamine(data, file)
+    source = SourceWorkbook(file, "xlsx", _visibility(book), _book=book)
+    source.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+    for attrs, body in _DEFINED_NAME.findall(workbook_xml):
+        found = _ATTR_NAME.search(attrs)
+        if found:
+            source.defined_names[unescape(found.group(1).decode("utf-8"))] = _string_constant(
+                unescape(body.decode("utf-8")))
+    if "docProps/custom.xml" in names:
+        for name, _, value in _PROPERTY.findall(archive.read("docProps/custom.xml")):
+            source.properties[unescape(name.decode("utf-8"))] = unescape(value.decode("utf-8"))
+    if "docProps/core.xml" in names:
+        modified = _MODIFIED.search(archive.read("docProps/core.xml"))
+        if modified:
+            source.saved_at = _parse_time(modified.group(1).decode("ascii", "replace"))
+    # which sheet part is which sheet, to find the cells that hold formulas
+    rels = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
+            rel_id = re.search(rb'\bId="([^"]*)"', rel)
+            target = re.search(rb'\bTarget="([^"]*)"', rel)
+            if rel_id and target:
+                rels[rel_id.group(1)] = target.group(1).decode("utf-8")
+    for element in _SHEET.findall(workbook_xml):
+        name = _ATTR_NAME.search(element)
+        rel = re.search(rb'\br:id="([^"]*)"', element) or re.search(rb'\b\w+:id="([^"]*)"', element)
+        if not name or not rel or rel.group(1) not in rels:
+            continue
+        target = rels[rel.group(1)]
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if part in names:
+            cells = set()
+            for letters, row, body in _CELL.findall(archive.read(part)):
+                if body and _FORMULA.search(body):
+                    cells.add((int(row) - 1, _column_index(letters)))
+            source.formula_cells[unescape(name.group(1).decode("utf-8"))] = cells
+    return source
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+_ODS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def _read_ods(archive: zipfile.ZipFile, data: bytes, file: str) -> SourceWorkbook:
+    book = _open_calamine(data, file)
+    source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
+    names = set(archive.namelist())
+    source.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and "script" not in n for n in names)
+    if "meta.xml" in names:
+        meta = ElementTree.fromstring(archive.read("meta.xml"))
+        for element in meta.iter(f"{{{_ODS['meta']}}}user-defined"):
+            source.properties[element.get(f"{{{_ODS['meta']}}}name", "")] = element.text or ""
+        date = meta.find(f".//{{{_ODS['dc']}}}date")
+        if date is not None and date.text:
+            source.saved_at = _parse_time(date.text)
+    table_ns = _ODS["table"]
+    for event, element in ElementTree.iterparse(io.BytesIO(archive.read("content.xml")), events=("end",)):
+        if element.tag == f"{{{table_ns}}}named-expression":
+            source.defined_names[element.get(f"{{{table_ns}}}name", "")] = _string_constant(
+                element.get(f"{{{table_ns}}}expression", ""))
+        elif element.tag == f"{{{table_ns}}}table":
+            source.formula_cells[element.get(f"{{{table_ns}}}name", "")] = _ods_formula_cells(element, table_ns)
+            element.clear()
+    return source
+
+
+def _ods_formula_cells(table: ElementTree.Element, ns: str) -> set[tuple[int, int]]:
+    cells: set[tuple[int, int]] = set()
+    row_index = 0
+    for row in table.iter(f"{{{ns}}}table-row"):
+        rows_repeated = int(row.get(f"{{{ns}}}number-rows-repeated", "1"))
+        col = 0
+        for cell in row:
+            if cell.tag not in (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell"):
+                continue
+            repeated = int(cell.get(f"{{{ns}}}number-columns-repeated", "1"))
+            if cell.get(f"{{{ns}}}formula") is not None:
+                for r in range(row_index, row_index + min(rows_repeated, 1000)):
+                    for c in range(col, col + min(repeated, 1000)):
+                        cells.add((r, c))
+            col += repeated
+        row_index += rows_repeated
+    return cells
+
+
+# -- xls (BIFF8 in an OLE2 container) ----------------------------------------------------------------------
+
+_USER_DEFINED_FMTID = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")
+
+
+def _read_xls(data: bytes, file: str) -> SourceWorkbook:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(data)
+    except (OSError, ValueError) as exc:  # olefile raises OSError for a damaged container
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+    try:
+        streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=True)}
+        if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
+            raise XlkpiError(problem("file-encrypted", file=file))
+        stream_name = "Workbook" if "Workbook" in streams else "Book" if "Book" in streams else None
+        if stream_name is None:
+            raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu Office khác (không phải Excel)"))
+        workbook_stream = ole.openstream(stream_name).read()
+        book = _open_calamine(data, file)
+        source = SourceWorkbook(file, "xls", _visibility(book), _book=book)
+        source.has_macros = any(s.startswith("_VBA_PROJECT_CUR") or s.startswith("Macros") for s in streams)
+        source.defined_names, source.formula_cells = _biff_names_and_formulas(workbook_stream)
+        if "\x05DocumentSummaryInformation" in streams:
+            source.properties = _user_defined_properties(ole.openstream("\x05DocumentSummaryInformation").read())
+        try:
+            source.saved_at = ole.get_metadata().last_saved_time
+        except Exception:  # metadata is advisory; a damaged summary stream must not stop collection
+            source.saved_at = None
+        return source
+    finally:
+        ole.close()
+
+
+def _records(stream: bytes):
+    offset = 0
+    size = len(stream)
+    while offset + 4 <= size:
+        kind, length = struct.unpack_from("<HH", stream, offset)
+        yield offset, kind, stream[offset + 4: offset + 4 + length]
+        offset += 4 + length
+
+
+def _biff_string(body: bytes, offset: int, count: int) -> tuple[str, int]:
+    """An XLUnicodeString without its count: a flag byte, then ``count`` characters."""
+    flags = body[offset]
+    offset += 1
+    if flags & 1:
+        return body[offset: offset + 2 * count].decode("utf-16-le", "replace"), offset + 2 * count
+    return body[offset: offset + count].decode("latin-1"), offset + count
+
+
+def _biff_names_and_formulas(stream: bytes) -> tuple[dict[str, str], dict[str, set[tuple[int, int]]]]:
+    names: dict[str, str] = {}
+    sheets_at: dict[int, str] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
+    current: str | None = None
+    for offset, kind, body in _records(stream):
+        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET: where each sheet's records start, and its name
+            position = struct.unpack_from("<I", body, 0)[0]
+            count = body[6]
+            sheets_at[position] = _biff_string(body, 7, count)[0]
+        elif kind == 0x0809:  # BOF: a sheet's records begin
+            current = sheets_at.get(offset)
+            if current is not None:
+                formulas.setdefault(current, set())
+        elif kind == 0x0018 and len(body) >= 15:  # NAME
+            name_length, formula_size = body[3], struct.unpack_from("<H", body, 4)[0]
+            try:
+                name, end = _biff_string(body, 14, name_length)
+                formula = body[end: end + formula_size]
+                if formula[:1] == b"\x17":  # ptgStr: a string constant
+                    value, _ = _biff_string(formula, 2, formula[1])
+                    names[name] = value
+            except IndexError:
+                continue
+        elif kind == 0x0006 and current is not None and len(body) >= 4:  # FORMULA
+            row, col = struct.unpack_from("<HH", body, 0)
+            formulas[current].add((row, col))
+    return names, formulas
+
+
+def _user_defined_properties(stream: bytes) -> dict[str, str]:
+    """The custom properties (the user-defined section of DocumentSummaryInformation), as strings."""
+    found: dict[str, str] = {}
+    try:
+        count = struct.unpack_from("<I", stream, 24)[0]
+        sections = [(stream[28 + 20 * i: 44 + 20 * i], struct.unpack_from("<I", stream, 44 + 20 * i)[0])
+                    for i in range(count)]
+        for fmtid, start in sections:
+            if fmtid != _USER_DEFINED_FMTID:
+                continue
+            entries = struct.unpack_from("<I", stream, start + 4)[0]
+            offsets = {}
+            for i in range(entries):
+                prop_id, prop_offset = struct.unpack_from("<II", stream, start + 8 + 8 * i)
+                offsets[prop_id] = start + prop_offset
+            codepage = 1252
+            if 1 in offsets:
+                codepage = struct.unpack_from("<h", stream, offsets[1] + 4)[0] & 0xFFFF
+            labels: dict[int, str] = {}
+            if 0 in offsets:  # the dictionary: property id -> name
+                position = offsets[0]
+                entries_in_dictionary = struct.unpack_from("<I", stream, position)[0]
+                position += 4
+                for _ in range(entries_in_dictionary):
+                    prop_id, length = struct.unpack_from("<II", stream, position)
+                    position += 8
+                    if codepage == 1200:  # UTF-16 names, each padded to a multiple of 4 bytes
+                        size = 2 * length
+                        labels[prop_id] = stream[position: position + size].decode("utf-16-le").rstrip("\x00")
+                        position += size + (-size) % 4
+                    else:
+                        labels[prop_id] = stream[position: position + length].decode(_codec(codepage), "replace").rstrip("\x00")
+                        position += length
+            for prop_id, position in offsets.items():
+                if prop_id in (0, 1) or prop_id not in labels:
+                    continue
+                vt = struct.unpack_from("<H", stream, position)[0]
+                if vt == 0x1E:  # VT_LPSTR
+                    size = struct.unpack_from("<I", stream, position + 4)[0]
+                    raw = stream[position + 8: position + 8 + size]
+                    found[labels[prop_id]] = raw.decode(_codec(codepage), "replace").rstrip("\x00")
+                elif vt == 0x1F:  # VT_LPWSTR
+                    size = struct.unpack_from("<I", stream, position + 4)[0]
+                    found[labels[prop_id]] = stream[position + 8: position + 8 + 2 * size].decode("utf-16-le").rstrip("\x00")
+    except (struct.error, UnicodeDecodeError, LookupError):
+        return found
+    return found
+
+
+def _codec(codepage: int) -> str:
+    return {1200: "utf-16-le", 65001: "utf-8"}.get(codepage, f"cp{codepage}")
+
