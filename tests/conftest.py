@@ -19,3 +19,17 @@ def soffice() -> str:
             pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs libreoffice-calc-nogui")
         pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
     return program
+
+
+@pytest.fixture(scope="session")
+def uno_python(soffice) -> str:
+    """The system Python with LibreOffice's UNO bridge (Debian python3-uno), to drive real LibreOffice."""
+    import subprocess
+
+    python = "/usr/bin/python3"
+    found = os.path.exists(python) and subprocess.run([python, "-c", "import uno"], capture_output=True).returncode == 0
+    if not found:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("python3-uno is required in CI: .ci/run installs it")
+        pytest.skip("LibreOffice's Python bridge is not installed (apt-get install python3-uno)")
+    return python

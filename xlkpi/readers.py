@@ -143,6 +143,8 @@ def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
         if kind == "ods" or "content.xml" in names and "mimetype" in names:
             if archive.read("mimetype").strip() != ODS_MIME:
                 raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu OpenDocument khác"))
+            if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
+                raise XlkpiError(problem("file-encrypted", file=file))
             return _read_ods(archive, data, file)
         if "xl/workbook.xml" not in names:
             raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tệp nén ZIP"))
@@ -310,6 +312,11 @@ def _read_xls(data: bytes, file: str) -> SourceWorkbook:
         if stream_name is None:
             raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu Office khác (không phải Excel)"))
         workbook_stream = ole.openstream(stream_name).read()
+        for index, (_, kind, _) in enumerate(_records(workbook_stream)):
+            if kind == 0x002F:  # FILEPASS: the workbook is encrypted with a password
+                raise XlkpiError(problem("file-encrypted", file=file))
+            if kind == 0x0085 or index > 200:  # past the globals' header records
+                break
         book = _open_calamine(data, file)
         source = SourceWorkbook(file, "xls", _visibility(book), _book=book)
         source.has_macros = any(s.startswith("_VBA_PROJECT_CUR") or s.startswith("Macros") for s in streams)

@@ -1,0 +1,445 @@
+"""`xlkpi collect`: every bad input gives a located, Vietnamese problem — never a traceback or a lost
+file — and every file ends in exactly one state."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import random
+import re
+import sqlite3
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xlkpi import ledger as L
+from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.cli import cli
+from xlkpi.collect import collect
+from xlkpi.generate import generate
+from xlkpi.simulate import Formula, fill_workbook, plausible_values
+from xlkpi.validate import CampaignView
+
+
+@pytest.fixture
+def campaign(tmp_path):
+    init_campaign(tmp_path / "c", plan="lai-chau-2025", period="2025-Q3", province="lai chau", deadline="20/10/2025")
+    campaign = open_campaign(tmp_path / "c")
+    generate(campaign, jobs=1)
+    return campaign
+
+
+def blank(campaign, code="03388") -> bytes:
+    return next(campaign.outbox.glob(f"{code}_*.xlsx")).read_bytes()
+
+
+def good_values(campaign, code="03388", seed=1) -> dict:
+    view = CampaignView(campaign.id, campaign.plan, campaign.roster, campaign.secret, campaign.config.period,
+                        campaign.target_year)
+    return plausible_values(view.layout(campaign.roster.get(code))[0], random.Random(seed))
+
+
+def filled(campaign, code="03388", changes=None, saved_at=None) -> bytes:
+    values = good_values(campaign, code)
+    values.update(changes or {})
+    return fill_workbook(blank(campaign, code), values, saved_at)
+
+
+ON_TIME = datetime(2025, 10, 10, 9, 0).timestamp()  # before the campaign's deadline, 20/10/2025
+
+
+def drop(campaign, name: str, data: bytes) -> Path:
+    """A file as staff save it into the inbox (dated before the deadline)."""
+    path = campaign.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (ON_TIME, ON_TIME))
+    return path
+
+
+def run(campaign, **kwargs):
+    return collect(campaign, jobs=1, **kwargs)
+
+
+def outcome(result, name):
+    return next(o for o in result.outcomes if o.path.endswith(name))
+
+
+def codes(result, name):
+    return [p.code for p in outcome(result, name).problems if p.severity == "error"]
+
+
+def rewrite(data: bytes, changes: dict[str, callable]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename in changes:
+                content = changes[info.filename](content)
+            target.writestr(info.filename, content)
+        for name, make in changes.items():
+            if name not in source.namelist():
+                target.writestr(name, make(b""))
+    return out.getvalue()
+
+
+def ledger_rows(campaign):
+    connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        return {table: connection.execute(f'SELECT * FROM {table} ORDER BY 1, 2').fetchall()
+                for table in ("contents", "files", "problems", '"values"')}
+    finally:
+        connection.close()
+
+
+# -- the happy path --------------------------------------------------------------------------------------
+
+
+def test_a_correct_file_is_accepted_with_its_values(campaign):
+    values = good_values(campaign)
+    drop(campaign, "email/03388 bao cao quy 3.xlsx", fill_workbook(blank(campaign), values))
+    result = run(campaign)
+    got = outcome(result, "03388 bao cao quy 3.xlsx")
+    assert got.verdict == "accepted" and got.unit == "03388", got.problems
+    assert result.states == {"accepted": 1}
+    rows = {r[0]: r for r in got.values}
+    assert rows["so-hoa"][1] == values["F10"] and rows["so-hoa"][2] == values["F11"]
+    assert result.status.count("submitted") == 1 and result.status.count("missing") == 37
+    assert not result.status.has_problems
+    assert (campaign.directory / got.archive).read_bytes() == (campaign.inbox / "email/03388 bao cao quy 3.xlsx").read_bytes()
+
+
+def test_running_again_changes_nothing_and_files_are_never_modified(campaign):
+    drop(campaign, "a.xlsx", filled(campaign))
+    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F10": "abc"}))
+    drop(campaign, "notes.txt", b"hello")
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in campaign.inbox.rglob("*")}
+    run(campaign)
+    first = ledger_rows(campaign)
+    report = (campaign.reports / "thu-nhan-2025-q3.xlsx").read_bytes()
+    again = run(campaign)
+    assert again.new_contents == 0
+    assert ledger_rows(campaign) == first
+    assert (campaign.reports / "thu-nhan-2025-q3.xlsx").read_bytes() == report
+    after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in campaign.inbox.rglob("*")}
+    assert after == before
+
+
+# -- the file itself ---------------------------------------------------------------------------------------
+
+
+def test_files_that_are_not_workbooks(campaign, tmp_path):
+    good = blank(campaign)
+    drop(campaign, "empty.xlsx", b"")
+    drop(campaign, "truncated.xlsx", good[: len(good) // 2])
+    drop(campaign, "letter.xlsx", "Kính gửi Văn phòng UBND tỉnh".encode())
+    drop(campaign, "scan.xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    drop(campaign, "cong-van.pdf", b"%PDF-1.7\n")
+    drop(campaign, "ghi-chu.txt", b"nothing")
+    drop(campaign, "~$03388_phuong-doan-ket.xlsx", b"\x00lock")
+    drop(campaign, "renamed.pdf", filled(campaign, "03390"))  # a workbook under a wrong name: read anyway
+    result = run(campaign)
+    assert codes(result, "empty.xlsx") == ["file-empty"]
+    assert codes(result, "truncated.xlsx") == ["file-corrupt"]
+    assert codes(result, "letter.xlsx") == ["not-a-spreadsheet"]
+    assert codes(result, "scan.xlsx") == ["not-a-spreadsheet"] and "PDF" in outcome(result, "scan.xlsx").problems[0].message_vi
+    assert outcome(result, "cong-van.pdf").verdict == "ignored"
+    assert outcome(result, "ghi-chu.txt").verdict == "ignored"
+    assert outcome(result, "~$03388_phuong-doan-ket.xlsx").verdict == "ignored"
+    assert outcome(result, "renamed.pdf").verdict == "accepted"
+    for o in result.outcomes:
+        for p in o.problems:
+            assert p.file == o.path and p.message_vi and p.message_en
+
+
+def test_zip_bomb_and_macros_are_refused_unopened(campaign):
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 30_000_000)
+    drop(campaign, "bomb.xlsx", bomb.getvalue())
+    drop(campaign, "macro.xlsm", rewrite(filled(campaign), {"xl/vbaProject.bin": lambda _: b"\xd0\xcf\x11\xe0 vba"}))
+    result = run(campaign)
+    assert codes(result, "bomb.xlsx") == ["file-too-complex"]
+    assert codes(result, "macro.xlsm") == ["macro-present"]
+
+
+def test_password_encrypted_container_is_explained(campaign):
+    # an OLE2 container holding an EncryptedPackage stream, as Excel writes a password-protected .xlsx
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    drop(campaign, "matkhau.xlsx", header + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 1000)
+    result = run(campaign)
+    assert codes(result, "matkhau.xlsx") == ["file-encrypted"]
+    assert "mật khẩu" in outcome(result, "matkhau.xlsx").problems[0].message_vi
+
+
+# -- identity --------------------------------------------------------------------------------------------
+
+
+def test_a_file_from_another_campaign(campaign, tmp_path):
+    init_campaign(tmp_path / "other", plan="lai-chau-2025", period="2025-Q3", province="lai chau")
+    other = open_campaign(tmp_path / "other")
+    generate(other, units=["03388"], jobs=1)
+    drop(campaign, "old.xlsx", fill_workbook(blank(other), good_values(campaign)))
+    result = run(campaign)
+    assert codes(result, "old.xlsx") == ["wrong-campaign"]
+
+
+def test_a_file_claiming_another_unit(campaign):
+    def swap(content: bytes) -> bytes:
+        return content.replace(b">03388<", b">03390<").replace(b'"03388"', b'"03390"')
+
+    forged = rewrite(filled(campaign), {"xl/sharedStrings.xml": swap, "xl/workbook.xml": swap,
+                                        "docProps/custom.xml": swap})
+    drop(campaign, "forged.xlsx", forged)
+    result = run(campaign)
+    assert codes(result, "forged.xlsx") == ["digest-invalid"]
+    assert outcome(result, "forged.xlsx").unit is None
+
+
+def test_identity_places_that_disagree(campaign):
+    half = rewrite(filled(campaign), {"docProps/custom.xml": lambda c: c.replace(b">03388<", b">03390<")})
+    drop(campaign, "half.xlsx", half)
+    result = run(campaign)
+    assert codes(result, "half.xlsx") == ["identity-mismatch"]
+    assert "03390" in outcome(result, "half.xlsx").problems[0].message_vi
+
+
+def test_data_retyped_into_a_new_file_needs_an_operator(campaign, tmp_path):
+    retyped = openpyxl.load_workbook(io.BytesIO(filled(campaign)))
+    del retyped["xlkpi"]
+    for name in list(retyped.defined_names):
+        del retyped.defined_names[name]
+    retyped.custom_doc_props.props.clear()
+    buffer = io.BytesIO()
+    retyped.save(buffer)
+    path = drop(campaign, "nhap-lai.xlsx", buffer.getvalue())
+    result = run(campaign)
+    assert codes(result, "nhap-lai.xlsx") == ["identity-missing"]
+    assert "--assign nhap-lai.xlsx=" in outcome(result, "nhap-lai.xlsx").problems[0].message_vi
+    assert result.status.unidentified and result.status.has_problems
+
+    assigned = run(campaign, assign=[f"{path}=03388"])
+    got = outcome(assigned, "nhap-lai.xlsx")
+    assert got.verdict == "accepted" and got.unit == "03388" and got.assigned
+    assert [p.code for p in got.problems] == ["unit-assigned"]
+    assert not assigned.status.unidentified
+    connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
+    assert connection.execute("SELECT unit, assigned FROM contents WHERE verdict = 'accepted'").fetchall() == [("03388", 1)]
+
+
+# -- locked content and structure -------------------------------------------------------------------------
+
+
+def test_tampered_target_renamed_sheet_and_deleted_rows(campaign):
+    drop(campaign, "target.xlsx", rewrite(filled(campaign), {
+        "xl/sharedStrings.xml": lambda c: c.replace("<t>Tối thiểu 50</t>".encode(), "<t>Tối thiểu 5</t>".encode())}))
+    drop(campaign, "renamed.xlsx", rewrite(filled(campaign, "03390"), {
+        "xl/workbook.xml": lambda c: c.replace('name="Nhập liệu"'.encode(), b'name="Sheet1"', 1)}))
+    book = openpyxl.load_workbook(io.BytesIO(filled(campaign, "03394")))
+    book["Nhập liệu"].delete_rows(12, 2)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    drop(campaign, "rows.xlsx", buffer.getvalue())
+    result = run(campaign)
+    tampered = outcome(result, "target.xlsx").problems
+    assert [(p.code, p.cell) for p in tampered if p.severity == "error"] == [("target-tampered", "D14")]
+    assert '"Tối thiểu 50"' in tampered[0].message_vi and '"Tối thiểu 5"' in tampered[0].message_vi
+    assert codes(result, "renamed.xlsx") == ["sheet-missing"] and "Sheet1" in outcome(result, "renamed.xlsx").problems[0].message_vi
+    rows = outcome(result, "rows.xlsx").problems
+    assert [(p.code, p.cell) for p in rows] == [("rows-changed", "A12")]
+
+
+# -- values ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"F10": "abc"}, [("not-a-number", "F10")]),
+        ({"F10": -5}, [("negative-number", "F10")]),
+        ({"F10": 12.5}, [("not-whole-number", "F10")]),
+        ({"F10": 900, "F11": 100}, [("numerator-exceeds-denominator", "F10")]),
+        ({"F10": 5_000_000_000, "F11": 6_000_000_000}, [("number-too-large", "F10"), ("number-too-large", "F11")]),
+        ({"F10": "1.234", "F11": 2000}, [("ambiguous-number", "F10")]),
+        ({"F10": "45%", "F11": 100}, [("percent-sign", "F10")]),
+        ({"F10": ""}, [("value-missing", "F10")]),
+        ({"F10": Formula("=40+40", 80), "F11": 100}, [("formula-in-input", "F10")]),
+        ({"F10": Formula("=40+40"), "F11": 100}, [("formula-in-input", "F10")]),
+        ({"F12": 50, "F13": 100, "I12": ""}, [("explanation-missing", "I12")]),
+    ],
+)
+def test_bad_values_are_located(campaign, changes, expected):
+    drop(campaign, "x.xlsx", filled(campaign, changes=changes))
+    result = run(campaign)
+    got = outcome(result, "x.xlsx")
+    assert [(p.code, p.cell) for p in got.problems if p.severity == "error"] == expected
+    assert all(p.sheet == "Nhập liệu" for p in got.problems)
+    assert got.verdict == "rejected"
+
+
+def test_numbers_as_text_are_read_as_documented(campaign):
+    drop(campaign, "x.xlsx", filled(campaign, changes={"F10": " 1 234 000 ", "F11": "1.500.000", "F12": 80.0,
+                                                       "F13": "80", "F14": "0", "F15": "0"}))
+    result = run(campaign)
+    got = outcome(result, "x.xlsx")
+    assert got.verdict == "accepted", got.problems
+    values = {v[0]: v for v in got.values}
+    assert values["so-hoa"][1:3] == (1_234_000, 1_500_000)
+    assert values["ket-qua-dien-tu"][3] == 100 and values["ket-qua-dien-tu"][7] == "met"
+    assert values["tai-su-dung-du-lieu"][3] is None and values["tai-su-dung-du-lieu"][7] == "not-arisen"
+
+
+def test_formula_looking_text_stays_text_everywhere(campaign):
+    evil = '=HYPERLINK("http://example.invalid","Bấm vào đây")'
+    drop(campaign, "x.xlsx", filled(campaign, changes={"I10": evil, "F12": "abc"}))
+    result = run(campaign)
+    got = outcome(result, "x.xlsx")
+    assert got.verdict == "rejected"
+    connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
+    assert connection.execute("""SELECT explanation FROM "values" WHERE indicator = 'so-hoa'""").fetchone() == (evil,)
+    feedback = openpyxl.load_workbook(result.feedback[0])["Nhập liệu"]
+    assert feedback["I10"].value == evil and feedback["I10"].data_type == "s"
+    report = openpyxl.load_workbook(result.report_path)
+    for sheet in report.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", cell.coordinate
+
+
+# -- states ----------------------------------------------------------------------------------------------
+
+
+def test_same_file_twice_and_a_resubmission(campaign):
+    first = filled(campaign, saved_at=datetime(2025, 10, 1, 9, 0))
+    drop(campaign, "a/03388.xlsx", first)
+    drop(campaign, "b/03388 (1).xlsx", first)
+    result = run(campaign)
+    states = {row.path: row.state for row in result.status.files}
+    assert states == {"inbox/a/03388.xlsx": "accepted", "inbox/b/03388 (1).xlsx": "duplicate"}
+
+    second = filled(campaign, changes={"F10": 1, "F11": 2, "I10": "Đã giải trình"}, saved_at=datetime(2025, 10, 5, 9))
+    drop(campaign, "c/03388 lan 2.xlsx", second)
+    result = run(campaign)
+    states = {row.path: row.state for row in result.status.files}
+    assert states["inbox/a/03388.xlsx"] == "superseded"
+    assert states["inbox/c/03388 lan 2.xlsx"] == "accepted"
+    assert states["inbox/b/03388 (1).xlsx"] == "duplicate"
+    entry = next(u for u in result.status.units if u.unit.code == "03388")
+    assert entry.file == "inbox/c/03388 lan 2.xlsx"
+
+
+def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campaign):
+    drop(campaign, "x.xlsx", filled(campaign, changes={"F10": 900, "F11": 100, "F12": "abc"}))
+    result = run(campaign)
+    assert result.status.count("resubmit") == 1 and result.status.has_problems
+    [copy] = result.feedback
+    assert copy.name == "03388_phuong-doan-ket.xlsx" and copy.parent.name == "phan-hoi"
+    sheet = openpyxl.load_workbook(copy)["Nhập liệu"]
+    assert sheet["F10"].value == 900 and sheet["F12"].value == "abc"
+    assert sheet["F10"].fill.fgColor.rgb.endswith("FFC7CE") and "lớn hơn mẫu số" in sheet["F10"].comment.text
+    assert "không phải là số" in sheet["F12"].comment.text
+    assert sheet["A7"].value.startswith("TỆP PHẢN HỒI")
+    # the unit corrects the feedback copy and sends it back: accepted
+    corrected = fill_workbook(copy.read_bytes(), {"F10": 90, "F11": 100, "F12": 99, "F13": 100,
+                                                  "I12": "Một hồ sơ trả kết quả giấy theo yêu cầu."})
+    drop(campaign, "x-sua.xlsx", corrected)
+    again = run(campaign)
+    assert outcome(again, "x-sua.xlsx").verdict == "accepted", outcome(again, "x-sua.xlsx").problems
+    assert again.status.count("resubmit") == 0 and not again.feedback
+
+
+def test_late_and_missing(campaign):
+    path = drop(campaign, "x.xlsx", filled(campaign))
+    late = datetime(2025, 10, 25, 10).timestamp()
+    os.utime(path, (late, late))
+    result = run(campaign)
+    entry = next(u for u in result.status.units if u.unit.code == "03388")
+    assert entry.state == "late" and entry.late
+    assert result.status.count("missing") == 37
+
+
+# -- the ledger under stress -----------------------------------------------------------------------------
+
+
+def test_a_crash_mid_run_leaves_the_ledger_as_before(campaign, monkeypatch):
+    drop(campaign, "a.xlsx", filled(campaign))
+    run(campaign)
+    before = ledger_rows(campaign)
+    drop(campaign, "b.xlsx", filled(campaign, "03390"))
+
+    def crash(connection):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(L, "derive_states", crash)
+    with pytest.raises(RuntimeError):
+        run(campaign)
+    assert ledger_rows(campaign) == before
+    monkeypatch.undo()
+    assert outcome(run(campaign), "b.xlsx").verdict == "accepted"
+
+
+def _collect_in_process(directory: str) -> None:
+    collect(open_campaign(directory), jobs=1)
+
+
+def test_two_collects_at_once_count_each_file_once(campaign):
+    for code in [u.code for u in campaign.roster.units][:20]:
+        drop(campaign, f"{code}.xlsx", filled(campaign, code))
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_collect_in_process, args=(str(campaign.directory),)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    rows = ledger_rows(campaign)
+    assert len(rows["files"]) == 20 and len(rows["contents"]) == 20
+    assert {row[5] for row in rows["files"]} == {"accepted"}
+    assert len(rows['"values"']) == 20 * 8
+
+
+# -- reports and the command ------------------------------------------------------------------------------
+
+
+def test_collection_report_workbook(campaign):
+    drop(campaign, "a.xlsx", filled(campaign))
+    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F10": "abc"}))
+    result = run(campaign)
+    book = openpyxl.load_workbook(result.report_path)
+    assert book.sheetnames == ["Tổng hợp", "Đơn vị", "Vấn đề", "Tệp"]
+    units = book["Đơn vị"]
+    assert [c.value for c in units[1]][:6] == ["STT", "Mã đơn vị", "Tên đơn vị", "Cấp", "Tình trạng", "Tệp"]
+    rows = {r[1]: r for r in units.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == 38
+    assert rows["03388"][4] == "Đã nộp" and rows["03388"][5] == "inbox/a.xlsx"
+    assert rows["03390"][4] == "Phải nộp lại" and rows["03390"][8] == "1"
+    assert rows["03394"][4] == "Chưa nộp"
+    issues = list(book["Vấn đề"].iter_rows(min_row=2, values_only=True))
+    assert issues == [("inbox/b.xlsx", "03390", "Nhập liệu", "F10", "not-a-number", "lỗi",
+                       'Chỉ tiêu 2: "abc" không phải là số. Hãy nhập một số, ví dụ 125.')]
+
+
+def test_collect_and_status_commands(campaign):
+    drop(campaign, "a.xlsx", filled(campaign))
+    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F10": -1}))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["collect", "--campaign", str(campaign.directory), "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert "Đã đọc 2 tệp (2 tệp mới)" in result.output
+    assert "✗ inbox/b.xlsx (03390): 1 lỗi — Nhập liệu!F10 [negative-number]" in result.output
+    as_json = runner.invoke(cli, ["collect", "--campaign", str(campaign.directory), "--json"])
+    data = json.loads(as_json.output)
+    assert data["stats"]["new_contents"] == 0 and data["stats"]["resubmit"] == 1
+    status = runner.invoke(cli, ["status", "--campaign", str(campaign.directory)])
+    assert status.exit_code == 1
+    assert "phải nộp lại 1, chưa nộp 36" in status.output
+    assert re.search(r"03390\s+Xã Bình Lư\s+inbox/b.xlsx", status.output)

@@ -1,0 +1,101 @@
+"""Round trip through real LibreOffice: workbooks filled in Calc and saved as xlsx, ods and xls are
+collected with exactly the values typed; LibreOffice's password protection is recognised."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.collect import collect
+from xlkpi.generate import generate
+
+HELPER = Path(__file__).parent / "libreoffice_fill.py"
+ON_TIME = datetime(2025, 10, 10, 9).timestamp()
+
+# what each unit types: numerator/denominator pairs for the eight commune indicators (rows 10–25),
+# explanations where the target is missed, one evidence; every figure different, so a misread shows
+TYPED = {
+    "03388": {"F10": 81, "F11": 100, "F12": 55, "F13": 55, "F14": 17, "F15": 30, "F16": 61, "F17": 100,
+              "F18": 4, "F19": 4, "F20": 93, "F21": 100, "F22": 0, "F23": 0, "F24": 210, "F25": 210,
+              "J10": "Báo cáo số 12/BC-UBND ngày 14/9/2025"},
+    "03390": {"F10": 400, "F11": 410, "F12": 71, "F13": 80, "I12": "Một số hồ sơ trả kết quả giấy theo yêu cầu.",
+              "F14": 9, "F15": 10, "F16": 33, "F17": 50, "F18": 0, "F19": 0, "F20": 12, "F21": 12,
+              "F22": 120, "F23": 130, "F24": 99, "F25": 100, "I24": "Lỗi đồng bộ ngày 3/9, đã khắc phục."},
+    "03394": {"F10": 1200, "F11": 1250, "F12": 300, "F13": 300, "F14": 150, "F15": 250, "F16": 70, "F17": 70,
+              "F18": 6, "F19": 6, "F20": 45, "F21": 46, "F22": 800, "F23": 1000, "F24": 1000, "F25": 1000},
+}
+FORMATS = {"03388": "xlsx", "03390": "ods", "03394": "xls"}
+
+
+def fill_in_libreoffice(python: str, source: Path, values: dict, out: Path, formats: str, password: str | None = None):
+    out.mkdir(parents=True, exist_ok=True)
+    values_file = out / f"{source.stem}.json"
+    values_file.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+    command = [python, str(HELPER), str(source), str(values_file), str(out), formats] + ([password] if password else [])
+    subprocess.run(command, check=True, timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    values_file.unlink()
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lo") / "c"
+    init_campaign(folder, plan="lai-chau-2025", period="2025-Q3", province="lai chau", deadline="20/10/2025")
+    campaign = open_campaign(folder)
+    generate(campaign, units=list(TYPED) + ["03405"], jobs=1)
+    return campaign
+
+
+def workbook_of(campaign, code):
+    return next(campaign.outbox.glob(f"{code}_*.xlsx"))
+
+
+def test_values_typed_in_libreoffice_come_back_exactly_in_every_format(campaign, uno_python):
+    for code, values in TYPED.items():
+        fill_in_libreoffice(uno_python, workbook_of(campaign, code), values, campaign.inbox / code, FORMATS[code])
+    # a unit that types numerator > denominator: LibreOffice's API, like paste, skips data validation
+    fill_in_libreoffice(uno_python, workbook_of(campaign, "03405"), {**TYPED["03388"], "F10": 150}, campaign.inbox / "03405", "xlsx")
+    for path in campaign.inbox.rglob("*.*"):
+        os.utime(path, (ON_TIME, ON_TIME))
+    result = collect(campaign, jobs=1)
+    by_unit = {o.unit: o for o in result.outcomes}
+    for code, values in TYPED.items():
+        got = by_unit[code]
+        assert got.verdict == "accepted", (code, FORMATS[code], got.problems)
+        assert got.format == FORMATS[code]
+        typed = {cell: value for cell, value in values.items() if cell.startswith("F")}
+        read = {}
+        rows = {v[0]: v for v in got.values}
+        for index, indicator in enumerate(["so-hoa", "ket-qua-dien-tu", "tai-su-dung-du-lieu", "thanh-toan-truc-tuyen",
+                                           "pakn-dung-han", "hai-long", "ho-so-truc-tuyen", "dong-bo-dvcqg"]):
+            read[f"F{10 + 2 * index}"] = rows[indicator][1]
+            read[f"F{11 + 2 * index}"] = rows[indicator][2]
+        assert read == typed
+        for cell, text in values.items():
+            if cell.startswith("I"):
+                row = int(cell[1:])
+                indicator = ["so-hoa", "ket-qua-dien-tu", "tai-su-dung-du-lieu", "thanh-toan-truc-tuyen",
+                             "pakn-dung-han", "hai-long", "ho-so-truc-tuyen", "dong-bo-dvcqg"][(row - 10) // 2]
+                assert rows[indicator][5] == text
+    assert {v[0]: v[7] for v in by_unit["03388"].values}["ho-so-truc-tuyen"] == "not-arisen"
+    bad = by_unit["03405"]
+    assert bad.verdict == "rejected"
+    assert [(p.code, p.cell) for p in bad.problems] == [("numerator-exceeds-denominator", "F10")]
+
+
+def test_password_protected_files_from_libreoffice(campaign, uno_python, tmp_path):
+    out = tmp_path / "pw"
+    fill_in_libreoffice(uno_python, workbook_of(campaign, "03388"), TYPED["03388"], out, "ods,xls", "mat-khau")
+    for fmt in ("ods", "xls"):
+        target = campaign.inbox / "matkhau" / f"03388.{fmt}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((out / f"{workbook_of(campaign, '03388').stem}.{fmt}").read_bytes())
+    result = collect(campaign, jobs=1)
+    for fmt in ("ods", "xls"):
+        got = next(o for o in result.outcomes if o.path.endswith(f"matkhau/03388.{fmt}"))
+        assert [p.code for p in got.problems] == ["file-encrypted"]
