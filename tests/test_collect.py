@@ -114,7 +114,10 @@ def test_a_correct_file_is_accepted_with_its_values(campaign):
     assert rows["so-hoa"][1] == values["F10"] and rows["so-hoa"][2] == values["F11"]
     assert result.status.count("submitted") == 1 and result.status.count("missing") == 37
     assert not result.status.has_problems
-    assert (campaign.directory / got.archive).read_bytes() == (campaign.inbox / "email/03388 bao cao quy 3.xlsx").read_bytes()
+    connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
+    recorded = connection.execute("SELECT path, size, sha256 FROM files").fetchall()
+    data = (campaign.inbox / "email/03388 bao cao quy 3.xlsx").read_bytes()
+    assert recorded == [("inbox/email/03388 bao cao quy 3.xlsx", len(data), hashlib.sha256(data).hexdigest())]
 
 
 def test_running_again_changes_nothing_and_files_are_never_modified(campaign):

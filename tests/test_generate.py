@@ -183,12 +183,11 @@ def test_identity_in_three_places_with_a_valid_digest(lai_chau):
     assert from_props == names == hidden
     assert hidden["unit"] == "03388" and hidden["campaign"] == campaign.id and hidden["period"] == "2025-Q3"
     assert hidden["plan"] == "lai-chau-2025" and hidden["plan_version"] == "2025.1"
-    # the digest covers what the sheet shows: indicator ids (hidden map), names and targets (visible)
-    ids = []
-    for row in workbook["xlkpi"].iter_rows(min_row=len(FIELDS) + 3, values_only=True):
-        if row[1] == "explanation":
-            ids.append((row[0], int(row[2][1:])))
-    locked = [LockedRow(i, sheet.cell(r, 2).value, sheet.cell(r, 4).value) for i, r in ids]
+    # the digest covers what the sheet shows: indicator names and targets, with their ids from the plan
+    layout = F.layout(campaign.plan, "xa", 2025)
+    assert workbook["xlkpi"].max_row == len(FIELDS)
+    locked = [LockedRow(b.indicator.id, sheet.cell(b.first_row + 1, 2).value, sheet.cell(b.first_row + 1, 4).value)
+              for b in layout.blocks]
     identity = Identity(**hidden)
     assert verify(campaign.secret, identity, locked)
     # a changed target or another unit's code breaks it

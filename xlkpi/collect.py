@@ -2,14 +2,15 @@
 
 Files are found under the given paths (default: the campaign's ``inbox/``, any sub-folders, any
 names).  Every file ends in exactly one state — accepted, superseded, duplicate, rejected (with its
-problems) or ignored (with a reason) — recorded in the ledger (:mod:`xlkpi.ledger`).  Returned files
-are only ever read; each spreadsheet is also kept, content-addressed, in ``archive/`` so that what was
-accepted can be shown later even if the inbox is cleaned.  Only new contents are inspected, so
-running again on the same inbox does nothing new.
+problems) or ignored (with a reason) — recorded in the ledger (:mod:`xlkpi.ledger`) with its size and
+SHA-256.  Returned files are only ever read: never moved, changed or deleted, so the inbox stays the
+record of what was received and the ledger's digests show that it is intact.  Only new contents are
+inspected, so running again on the same inbox does nothing new.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -22,12 +23,10 @@ from typing import Any
 
 from . import ledger as L
 from .campaign import Campaign
-from .files import atomic_output
 from .problems import Problem, XlkpiError, problem
 from .readers import SPREADSHEET_SUFFIXES, read_workbook
 from .validate import CampaignView, inspect_workbook
 
-ARCHIVE = "archive"
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store"}
 
 
@@ -48,7 +47,6 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     values: list[tuple] = field(default_factory=list)
     raw_inputs: dict[str, Any] = field(default_factory=dict)
-    archive: str | None = None
 
 
 @dataclass
@@ -92,26 +90,24 @@ def _ignored_by_name(path: Path) -> str | None:
 _VIEW: CampaignView | None = None
 _KNOWN: dict[str, tuple[str, str | None, int]] = {}
 _ASSIGN: dict[str, str] = {}
-_ARCHIVE: Path | None = None
-_BASE: Path | None = None
+_BASE: str | None = None
 
 
 def _relative(path: Path) -> str:
     assert _BASE is not None
-    try:
-        return str(path.resolve().relative_to(_BASE))
-    except ValueError:
-        return str(path.resolve())
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute, _BASE)
+    return absolute if relative.startswith("..") else relative
 
 
 def _process(path: Path) -> Outcome:
-    assert _VIEW is not None and _ARCHIVE is not None
+    assert _VIEW is not None
     rel = _relative(path)
     stat = path.stat()
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     outcome = Outcome(rel, sha, len(data), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" "))
-    assigned = _ASSIGN.get(str(path.resolve()))
+    assigned = _ASSIGN.get(str(path.resolve())) if _ASSIGN else None
     known = _KNOWN.get(sha)
     if known is not None and (assigned is None or (known[1] == assigned and known[2])):
         return outcome
@@ -137,22 +133,12 @@ def _process(path: Path) -> Outcome:
     outcome.unit = inspection.unit.code if inspection.unit else None
     outcome.assigned = inspection.assigned
     outcome.problems = inspection.problems
-    outcome.raw_inputs = inspection.raw_inputs
     outcome.verdict = L.ACCEPTED if inspection.accepted else L.REJECTED
+    if outcome.verdict == L.REJECTED:
+        outcome.raw_inputs = inspection.raw_inputs  # for the unit's feedback copy
     outcome.values = [(v.indicator, v.numerator, v.denominator, v.value, v.text, v.explanation, v.evidence, v.status)
                       for v in inspection.values]
-    outcome.archive = _keep(data, sha, book.format)
     return outcome
-
-
-def _keep(data: bytes, sha: str, extension: str) -> str:
-    """A content-addressed copy in archive/ (written once, atomically; never modified)."""
-    assert _ARCHIVE is not None
-    target = _ARCHIVE / sha[:2] / f"{sha}.{extension}"
-    if not target.exists():
-        with atomic_output(target, force=True) as temp:
-            temp.write_bytes(data)
-    return str(target.relative_to(_ARCHIVE.parent))
 
 
 def _process_chunk(chunk: list[Path]) -> list[Outcome]:
@@ -192,7 +178,7 @@ def collect(
     progress: Callable[[int], None] | None = None,
     reports: bool = True,
 ) -> CollectResult:
-    global _VIEW, _KNOWN, _ASSIGN, _ARCHIVE, _BASE
+    global _VIEW, _KNOWN, _ASSIGN, _BASE
     roots = [Path(p) for p in paths] or [campaign.inbox]
     for root in roots:
         if not root.exists():
@@ -203,45 +189,48 @@ def collect(
         started = L.now()
         view = view_of(campaign)
         found = discover(roots)
-        known_files = L.known_files(connection)
-        _VIEW, _KNOWN, _ASSIGN = view, L.known_contents(connection), assignments
-        _ARCHIVE, _BASE = campaign.directory / ARCHIVE, campaign.directory.resolve()
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(found) // 100 or 1))
-        size = max(1, min(64, len(found) // (jobs * 4) or 1))
-        chunks = [found[i:i + size] for i in range(0, len(found), size)]
-        outcomes: list[Outcome] = []
-        pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
-        try:
-            results = pool.imap(_process_chunk, chunks) if pool else map(_process_chunk, chunks)
-            for chunk_outcomes in results:
-                outcomes.extend(chunk_outcomes)
-                if progress:
-                    progress(len(chunk_outcomes))
-        finally:
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-            _VIEW = None
         result = CollectResult(files_seen=len(found))
-        with L.transaction(connection):
+        new = 0
+        outcomes: list[Outcome] = []
+        with L.transaction(connection):  # taken first: a concurrent run waits, then sees this run's files
+            known_files = L.known_files(connection)
+            _VIEW, _KNOWN, _ASSIGN = view, L.known_contents(connection), assignments
+            _BASE = str(campaign.directory.resolve())
             run_id = connection.execute(
                 "INSERT INTO runs (started, finished, files_seen, contents_new) VALUES (?, ?, ?, 0)",
                 (started, started, len(found)),
             ).lastrowid
-            new = 0
-            for outcome in outcomes:
-                if outcome.verdict is not None:
-                    new += 1
-                    _record_content(connection, outcome, run_id)
-                if (outcome.path, outcome.sha256) not in known_files:
-                    connection.execute(
-                        "INSERT OR IGNORE INTO files (path, sha256, size, mtime, first_seen, note) VALUES (?, ?, ?, ?, ?, ?)",
-                        (outcome.path, outcome.sha256, outcome.size, outcome.mtime, started, outcome.note),
+            jobs = max(1, min(jobs or os.cpu_count() or 1, len(found) // 100 or 1))
+            size = max(1, min(64, len(found) // (jobs * 4) or 1))
+            chunks = [found[i:i + size] for i in range(0, len(found), size)]
+            if jobs > 1:
+                gc.freeze()  # the workers share the parent's objects: keep the collector from copying their pages
+            pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+            try:
+                results = pool.imap(_process_chunk, chunks) if pool else map(_process_chunk, chunks)
+                for chunk_outcomes in results:
+                    fresh = [o for o in chunk_outcomes if o.verdict is not None]
+                    _record_contents(connection, fresh, run_id)
+                    new += len(fresh)
+                    outcomes.extend(fresh)
+                    connection.executemany(
+                        "INSERT OR IGNORE INTO files (path, sha256, size, mtime, first_seen, state, note) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [(o.path, o.sha256, o.size, o.mtime, started, o.verdict or _KNOWN[o.sha256][0], o.note)
+                         for o in chunk_outcomes if (o.path, o.sha256) not in known_files],
                     )
+                    if progress:
+                        progress(len(chunk_outcomes))
+            finally:
+                if pool is not None:
+                    pool.terminate()
+                    pool.join()
+                    gc.unfreeze()
+                _VIEW = None
             L.derive_states(connection)
             connection.execute("UPDATE runs SET finished = ?, contents_new = ? WHERE id = ?", (L.now(), new, run_id))
+        result.outcomes = outcomes
         result.new_contents = new
-        result.outcomes = [o for o in outcomes if o.verdict is not None]
         result.states = dict(connection.execute("SELECT state, COUNT(*) FROM files GROUP BY state").fetchall())
         from .status import read_status
 
@@ -256,25 +245,32 @@ def collect(
         connection.close()
 
 
-def _record_content(connection: Any, outcome: Outcome, run_id: int) -> None:
-    sha = outcome.sha256
+def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int) -> None:
+    """Record newly inspected contents (a batch): verdict, problems, values and inputs."""
+    if not outcomes:
+        return
+    shas = [(o.sha256,) for o in outcomes]
     for table in ("contents", "problems", '"values"', "inputs"):
-        connection.execute(f"DELETE FROM {table} WHERE sha256 = ?", (sha,))  # an --assign re-inspection replaces
-    connection.execute(
-        "INSERT INTO contents (sha256, size, format, verdict, unit, assigned, saved_at, archive, run_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (sha, outcome.size, outcome.format, outcome.verdict, outcome.unit, int(outcome.assigned), outcome.saved_at,
-         outcome.archive, run_id),
+        # an --assign re-inspection replaces what an earlier run recorded
+        connection.executemany(f"DELETE FROM {table} WHERE sha256 = ?", shas)
+    connection.executemany(
+        "INSERT OR REPLACE INTO contents (sha256, size, format, verdict, unit, assigned, saved_at, run_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(o.sha256, o.size, o.format, o.verdict, o.unit, int(o.assigned), o.saved_at, run_id) for o in outcomes],
     )
     connection.executemany(
-        "INSERT INTO problems (sha256, seq, code, severity, sheet, cell, message_vi, message_en) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(sha, i, p.code, p.severity, p.sheet, p.cell, p.message_vi, p.message_en) for i, p in enumerate(outcome.problems)],
+        "INSERT OR REPLACE INTO problems (sha256, seq, code, severity, sheet, cell, message_vi, message_en) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(o.sha256, i, p.code, p.severity, p.sheet, p.cell, p.message_vi, p.message_en)
+         for o in outcomes for i, p in enumerate(o.problems)],
     )
-    if outcome.unit:
-        connection.executemany(
-            'INSERT INTO "values" (sha256, unit, indicator, numerator, denominator, value, text, explanation, evidence, '
-            "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(sha, outcome.unit, *row) for row in outcome.values],
-        )
-        connection.execute("INSERT INTO inputs (sha256, cells) VALUES (?, ?)",
-                            (sha, json.dumps(outcome.raw_inputs, ensure_ascii=False)))
+    connection.executemany(
+        'INSERT OR REPLACE INTO "values" (sha256, unit, indicator, numerator, denominator, value, text, explanation, '
+        "evidence, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(o.sha256, o.unit, *row) for o in outcomes if o.unit for row in o.values],
+    )
+    connection.executemany(  # what a unit typed in a rejected file, for its feedback copy
+        "INSERT OR REPLACE INTO inputs (sha256, cells) VALUES (?, ?)",
+        [(o.sha256, json.dumps(o.raw_inputs, ensure_ascii=False)) for o in outcomes
+         if o.unit and o.verdict == L.REJECTED],
+    )

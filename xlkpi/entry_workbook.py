@@ -1,7 +1,7 @@
 """Writing a unit's data-entry workbook with XlsxWriter.
 
 The workbook has three sheets: "Nhập liệu" (the form, see :mod:`xlkpi.form`), "Hướng dẫn" (how to fill
-it in) and a very hidden "xlkpi" sheet with the identity and the map of input cells.  Everything but the
+it in) and a very hidden "xlkpi" sheet with the identity.  Everything but the
 input cells is locked; the sheets and the workbook structure are protected with the campaign's password.
 
 :func:`xlsxwriter_workbook` writes it with placeholder tokens instead of the unit's code, name and
@@ -349,13 +349,6 @@ def xlsxwriter_workbook(
     for row, name in enumerate(FIELDS):
         hidden.write_string(row, 0, name)
         hidden.write_string(row, 1, values[name])
-    hidden.write_string(len(FIELDS) + 1, 0, "indicator")
-    hidden.write_string(len(FIELDS) + 1, 1, "role")
-    hidden.write_string(len(FIELDS) + 1, 2, "cell")
-    for offset, (indicator_id, role, row, col) in enumerate(layout.input_cells, start=len(FIELDS) + 2):
-        hidden.write_string(offset, 0, indicator_id)
-        hidden.write_string(offset, 1, role)
-        hidden.write_string(offset, 2, cell_name(row, col))
     hidden.protect(context.password)
     hidden.very_hidden()
 

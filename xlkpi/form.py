@@ -40,6 +40,9 @@ HEADER_ROW = 7
 NUMBER_ROW = 8
 FIRST_ROW = 9
 
+#: The columns the collector reads (locked number, name and target; the inputs).
+READ_COLUMNS = frozenset({COL_NUMBER, COL_NAME, COL_TARGET, COL_INPUT, COL_EXPLANATION, COL_EVIDENCE})
+
 #: Roles of the cells a unit fills in.
 NUMERATOR, DENOMINATOR, VALUE, EXPLANATION, EVIDENCE = "numerator", "denominator", "value", "explanation", "evidence"
 

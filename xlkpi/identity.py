@@ -15,6 +15,7 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 #: Version of the identity layout inside a workbook.
 IDENTITY_FORMAT = "1"
@@ -51,14 +52,21 @@ class LockedRow:
     target: str
 
 
+def _encode(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+@lru_cache(maxsize=256)
+def _locked_json(locked: tuple[LockedRow, ...]) -> str:
+    return _encode([[row.indicator, row.name, row.target] for row in locked])
+
+
 def digest(secret: bytes, identity: Identity, locked: Iterable[LockedRow]) -> str:
-    """HMAC-SHA256 (hex) over the identity (without its digest) and the locked rows, canonically encoded."""
-    payload = {
-        "identity": {k: v for k, v in identity.as_dict().items() if k != "digest"},
-        "locked": [[row.indicator, row.name, row.target] for row in locked],
-    }
-    message = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    """HMAC-SHA256 (hex) over the identity (without its digest) and the locked rows, canonically encoded
+    as the JSON object {"identity": {…}, "locked": [[id, name, target], …]} with sorted keys."""
+    fields = {k: v for k, v in identity.as_dict().items() if k != "digest"}
+    message = '{"identity":' + _encode(fields) + ',"locked":' + _locked_json(tuple(locked)) + "}"
+    return hmac.new(secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def verify(secret: bytes, identity: Identity, locked: Iterable[LockedRow]) -> bool:

@@ -7,12 +7,12 @@
               duplicate (the same content was seen earlier under another path), rejected, ignored
 ``problems``  every problem of a content, located
 ``values``    the values per content, unit and indicator (consolidation uses accepted ones only)
-``inputs``    the input cells as typed, for feedback copies
+``inputs``    the input cells of rejected contents as typed, for feedback copies
 ``runs``      one row per collect run
 
-Each collect run applies its findings in one transaction (``BEGIN IMMEDIATE``), so two runs at once
-queue rather than interleave, a crash leaves the ledger as it was, and running again on the same inbox
-changes nothing.  States are derived from the contents after every run, the same way every time.
+Each collect run is one transaction (``BEGIN IMMEDIATE``, taken before it reads what the ledger
+knows), so two runs at once queue rather than interleave, a crash leaves the ledger as it was, and
+running again on the same inbox changes nothing.  States are derived from the contents after every run, the same way every time.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS contents (
     sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, format TEXT, verdict TEXT NOT NULL,
-    unit TEXT, assigned INTEGER NOT NULL DEFAULT 0, saved_at TEXT, archive TEXT,
-    run_id INTEGER NOT NULL
+    unit TEXT, assigned INTEGER NOT NULL DEFAULT 0, saved_at TEXT, run_id INTEGER NOT NULL
 );
+
 CREATE TABLE IF NOT EXISTS files (
     path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime TEXT NOT NULL,
     first_seen TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'rejected', note TEXT,
@@ -111,7 +111,7 @@ def known_contents(connection: sqlite3.Connection) -> dict[str, tuple[str, str |
 def derive_states(connection: sqlite3.Connection) -> None:
     """Set every file's state from the contents: the same result whatever order files arrived in."""
     rows = connection.execute(
-        "SELECT f.path, f.sha256, f.mtime, f.first_seen, c.verdict, c.unit, c.saved_at "
+        "SELECT f.path, f.sha256, f.mtime, f.first_seen, c.verdict, c.unit, c.saved_at, f.state "
         "FROM files f JOIN contents c USING (sha256)"
     ).fetchall()
     # the earliest path of each content is the original; the others are duplicates
@@ -123,22 +123,23 @@ def derive_states(connection: sqlite3.Connection) -> None:
     # for each unit, the newest accepted content is current; older accepted ones are superseded
     newest: dict[str, tuple[str, str, str]] = {}
     received: dict[str, str] = {}
-    for path, sha, mtime, first_seen, verdict, unit, saved_at in rows:
+    for path, sha, mtime, first_seen, verdict, unit, saved_at, _ in rows:
         received[sha] = min(received.get(sha, mtime), mtime)
-    for path, sha, mtime, first_seen, verdict, unit, saved_at in rows:
+    for path, sha, mtime, first_seen, verdict, unit, saved_at, _ in rows:
         if verdict == ACCEPTED and unit:
             key = (saved_at or "", received[sha], sha)
             if unit not in newest or key > newest[unit]:
                 newest[unit] = key
     updates = []
-    for path, sha, mtime, first_seen, verdict, unit, saved_at in rows:
+    for path, sha, mtime, first_seen, verdict, unit, saved_at, current in rows:
         if first_path[sha][1] != path:
             state = DUPLICATE
         elif verdict == ACCEPTED and unit and newest[unit][2] != sha:
             state = SUPERSEDED
         else:
             state = verdict
-        updates.append((state, path, sha))
+        if state != current:
+            updates.append((state, path, sha))
     connection.executemany("UPDATE files SET state = ? WHERE path = ? AND sha256 = ?", updates)
 
 

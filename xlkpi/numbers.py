@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime, time
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -29,8 +29,7 @@ _VI = re.compile(r"^([+-]?\d{1,3}(?:\.\d{3})+),(\d+)$")
 _EN = re.compile(r"^([+-]?\d{1,3}(?:,\d{3})+)\.(\d+)$")
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """A cell read as a number: ``value`` (None when blank or refused) and, when refused, why."""
 
     value: float | None
@@ -42,6 +41,8 @@ BLANK = Reading(None)
 
 
 def read_number(cell: object, *, percent: bool = False) -> Reading:
+    if type(cell) is float:  # the usual case: a number, as the program saved it
+        return Reading(cell) if math.isfinite(cell) else Reading(None, "not-a-number")
     if cell is None or cell == "":
         return BLANK
     if isinstance(cell, bool) or isinstance(cell, (datetime, date, time)):

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from html import unescape
 from typing import Any
 from xml.etree import ElementTree
@@ -45,15 +46,35 @@ class SourceWorkbook:
     sheets: dict[str, str]  # name -> "visible" | "hidden" | "veryhidden"
     defined_names: dict[str, str] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
+    #: sheet name -> cells (row, col) holding a formula; for xlsx filled in on demand by formulas_in()
     formula_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     has_macros: bool = False
     saved_at: datetime | None = None
     _book: Any = None
     _rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: xlsx: sheet name -> a function reading (rows, formula cells) straight from the sheet's XML, or None
+    #: when the XML holds something the direct reader does not handle (then calamine reads the sheet)
+    _sheet_readers: dict[str, Any] = field(default_factory=dict)
+    _open_book: Any = None  # opens calamine lazily when the direct reader cannot be used
 
-    def rows(self, sheet: str) -> list[list[Any]]:
-        """The sheet's values as rows of Python values (float, str, bool, datetime; "" when empty)."""
+    def formulas_in(self, sheet: str) -> set[tuple[int, int]]:
+        """The cells of ``sheet`` that hold a formula (a unit may type one into an input cell)."""
+        if sheet not in self.formula_cells and sheet in self._sheet_readers:
+            self.rows(sheet)
+        return self.formula_cells.get(sheet, set())
+
+    def rows(self, sheet: str, columns: frozenset[int] | None = None) -> list[list[Any]]:
+        """The sheet's values as rows of Python values (float, str, bool, datetime; "" when empty).
+
+        ``columns``, when given on the first read of a sheet, lets the direct xlsx reader skip the other
+        columns' cells (they read as ""); formula cells are then known for those columns only."""
+        if sheet not in self._rows and sheet in self._sheet_readers:
+            parsed = self._sheet_readers[sheet](columns)
+            if parsed is not None:
+                self._rows[sheet], self.formula_cells[sheet] = parsed
         if sheet not in self._rows:
+            if self._book is None and self._open_book is not None:
+                self._book = self._open_book()
             try:
                 data = self._book.get_sheet_by_name(sheet)
                 if data.total_height * data.total_width > MAX_CELLS:
@@ -68,6 +89,7 @@ class SourceWorkbook:
         if self._book is not None:
             self._book.close()
             self._book = None
+        self._sheet_readers.clear()
 
 
 def sniff(data: bytes) -> str:
@@ -168,7 +190,6 @@ def _check_bomb(infos: list[zipfile.ZipInfo], file: str) -> None:
 _DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', re.S)
 _ATTR_NAME = re.compile(rb'\bname="([^"]*)"')
 _PROPERTY = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:(\w+)>(.*?)</vt:\2>', re.S)
-_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
 _FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?/?>')
 _RID = re.compile(rb'\br:id="([^"]*)"|\bid="([^"]*)"')
@@ -176,7 +197,17 @@ _REL = re.compile(rb'<Relationship\b[^>]*>')
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
+def _column_letters(index: int) -> bytes:
+    letters = b""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = bytes([65 + rest]) + letters
+    return letters
+
+
 def _column_index(letters: bytes) -> int:
+    """b"A" -> 0, b"AB" -> 27."""
     index = 0
     for char in letters:
         index = index * 26 + (char - 64)
@@ -196,8 +227,11 @@ def _string_constant(formula: str) -> str:
 
 def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]) -> SourceWorkbook:
     workbook_xml = archive.read("xl/workbook.xml")
-    book = _open_calamine(data, file)
-    source = SourceWorkbook(file, "xlsx", _visibility(book), _book=book)
+    source = SourceWorkbook(file, "xlsx", _xlsx_visibility(workbook_xml))
+    source._open_book = lambda: _open_calamine(data, file)
+    if not source.sheets:  # no <sheet> element the direct reader understands: let calamine decide
+        source._book = source._open_book()
+        source.sheets = _visibility(source._book)
     source.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
     for attrs, body in _DEFINED_NAME.findall(workbook_xml):
         found = _ATTR_NAME.search(attrs)
@@ -219,6 +253,7 @@ def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]
             target = re.search(rb'\bTarget="([^"]*)"', rel)
             if rel_id and target:
                 rels[rel_id.group(1)] = target.group(1).decode("utf-8")
+    strings = _SharedStrings(archive, names)
     for element in _SHEET.findall(workbook_xml):
         name = _ATTR_NAME.search(element)
         rel = re.search(rb'\br:id="([^"]*)"', element) or re.search(rb'\b\w+:id="([^"]*)"', element)
@@ -227,12 +262,181 @@ def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]
         target = rels[rel.group(1)]
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if part in names:
-            cells = set()
-            for letters, row, body in _CELL.findall(archive.read(part)):
-                if body and _FORMULA.search(body):
-                    cells.add((int(row) - 1, _column_index(letters)))
-            source.formula_cells[unescape(name.group(1).decode("utf-8"))] = cells
+            source._sheet_readers[unescape(name.group(1).decode("utf-8"))] = (
+                lambda columns, part=part, strings=strings: _xlsx_sheet(archive.read(part), strings, columns))
     return source
+
+
+_SHEET_STATE = re.compile(rb'\bstate="([^"]*)"')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_STRING_ITEM = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+MAX_ROWS, MAX_COLS = 5000, 200  # far beyond any form; larger sheets go to calamine's own checks
+
+
+def _xml_text(raw: bytes) -> str:
+    """Text of an XML element's content: entities and Excel's _xHHHH_ escapes decoded."""
+    text = unescape(raw.decode("utf-8"))
+    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _xlsx_visibility(workbook_xml: bytes) -> dict[str, str]:
+    found = {}
+    for element in _SHEET.findall(workbook_xml):
+        name = _ATTR_NAME.search(element)
+        if name is None:
+            return {}
+        state = _SHEET_STATE.search(element)
+        found[unescape(name.group(1).decode("utf-8"))] = (state.group(1).decode().lower() if state else "visible")
+    return found
+
+
+class _SharedStrings:
+    """The workbook's shared strings: split once, each decoded only when a cell uses it."""
+
+    def __init__(self, archive: zipfile.ZipFile, names: set[str]):
+        self._archive, self._names = archive, names
+        self._bodies: list[bytes] | None = None
+        self._count: int | None = None
+        self._decoded: dict[int, str] = {}
+
+    @property
+    def count(self) -> int:
+        if self._count is None:
+            self._count = len(self._split())
+        return self._count
+
+    def _split(self) -> list[bytes]:
+        if self._bodies is None:
+            part = "xl/sharedStrings.xml"
+            xml = self._archive.read(part) if part in self._names else b""
+            if xml.count(b"<si") == xml.count(b"<si>") == xml.count(b"</si>"):  # the usual shape: fast split
+                self._bodies = xml.split(b"<si>")[1:]  # each still ends with </si>…: trimmed when decoded
+            else:
+                self._bodies = [body or b"" for body in _STRING_ITEM.findall(xml)]
+        return self._bodies
+
+    def __getitem__(self, index: int) -> str:
+        if index not in self._decoded:
+            body = self._split()[index]
+            end = body.find(b"</si>")
+            if end >= 0:
+                body = body[:end]
+            if body.startswith(b"<t") and body.count(b"<t") == 1:  # plain text: <t>…</t>
+                text = body[body.index(b">") + 1: body.rindex(b"</t>")]
+                self._decoded[index] = _xml_text(text) if b"&" in text or b"_x" in text else text.decode("utf-8")
+            else:  # rich text runs, phonetic guides: join the runs' texts
+                self._decoded[index] = "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+        return self._decoded[index]
+
+
+_COLUMN_INDEX: dict[bytes, int] = {_column_letters(i): i for i in range(702)}  # A … ZZ
+
+
+_CONTENT_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?[^/])>(.*?)</(?:\w+:)?c>", re.S)
+
+
+@lru_cache(maxsize=16)
+def _plain_pattern(letters: frozenset[bytes] | None) -> re.Pattern[bytes]:
+    """Content cells of the usual shape, as Excel, LibreOffice, WPS, XlsxWriter and openpyxl write them
+    (``<c r="F10" …>…</c>``, the address first), in the given columns only."""
+    if letters is None:
+        columns = rb"[A-Z]{1,3}"
+    elif all(len(letter) == 1 for letter in letters):
+        columns = rb"[" + b"".join(sorted(letters)) + rb"]"
+    else:
+        columns = rb"(?:" + b"|".join(sorted(letters, key=len, reverse=True)) + rb")"
+    return re.compile(rb'<c r="(' + columns + rb')(\d+)"([^>]*)(?<!/)>(.*?)</c>', re.S)
+
+
+def _plain_cells(xml: bytes, letters: frozenset[bytes] | None) -> list[tuple[bytes, bytes, bytes, bytes]] | None:
+    """Content cells when every cell has the usual shape (every <c starts <c r="), else None."""
+    if xml.count(b"<c ") != xml.count(b'<c r="') or b"<c>" in xml:
+        return None
+    return _plain_pattern(letters).findall(xml)
+
+
+def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None = None
+                ) -> tuple[list[list[Any]], set[tuple[int, int]]] | None:
+    """(rows, formula cells) read straight from a sheet's XML; None when it holds something unusual.
+
+    Only cells with content are visited (empty styled cells, ``<c r="F10" s="5"/>``, are skipped by the
+    pattern itself); per cell, plain substring tests decide the rest."""
+    cells: dict[tuple[int, int], Any] = {}
+    formulas: set[tuple[int, int]] = set()
+    wanted = frozenset(_column_letters(c) for c in columns) if columns is not None else None
+    plain = _plain_cells(xml, wanted)
+    if plain is None:
+        found = []
+        for attributes, body in _CONTENT_CELL.findall(xml):
+            ref = _CELL_REF.search(attributes)
+            if ref is None:
+                return None  # cells without addresses: leave it to calamine
+            found.append((ref.group(1), ref.group(2), attributes, body))
+    else:
+        found = plain
+    column_index = _COLUMN_INDEX
+    decoded = strings._decoded
+    for letters, number, attributes, body in found:
+        if wanted is not None and letters not in wanted:
+            continue
+        row = int(number) - 1
+        col = column_index.get(letters)
+        if col is None:
+            col = _column_index(letters)
+        if row >= MAX_ROWS or col >= MAX_COLS:
+            return None
+        if b"<f" in body or b":f" in body:
+            if _FORMULA.search(body):
+                formulas.add((row, col))
+        kind = b"n"
+        at = attributes.find(b't="')
+        if at >= 0:
+            kind = attributes[at + 3: attributes.index(b'"', at + 3)]
+        if kind == b"inlineStr":
+            cells[(row, col)] = "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+            continue
+        start = body.find(b"<v>")
+        if start >= 0:
+            raw = body[start + 3: body.find(b"</v>", start)]
+        else:
+            found_value = _VALUE.search(body)  # a namespace prefix: <x:v>
+            if found_value is None:
+                continue
+            raw = found_value.group(1)
+        if not raw:
+            continue  # an empty cached result (<v></v>): an empty cell
+        if kind == b"s":
+            index = int(raw)
+            text = decoded.get(index)
+            if text is None:
+                if index >= strings.count:
+                    return None
+                text = strings[index]
+            cells[(row, col)] = text
+        elif kind == b"n":
+            try:
+                cells[(row, col)] = float(raw)
+            except ValueError:
+                return None
+        elif kind in (b"str", b"e"):
+            cells[(row, col)] = _xml_text(raw)
+        elif kind == b"b":
+            cells[(row, col)] = raw.strip() == b"1"
+        else:
+            return None  # dates as text (t="d") and anything else: calamine decides
+    if not cells:
+        return [], formulas
+    height = max(r for r, _ in cells) + 1
+    width = max(c for _, c in cells) + 1
+    rows = [[""] * width for _ in range(height)]
+    for (row, col), value in cells.items():
+        rows[row][col] = value
+    return rows, formulas
 
 
 def _parse_time(text: str) -> datetime | None:

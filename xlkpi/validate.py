@@ -175,16 +175,18 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
     unit = result.unit
     assert unit is not None
     layout, _ = view.layout(unit)
-    rows = book.rows(F.SHEET)
+    rows = book.rows(F.SHEET, F.READ_COLUMNS)
     if not _locked_content_intact(rows, layout, unit, file, problems):
         return result
-    formulas = book.formula_cells.get(F.SHEET, set())
+    formulas = book.formulas_in(F.SHEET)
     for block in layout.blocks:
         result.values.append(_read_block(rows, block, formulas, file, problems))
-        for row, col in block.inputs.values():
-            raw = _cell(rows, row, col)
-            if raw not in (None, ""):
-                result.raw_inputs[cell_name(row, col)] = raw if isinstance(raw, (int, float, str)) else str(raw)
+    if not result.accepted:  # what the unit typed, for the feedback copy it gets back
+        for block in layout.blocks:
+            for row, col in block.inputs.values():
+                raw = _cell(rows, row, col)
+                if raw not in (None, ""):
+                    result.raw_inputs[cell_name(row, col)] = raw if isinstance(raw, (int, float, str)) else str(raw)
     return result
 
 
@@ -211,7 +213,10 @@ def _cell(rows: list[list[Any]], row: int, col: int) -> Any:
 def _locked_content_intact(rows: list[list[Any]], layout: FormLayout, unit: Unit, file: str,
                            problems: list[Problem]) -> bool:
     def differs(row: int, col: int, expected: str) -> str | None:
-        found = _text(_cell(rows, row, col))
+        raw = _cell(rows, row, col)
+        if raw == expected:  # the usual case: untouched
+            return None
+        found = _text(raw)
         return found if " ".join(found.split()) != " ".join(expected.split()) else None
 
     unit_line = f"Đơn vị báo cáo: {unit.name} (mã: {unit.code})"
