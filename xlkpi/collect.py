@@ -65,15 +65,15 @@ class CollectResult:
 
 
 def discover(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
+    """Every file under ``paths``, in a stable order (sorted by path)."""
+    found: set[str] = set()
     for path in paths:
         if path.is_file():
-            found.append(path)
+            found.add(str(path))
         elif path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                found.extend(Path(root) / name for name in sorted(files))
-    return sorted(set(found))
+            for root, _, files in os.walk(path):
+                found.update(os.path.join(root, name) for name in files)
+    return [Path(name) for name in sorted(found)]
 
 
 def _ignored_by_name(path: Path) -> str | None:
@@ -94,8 +94,11 @@ _BASE: str | None = None
 
 
 def _relative(path: Path) -> str:
+    """The path as the ledger records it: relative to the campaign folder when inside it."""
     assert _BASE is not None
     absolute = os.path.abspath(path)
+    if absolute.startswith(_BASE + os.sep):
+        return absolute[len(_BASE) + 1:]
     relative = os.path.relpath(absolute, _BASE)
     return absolute if relative.startswith("..") else relative
 
@@ -103,8 +106,9 @@ def _relative(path: Path) -> str:
 def _process(path: Path) -> Outcome:
     assert _VIEW is not None
     rel = _relative(path)
-    stat = path.stat()
-    data = path.read_bytes()
+    with open(path, "rb") as handle:
+        stat = os.fstat(handle.fileno())
+        data = handle.read()
     sha = hashlib.sha256(data).hexdigest()
     outcome = Outcome(rel, sha, len(data), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" "))
     assigned = _ASSIGN.get(str(path.resolve())) if _ASSIGN else None

@@ -36,6 +36,7 @@ COL_INPUT, COL_RESULT, COL_JUDGEMENT, COL_EXPLANATION, COL_EVIDENCE = 5, 6, 7, 8
 LAST_COL = COL_EVIDENCE
 
 TITLE_ROW = 0
+UNIT_ROW = 3  # "Đơn vị báo cáo: … (mã: …)": the first row the collector reads
 HEADER_ROW = 7
 NUMBER_ROW = 8
 FIRST_ROW = 9

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 
 #: Version of the identity layout inside a workbook.
@@ -39,8 +39,7 @@ class Identity:
     format: str = IDENTITY_FORMAT
 
     def as_dict(self) -> dict[str, str]:
-        data = asdict(self)
-        return {name: data[name] for name in FIELDS}
+        return {name: getattr(self, name) for name in FIELDS}
 
 
 @dataclass(frozen=True)

@@ -63,13 +63,13 @@ class SourceWorkbook:
             self.rows(sheet)
         return self.formula_cells.get(sheet, set())
 
-    def rows(self, sheet: str, columns: frozenset[int] | None = None) -> list[list[Any]]:
+    def rows(self, sheet: str, columns: frozenset[int] | None = None, first_row: int = 0) -> list[list[Any]]:
         """The sheet's values as rows of Python values (float, str, bool, datetime; "" when empty).
 
-        ``columns``, when given on the first read of a sheet, lets the direct xlsx reader skip the other
-        columns' cells (they read as ""); formula cells are then known for those columns only."""
+        ``columns`` and ``first_row``, when given on the first read of a sheet, let the direct xlsx reader
+        skip the other cells (they read as ""); formula cells are then known for those cells only."""
         if sheet not in self._rows and sheet in self._sheet_readers:
-            parsed = self._sheet_readers[sheet](columns)
+            parsed = self._sheet_readers[sheet](columns, first_row)
             if parsed is not None:
                 self._rows[sheet], self.formula_cells[sheet] = parsed
         if sheet not in self._rows:
@@ -153,9 +153,71 @@ def _visibility(book: Any) -> dict[str, str]:
 # -- zip: xlsx and ods ---------------------------------------------------------------------------------
 
 
+class _ZipEntry:
+    __slots__ = ("filename", "file_size", "compress_size", "method", "offset", "flags")
+
+    def __init__(self, filename: str, file_size: int, compress_size: int, method: int, offset: int, flags: int):
+        self.filename, self.file_size, self.compress_size = filename, file_size, compress_size
+        self.method, self.offset, self.flags = method, offset, flags
+
+
+class _FastZip:
+    """Read-only access to a small, ordinary zip (stored or deflated entries, no ZIP64, no encryption):
+    the central directory parsed with struct, each part one zlib call bounded by its declared size.
+    Anything else raises ValueError and the caller uses :mod:`zipfile`."""
+
+    def __init__(self, data: bytes):
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+        if end < 0:
+            raise ValueError("no end of central directory")
+        count, size, start = struct.unpack_from("<HII", data, end + 10)
+        if start == 0xFFFFFFFF or start + size > end:
+            raise ValueError("zip64 or inconsistent directory")
+        self._data = data
+        self._entries: dict[str, _ZipEntry] = {}
+        position = start
+        for _ in range(count):
+            if data[position: position + 4] != b"PK\x01\x02":
+                raise ValueError("bad central directory")
+            (flags, method, _, _, _, compress_size, file_size, name_length, extra_length, comment_length, _, _, _,
+             offset) = struct.unpack_from("<HHHHIIIHHHHHII", data, position + 8)
+            if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (compress_size, file_size, offset):
+                raise ValueError("encrypted, zip64 or unusual entry")
+            name = data[position + 46: position + 46 + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+            self._entries[name] = _ZipEntry(name, file_size, compress_size, method, offset, flags)
+            position += 46 + name_length + extra_length + comment_length
+
+    def infolist(self) -> list[_ZipEntry]:
+        return list(self._entries.values())
+
+    def namelist(self) -> list[str]:
+        return list(self._entries)
+
+    def read(self, name: str) -> bytes:
+        entry = self._entries[name]
+        data = self._data
+        if data[entry.offset: entry.offset + 4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {name}")
+        name_length, extra_length = struct.unpack_from("<HH", data, entry.offset + 26)
+        begin = entry.offset + 30 + name_length + extra_length
+        raw = data[begin: begin + entry.compress_size]
+        if entry.method == 0:
+            content = raw
+        else:
+            inflater = zlib.decompressobj(-15)
+            content = inflater.decompress(raw, entry.file_size + 1)  # never more than it declared
+        if len(content) != entry.file_size or (zlib.crc32(content) != struct.unpack_from("<I", data, entry.offset + 14)[0]
+                                               and not entry.flags & 0x08):
+            raise zipfile.BadZipFile(f"{name}: size or checksum does not match")
+        return content
+
+
 def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        try:
+            archive: Any = _FastZip(data) if kind == "zip" else zipfile.ZipFile(io.BytesIO(data))
+        except (ValueError, struct.error, UnicodeDecodeError):
+            archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
@@ -194,6 +256,10 @@ _FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?/?>')
 _RID = re.compile(rb'\br:id="([^"]*)"|\bid="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*>')
+_R_ID = re.compile(rb'\br:id="([^"]*)"')
+_ANY_ID = re.compile(rb'\b\w+:id="([^"]*)"')
+_REL_ID = re.compile(rb'\bId="([^"]*)"')
+_REL_TARGET = re.compile(rb'\bTarget="([^"]*)"')
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
@@ -225,7 +291,7 @@ def _string_constant(formula: str) -> str:
     return text
 
 
-def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]) -> SourceWorkbook:
+def _read_xlsx(archive: Any, data: bytes, file: str, names: set[str]) -> SourceWorkbook:
     workbook_xml = archive.read("xl/workbook.xml")
     source = SourceWorkbook(file, "xlsx", _xlsx_visibility(workbook_xml))
     source._open_book = lambda: _open_calamine(data, file)
@@ -236,11 +302,10 @@ def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]
     for attrs, body in _DEFINED_NAME.findall(workbook_xml):
         found = _ATTR_NAME.search(attrs)
         if found:
-            source.defined_names[unescape(found.group(1).decode("utf-8"))] = _string_constant(
-                unescape(body.decode("utf-8")))
+            source.defined_names[_unescape(found.group(1))] = _string_constant(_unescape(body))
     if "docProps/custom.xml" in names:
         for name, _, value in _PROPERTY.findall(archive.read("docProps/custom.xml")):
-            source.properties[unescape(name.decode("utf-8"))] = unescape(value.decode("utf-8"))
+            source.properties[_unescape(name)] = _unescape(value)
     if "docProps/core.xml" in names:
         modified = _MODIFIED.search(archive.read("docProps/core.xml"))
         if modified:
@@ -249,21 +314,22 @@ def _read_xlsx(archive: zipfile.ZipFile, data: bytes, file: str, names: set[str]
     rels = {}
     if "xl/_rels/workbook.xml.rels" in names:
         for rel in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
-            rel_id = re.search(rb'\bId="([^"]*)"', rel)
-            target = re.search(rb'\bTarget="([^"]*)"', rel)
+            rel_id = _REL_ID.search(rel)
+            target = _REL_TARGET.search(rel)
             if rel_id and target:
                 rels[rel_id.group(1)] = target.group(1).decode("utf-8")
     strings = _SharedStrings(archive, names)
     for element in _SHEET.findall(workbook_xml):
         name = _ATTR_NAME.search(element)
-        rel = re.search(rb'\br:id="([^"]*)"', element) or re.search(rb'\b\w+:id="([^"]*)"', element)
+        rel = _R_ID.search(element) or _ANY_ID.search(element)
         if not name or not rel or rel.group(1) not in rels:
             continue
         target = rels[rel.group(1)]
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if part in names:
-            source._sheet_readers[unescape(name.group(1).decode("utf-8"))] = (
-                lambda columns, part=part, strings=strings: _xlsx_sheet(archive.read(part), strings, columns))
+            source._sheet_readers[_unescape(name.group(1))] = (
+                lambda columns, first_row, part=part, strings=strings: _xlsx_sheet(
+                    archive.read(part), strings, columns, first_row))
     return source
 
 
@@ -278,9 +344,14 @@ _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 MAX_ROWS, MAX_COLS = 5000, 200  # far beyond any form; larger sheets go to calamine's own checks
 
 
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return unescape(text) if "&" in text else text
+
+
 def _xml_text(raw: bytes) -> str:
     """Text of an XML element's content: entities and Excel's _xHHHH_ escapes decoded."""
-    text = unescape(raw.decode("utf-8"))
+    text = _unescape(raw)
     return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
@@ -291,14 +362,14 @@ def _xlsx_visibility(workbook_xml: bytes) -> dict[str, str]:
         if name is None:
             return {}
         state = _SHEET_STATE.search(element)
-        found[unescape(name.group(1).decode("utf-8"))] = (state.group(1).decode().lower() if state else "visible")
+        found[_unescape(name.group(1))] = (state.group(1).decode().lower() if state else "visible")
     return found
 
 
 class _SharedStrings:
     """The workbook's shared strings: split once, each decoded only when a cell uses it."""
 
-    def __init__(self, archive: zipfile.ZipFile, names: set[str]):
+    def __init__(self, archive: Any, names: set[str]):
         self._archive, self._names = archive, names
         self._bodies: list[bytes] | None = None
         self._count: int | None = None
@@ -322,16 +393,29 @@ class _SharedStrings:
 
     def __getitem__(self, index: int) -> str:
         if index not in self._decoded:
-            body = self._split()[index]
-            end = body.find(b"</si>")
-            if end >= 0:
-                body = body[:end]
-            if body.startswith(b"<t") and body.count(b"<t") == 1:  # plain text: <t>…</t>
-                text = body[body.index(b">") + 1: body.rindex(b"</t>")]
-                self._decoded[index] = _xml_text(text) if b"&" in text or b"_x" in text else text.decode("utf-8")
-            else:  # rich text runs, phonetic guides: join the runs' texts
-                self._decoded[index] = "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+            piece = self._split()[index]
+            text = _DECODED.get(piece)  # the same strings recur in every workbook of a campaign
+            if text is None:
+                text = _decode_string_item(piece)
+                if len(_DECODED) > 100_000:
+                    _DECODED.clear()
+                _DECODED[piece] = text
+            self._decoded[index] = text
         return self._decoded[index]
+
+
+_DECODED: dict[bytes, str] = {}
+
+
+def _decode_string_item(body: bytes) -> str:
+    end = body.find(b"</si>")
+    if end >= 0:
+        body = body[:end]
+    if body.startswith(b"<t") and body.count(b"<t") == 1:  # plain text: <t>…</t>
+        text = body[body.index(b">") + 1: body.rindex(b"</t>")]
+        return _xml_text(text) if b"&" in text or b"_x" in text else text.decode("utf-8")
+    # rich text runs, phonetic guides: join the runs' texts
+    return "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
 
 
 _COLUMN_INDEX: dict[bytes, int] = {_column_letters(i): i for i in range(702)}  # A … ZZ
@@ -353,14 +437,20 @@ def _plain_pattern(letters: frozenset[bytes] | None) -> re.Pattern[bytes]:
     return re.compile(rb'<c r="(' + columns + rb')(\d+)"([^>]*)(?<!/)>(.*?)</c>', re.S)
 
 
-def _plain_cells(xml: bytes, letters: frozenset[bytes] | None) -> list[tuple[bytes, bytes, bytes, bytes]] | None:
-    """Content cells when every cell has the usual shape (every <c starts <c r="), else None."""
-    if xml.count(b"<c ") != xml.count(b'<c r="') or b"<c>" in xml:
-        return None
-    return _plain_pattern(letters).findall(xml)
+def _plain_cells(xml: bytes, letters: frozenset[bytes] | None, first_row: int = 0
+                 ) -> list[tuple[bytes, bytes, bytes, bytes]] | None:
+    """Content cells when every cell has the usual shape (every <c starts <c r="), else None; from
+    ``first_row`` (zero-based) on when that row's element can be found."""
+    end = xml.rfind(b"</sheetData>")  # validations and formats follow it: no cells there
+    end = end if end >= 0 else len(xml)
+    if (xml.count(b"<c ", 0, end) != xml.count(b'<c r="', 0, end) or xml.find(b"<c>", 0, end) >= 0
+            or xml.find(b":c ", 0, end) >= 0):
+        return None  # cells of another shape, or with a namespace prefix (<x:c …>): the general path
+    start = xml.find(b'<row r="%d"' % (first_row + 1), 0, end) if first_row else 0
+    return _plain_pattern(letters).findall(xml, max(start, 0), end)
 
 
-def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None = None
+def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None = None, first_row: int = 0
                 ) -> tuple[list[list[Any]], set[tuple[int, int]]] | None:
     """(rows, formula cells) read straight from a sheet's XML; None when it holds something unusual.
 
@@ -369,7 +459,7 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
     cells: dict[tuple[int, int], Any] = {}
     formulas: set[tuple[int, int]] = set()
     wanted = frozenset(_column_letters(c) for c in columns) if columns is not None else None
-    plain = _plain_cells(xml, wanted)
+    plain = _plain_cells(xml, wanted, first_row)
     if plain is None:
         found = []
         for attributes, body in _CONTENT_CELL.findall(xml):
@@ -431,8 +521,8 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             return None  # dates as text (t="d") and anything else: calamine decides
     if not cells:
         return [], formulas
-    height = max(r for r, _ in cells) + 1
-    width = max(c for _, c in cells) + 1
+    height = max(row for row, _ in cells) + 1
+    width = max(col for _, col in cells) + 1
     rows = [[""] * width for _ in range(height)]
     for (row, col), value in cells.items():
         rows[row][col] = value

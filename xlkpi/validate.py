@@ -175,7 +175,7 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
     unit = result.unit
     assert unit is not None
     layout, _ = view.layout(unit)
-    rows = book.rows(F.SHEET, F.READ_COLUMNS)
+    rows = book.rows(F.SHEET, F.READ_COLUMNS, F.UNIT_ROW)
     if not _locked_content_intact(rows, layout, unit, file, problems):
         return result
     formulas = book.formulas_in(F.SHEET)
@@ -220,7 +220,7 @@ def _locked_content_intact(rows: list[list[Any]], layout: FormLayout, unit: Unit
         return found if " ".join(found.split()) != " ".join(expected.split()) else None
 
     unit_line = f"Đơn vị báo cáo: {unit.name} (mã: {unit.code})"
-    found = differs(3, 0, unit_line)
+    found = differs(F.UNIT_ROW, 0, unit_line)
     if found is not None:
         problems.append(problem("locked-cell-changed", file=file, sheet=F.SHEET, cell="A4", expected=unit_line,
                                 found=found, what="tên đơn vị báo cáo", what_en="reporting unit"))

@@ -1,0 +1,126 @@
+"""The readers' fast paths give exactly what the general libraries give, and hand over what they do
+not handle: the direct xlsx cell reader against python-calamine, the minimal zip reader against
+zipfile, on files written by XlsxWriter, openpyxl and LibreOffice, and on unusual XML."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+
+import openpyxl
+import pytest
+import python_calamine
+
+from xlkpi import readers as R
+from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.generate import generate
+from xlkpi.office import convert
+from xlkpi.simulate import fill_workbook
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> bytes:
+    folder = tmp_path_factory.mktemp("r") / "c"
+    init_campaign(folder, plan="phu-tho-2025", period="2025-Q3", roster=_roster(folder.parent))
+    campaign = open_campaign(folder)
+    path = generate(campaign, jobs=1).files[0].path
+    return fill_workbook(path.read_bytes(), {"F10": 12, "F11": 20, "I10": 'A & B <c> "d"\nxuống dòng', "F34": "Có"})
+
+
+def _roster(folder):
+    path = folder / "dv.csv"
+    path.write_text("code,name,level\nS1,Sở Tư pháp,so\n", encoding="utf-8")
+    return path
+
+
+def calamine_rows(data: bytes, sheet: str):
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def direct_rows(data: bytes, sheet: str):
+    book = R.read_workbook(data, "x.xlsx")
+    assert sheet in book._sheet_readers
+    rows = book.rows(sheet)
+    assert book._book is None, "the direct reader should not have needed calamine"
+    return rows
+
+
+def same_cells(a, b):
+    def cells(rows):
+        return {(r, c): v for r, row in enumerate(rows) for c, v in enumerate(row) if v not in ("", None)}
+
+    return cells(a) == cells(b)
+
+
+def resaved_by_openpyxl(data: bytes) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("sheet", ["Nhập liệu", "Hướng dẫn", "xlkpi"])
+def test_direct_reader_matches_calamine(workbook, sheet):
+    for data in (workbook, resaved_by_openpyxl(workbook)):
+        assert same_cells(direct_rows(data, sheet), calamine_rows(data, sheet))
+
+
+def test_direct_reader_matches_calamine_on_a_libreoffice_save(workbook, soffice, tmp_path):
+    source = tmp_path / "in.xlsx"
+    source.write_bytes(workbook)
+    saved = convert(source, "xlsx:Calc MS Excel 2007 XML", tmp_path / "out").read_bytes()
+    for sheet in ("Nhập liệu", "xlkpi"):
+        assert same_cells(direct_rows(saved, sheet), calamine_rows(saved, sheet))
+
+
+def test_fast_zip_reads_what_zipfile_reads(workbook):
+    fast = R._FastZip(workbook)
+    slow = zipfile.ZipFile(io.BytesIO(workbook))
+    assert fast.namelist() == slow.namelist()
+    for name in slow.namelist():
+        assert fast.read(name) == slow.read(name)
+
+
+def test_fast_zip_refuses_what_it_does_not_handle(workbook):
+    with pytest.raises(ValueError):
+        R._FastZip(workbook[: len(workbook) // 2])  # truncated: no end of central directory
+    damaged = bytearray(workbook)
+    offset = damaged.index(b"PK\x03\x04")  # the first local header's checksum
+    struct.pack_into("<I", damaged, offset + 14, 0xDEADBEEF)
+    first = zipfile.ZipFile(io.BytesIO(workbook)).namelist()[0]
+    with pytest.raises(zipfile.BadZipFile):
+        R._FastZip(bytes(damaged)).read(first)
+
+
+def test_shared_strings_rich_text_phonetic_and_escapes():
+    sst = (b'<sst xmlns="x"><si><t>plain</t></si>'
+           b'<si><r><rPr><b/></rPr><t>rich </t></r><r><t xml:space="preserve">text</t></r></si>'
+           b'<si><t>kanji</t><rPh sb="0" eb="1"><t>phonetic</t></rPh></si>'
+           b'<si><t>a &amp; b_x000D_c</t></si></sst>')
+    archive = _zip({"xl/sharedStrings.xml": sst})
+    strings = R._SharedStrings(archive, {"xl/sharedStrings.xml"})
+    assert [strings[i] for i in range(strings.count)] == ["plain", "rich text", "kanji", "a & b\rc"]
+
+
+def test_unusual_sheet_xml_falls_back_or_is_read_generally():
+    strings = R._SharedStrings(_zip({}), set())
+    prefixed = b'<x:sheetData><x:row r="1"><x:c r="A1" t="n"><x:v>5</x:v></x:c></x:row></x:sheetData>'
+    assert R._xlsx_sheet(prefixed, strings)[0] == [[5.0]]
+    no_address = b'<sheetData><row r="1"><c t="n"><v>5</v></c></row></sheetData>'
+    assert R._xlsx_sheet(no_address, strings) is None  # calamine decides
+    date_text = b'<sheetData><row r="1"><c r="A1" t="d"><v>2025-10-01</v></c></row></sheetData>'
+    assert R._xlsx_sheet(date_text, strings) is None
+    booleans_and_errors = (b'<sheetData><row r="1"><c r="A1" t="b"><v>1</v></c><c r="B1" t="e"><v>#DIV/0!</v></c>'
+                           b'<c r="C1"><f>1/0</f><v></v></c></row></sheetData>')
+    rows, formulas = R._xlsx_sheet(booleans_and_errors, strings)
+    assert rows == [[True, "#DIV/0!"]] and formulas == {(0, 2)}
+
+
+def _zip(parts: dict[str, bytes]):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return zipfile.ZipFile(io.BytesIO(out.getvalue()))
