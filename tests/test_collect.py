@@ -247,6 +247,11 @@ def test_tampered_target_renamed_sheet_and_deleted_rows(campaign):
         "xl/sharedStrings.xml": lambda c: c.replace("<t>Tối thiểu 50</t>".encode(), "<t>Tối thiểu 5</t>".encode())}))
     drop(campaign, "renamed.xlsx", rewrite(filled(campaign, "03390"), {
         "xl/workbook.xml": lambda c: c.replace('name="Nhập liệu"'.encode(), b'name="Sheet1"', 1)}))
+    deleted = openpyxl.load_workbook(io.BytesIO(filled(campaign, "03405")))
+    del deleted["Nhập liệu"]
+    buffer = io.BytesIO()
+    deleted.save(buffer)
+    drop(campaign, "deleted.xlsx", buffer.getvalue())
     book = openpyxl.load_workbook(io.BytesIO(filled(campaign, "03394")))
     book["Nhập liệu"].delete_rows(12, 2)
     buffer = io.BytesIO()
@@ -257,6 +262,7 @@ def test_tampered_target_renamed_sheet_and_deleted_rows(campaign):
     assert [(p.code, p.cell) for p in tampered if p.severity == "error"] == [("target-tampered", "D14")]
     assert '"Tối thiểu 50"' in tampered[0].message_vi and '"Tối thiểu 5"' in tampered[0].message_vi
     assert codes(result, "renamed.xlsx") == ["sheet-missing"] and "Sheet1" in outcome(result, "renamed.xlsx").problems[0].message_vi
+    assert codes(result, "deleted.xlsx") == ["sheet-missing"]
     rows = outcome(result, "rows.xlsx").problems
     assert [(p.code, p.cell) for p in rows] == [("rows-changed", "A12")]
 
@@ -408,6 +414,7 @@ def test_two_collects_at_once_count_each_file_once(campaign):
     assert len(rows["files"]) == 20 and len(rows["contents"]) == 20
     assert {row[5] for row in rows["files"]} == {"accepted"}
     assert len(rows['"values"']) == 20 * 8
+    assert {row[3] for row in rows['"values"']} == {"2025-Q3"}
 
 
 # -- reports and the command ------------------------------------------------------------------------------

@@ -214,7 +214,7 @@ def collect(
                 results = pool.imap(_process_chunk, chunks) if pool else map(_process_chunk, chunks)
                 for chunk_outcomes in results:
                     fresh = [o for o in chunk_outcomes if o.verdict is not None]
-                    _record_contents(connection, fresh, run_id)
+                    _record_contents(connection, fresh, run_id, campaign.config.period)
                     new += len(fresh)
                     outcomes.extend(fresh)
                     connection.executemany(
@@ -249,7 +249,7 @@ def collect(
         connection.close()
 
 
-def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int) -> None:
+def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int, period: str) -> None:
     """Record newly inspected contents (a batch): verdict, problems, values and inputs."""
     if not outcomes:
         return
@@ -269,9 +269,9 @@ def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int) -> N
          for o in outcomes for i, p in enumerate(o.problems)],
     )
     connection.executemany(
-        'INSERT OR REPLACE INTO "values" (sha256, unit, indicator, numerator, denominator, value, text, explanation, '
-        "evidence, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(o.sha256, o.unit, *row) for o in outcomes if o.unit for row in o.values],
+        'INSERT OR REPLACE INTO "values" (sha256, unit, indicator, period, numerator, denominator, value, text, '
+        "explanation, evidence, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(o.sha256, o.unit, row[0], period, *row[1:]) for o in outcomes if o.unit for row in o.values],
     )
     connection.executemany(  # what a unit typed in a rejected file, for its feedback copy
         "INSERT OR REPLACE INTO inputs (sha256, cells) VALUES (?, ?)",

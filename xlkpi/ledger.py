@@ -6,7 +6,7 @@
               and its state: accepted, superseded (a newer accepted submission of the same unit exists),
               duplicate (the same content was seen earlier under another path), rejected, ignored
 ``problems``  every problem of a content, located
-``values``    the values per content, unit and indicator (consolidation uses accepted ones only)
+``values``    the values per content, unit, indicator and period (consolidation uses accepted ones only)
 ``inputs``    the input cells of rejected contents as typed, for feedback copies
 ``runs``      one row per collect run
 
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS problems (
     PRIMARY KEY (sha256, seq)
 );
 CREATE TABLE IF NOT EXISTS "values" (
-    sha256 TEXT NOT NULL, unit TEXT NOT NULL, indicator TEXT NOT NULL,
+    sha256 TEXT NOT NULL, unit TEXT NOT NULL, indicator TEXT NOT NULL, period TEXT NOT NULL,
     numerator REAL, denominator REAL, value REAL, text TEXT, explanation TEXT, evidence TEXT,
     status TEXT NOT NULL,
     PRIMARY KEY (sha256, indicator)
