@@ -90,13 +90,16 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         summary.write_string(i, 0, label, cell)
         summary.write_string(i, 1, value, cell)
 
-    units = workbook.add_worksheet("Đơn vị")
-    headers = ("STT", "Mã đơn vị", "Tên đơn vị", "Cấp", "Tình trạng", "Tệp", "Thời điểm nhận", "Nộp muộn",
-               "Số vấn đề (bản gửi sau cùng)")
-    widths = (6, 12, 34, 8, 24, 48, 20, 10, 14)
-    for col, (header, width) in enumerate(zip(headers, widths)):
-        units.write_string(0, col, header, head)
-        units.set_column(col, col, width)
+    def table(name: str, columns: tuple[tuple[str, int], ...]) -> Any:
+        """A sheet with its header row (bold, shaded) and column widths."""
+        sheet = workbook.add_worksheet(name)
+        for col, (header, width) in enumerate(columns):
+            sheet.write_string(0, col, header, head)
+            sheet.set_column(col, col, width)
+        return sheet
+
+    units = table("Đơn vị", (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 24),
+                             ("Tệp", 48), ("Thời điểm nhận", 20), ("Nộp muộn", 10), ("Số vấn đề (bản gửi sau cùng)", 14)))
     for row, entry in enumerate(status.units, start=1):
         sha = entry.rejected_sha256 if entry.state == RESUBMIT else entry.sha256
         count = len([p for p in problems.get(sha or "", []) if p[1] == "error"]) if sha else 0
@@ -106,14 +109,10 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         for col, value in enumerate(values):
             units.write_string(row, col, value, styles[entry.state] if col == 4 else cell)
     units.freeze_panes(1, 3)
-    units.autofilter(0, 0, max(1, len(status.units)), len(headers) - 1)
+    units.autofilter(0, 0, max(1, len(status.units)), 8)
 
-    issues = workbook.add_worksheet("Vấn đề")
-    headers = ("Tệp", "Đơn vị", "Trang tính", "Ô", "Mã lỗi", "Mức", "Nội dung")
-    widths = (44, 12, 14, 8, 28, 10, 90)
-    for col, (header, width) in enumerate(zip(headers, widths)):
-        issues.write_string(0, col, header, head)
-        issues.set_column(col, col, width)
+    issues = table("Vấn đề", (("Tệp", 44), ("Đơn vị", 12), ("Trang tính", 14), ("Ô", 8), ("Mã lỗi", 28), ("Mức", 10),
+                              ("Nội dung", 90)))
     row = 1
     seen: set[str] = set()
     for file in status.files:
@@ -127,14 +126,10 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
                 issues.write_string(row, col, value, cell)
             row += 1
     issues.freeze_panes(1, 0)
-    issues.autofilter(0, 0, max(1, row - 1), len(headers) - 1)
+    issues.autofilter(0, 0, max(1, row - 1), 6)
 
-    files = workbook.add_worksheet("Tệp")
-    headers = ("Tệp", "Kích thước (byte)", "SHA-256", "Trạng thái", "Đơn vị", "Thời điểm tệp", "Ghi chú")
-    widths = (48, 12, 20, 20, 12, 20, 50)
-    for col, (header, width) in enumerate(zip(headers, widths)):
-        files.write_string(0, col, header, head)
-        files.set_column(col, col, width)
+    files = table("Tệp", (("Tệp", 48), ("Kích thước (byte)", 12), ("SHA-256", 20), ("Trạng thái", 20), ("Đơn vị", 12),
+                          ("Thời điểm tệp", 20), ("Ghi chú", 50)))
     for row, file in enumerate(status.files, start=1):
         values = (file.path, str(file.size), file.sha256[:16], STATE_LABELS.get(file.state, file.state),
                   file.unit or "", file.mtime, file.note or "")

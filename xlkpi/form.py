@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from .plan import Indicator, Plan, Section, YearTarget
 from .targets import Rule
+from .text import column_letter
 
 SHEET = "Nhập liệu"
 GUIDE_SHEET = "Hướng dẫn"
@@ -50,12 +51,7 @@ NUMERATOR, DENOMINATOR, VALUE, EXPLANATION, EVIDENCE = "numerator", "denominator
 
 def cell_name(row: int, col: int) -> str:
     """(9, 5) -> "F10" (zero-based row and column, as xlsxwriter counts)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
+    return f"{column_letter(col)}{row + 1}"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from xml.etree import ElementTree
 import python_calamine
 
 from .problems import XlkpiError, problem
+from .text import column_letter
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
@@ -264,12 +265,7 @@ _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
 def _column_letters(index: int) -> bytes:
-    letters = b""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = bytes([65 + rest]) + letters
-    return letters
+    return column_letter(index).encode("ascii")
 
 
 def _column_index(letters: bytes) -> int:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .files import atomic_output
 from .problems import Problem, Report, XlkpiError, problem
-from .text import fold
+from .text import cell_text, column_letter, fold
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -174,23 +174,6 @@ def _column_for(header: Any) -> str | None:
     return None
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _read_rows(path: Path) -> tuple[list[list[Any]], str | None]:
     """The rows of a CSV or of the first sheet of an XLSX, and the sheet name (None for CSV)."""
     suffix = path.suffix.lower()
@@ -232,7 +215,7 @@ def read_roster(path: str | Path, plan: Plan | None = None) -> tuple[Roster, Rep
         return Roster([], file), Report([problem("file-unreadable", file=file, detail=str(exc) or type(exc).__name__)])
 
     problems: list[Problem] = []
-    header_index = next((i for i, row in enumerate(rows) if any(_cell_text(v) for v in row)), None)
+    header_index = next((i for i, row in enumerate(rows) if any(cell_text(v) for v in row)), None)
     if header_index is None:
         return Roster([], file), Report([problem("roster-empty", file=file, sheet=sheet)])
     header = rows[header_index]
@@ -241,9 +224,9 @@ def read_roster(path: str | Path, plan: Plan | None = None) -> tuple[Roster, Rep
         key = _column_for(value)
         if key and key not in positions:
             positions[key] = col
-        elif _cell_text(value):
+        elif cell_text(value):
             problems.append(problem("roster-unknown-column", file=file, sheet=sheet,
-                                    cell=f"{_column_letter(col)}{header_index + 1}", column=_cell_text(value)))
+                                    cell=f"{column_letter(col)}{header_index + 1}", column=cell_text(value)))
     missing = [key for key in REQUIRED if key not in positions]
     for key in missing:
         names = ", ".join(sorted(_ALIASES[key]))
@@ -255,14 +238,14 @@ def read_roster(path: str | Path, plan: Plan | None = None) -> tuple[Roster, Rep
     units: list[Unit] = []
     for index in range(header_index + 1, len(rows)):
         row = rows[index]
-        values = {key: _cell_text(row[col]) if col < len(row) else "" for key, col in positions.items()}
+        values = {key: cell_text(row[col]) if col < len(row) else "" for key, col in positions.items()}
         if not any(values.values()):
             continue
         row_number = index + 1
         empty = [key for key in REQUIRED if not values[key]]
         for key in empty:
             problems.append(problem("roster-missing-value", file=file, sheet=sheet,
-                                    cell=f"{_column_letter(positions[key])}{row_number}", row=row_number,
+                                    cell=f"{column_letter(positions[key])}{row_number}", row=row_number,
                                     column=HEADERS_VI[key]))
         if empty:
             continue
@@ -272,7 +255,7 @@ def read_roster(path: str | Path, plan: Plan | None = None) -> tuple[Roster, Rep
         problems.append(problem("roster-empty", file=file, sheet=sheet))
     roster = Roster(units, file)
     report = Report(problems, stats=roster.stats())
-    report.extend(check_units(units, file, plan, sheet=sheet, cells={k: _column_letter(c) for k, c in positions.items()}))
+    report.extend(check_units(units, file, plan, sheet=sheet, cells={k: column_letter(c) for k, c in positions.items()}))
     return roster, report
 
 

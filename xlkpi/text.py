@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 _SPACES = re.compile(r"\s+")
 
@@ -30,3 +31,22 @@ def slug(text: str, max_length: int = 60) -> str:
     ascii_text = strip_diacritics(text).lower()
     ascii_text = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return ascii_text[:max_length].rstrip("-") or "x"
+
+
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell's value as text: None -> "", 80.0 -> "80", surrounding spaces trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def column_letter(index: int) -> str:
+    """Zero-based column number -> its letters: 0 -> "A", 27 -> "AB"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

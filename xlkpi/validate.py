@@ -28,7 +28,7 @@ from .problems import Problem, problem
 from .readers import SourceWorkbook
 from .roster import Roster, Unit
 from .targets import OP_SYMBOL, Rule, format_number
-from .text import fold
+from .text import cell_text as _text, fold
 
 MAX_VALUE = 1_000_000_000
 MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = 2000, 1000, 500
@@ -87,14 +87,6 @@ class CampaignView:
             locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
             self._layouts[key] = (layout, locked)
         return self._layouts[key]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _places(book: SourceWorkbook) -> dict[str, dict[str, str]]:
