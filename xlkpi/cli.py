@@ -411,6 +411,66 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
     sys.exit(int(status.has_problems))
 
 
+@cli.command("consolidate")
+@campaign_option
+@click.option("--pdf", is_flag=True, help="Xuất thêm phụ lục ra PDF qua LibreOffice / also print the appendix to PDF.")
+@click.option("--no-charts", is_flag=True, help="Không vẽ biểu đồ / leave out the charts sheet.")
+@handle_errors
+def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool) -> None:
+    """Lập phụ lục tổng hợp để trình ký / write the consolidated appendix, ready to sign.
+
+    From the ledger's accepted submissions: the plan's appendix table with the rolled-up results
+    (Σ numerators / Σ denominators for rates), units met and judgements, in the layout of Decree
+    30/2020/NĐ-CP, with a footnote on missing, late and rejected units; the detail per unit with
+    subtotals per parent; the submission progress; charts. Results are formulas over the detail sheet.
+    """
+    from .campaign import open_campaign
+    from .consolidate import consolidate
+
+    campaign = open_campaign(campaign_dir)
+    result = consolidate(campaign, pdf=pdf, charts=not no_charts)
+    status = result.status
+    submitted = sum(1 for u in status.units if u.sha256)
+    click.echo(f"✓ Phụ lục tổng hợp / appendix: {result.path}")
+    if result.pdf:
+        click.echo(f"  PDF: {result.pdf}")
+    click.echo(f"  {submitted}/{len(status.units)} đơn vị có báo cáo hợp lệ; chưa nộp {status.count('missing')}, "
+               f"nộp muộn {status.late}, phải nộp lại {status.count('resubmit')}")
+    for rolled in result.consolidation.totals.values():
+        indicator = rolled.indicator
+        value = "" if rolled.value is None else f"{rolled.value:.2f}".replace(".", ",")
+        click.echo(f"  {indicator.number:>4} {value:>8}  {rolled.label:<16} {rolled.units_met}")
+
+
+@cli.command("export")
+@campaign_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="Định dạng / format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Tệp kết quả (mặc định: reports/<kế hoạch>-<kỳ>-du-lieu.<định dạng>); '-' in ra màn hình.")
+@handle_errors
+def export_command(campaign_dir: Path | None, fmt: str, out: Path | None) -> None:
+    """Xuất bảng dữ liệu dạng dài / export the long table of accepted results.
+
+    One row per unit and indicator: unit, level, parent, indicator, period, numerator, denominator,
+    value, judgement, explanation, evidence and the submission file; CSV (UTF-8, opens in Excel) or JSON.
+    """
+    from .campaign import open_campaign
+    from .export import export_path, long_table, render
+    from .files import atomic_output
+
+    campaign = open_campaign(campaign_dir)
+    rows = long_table(campaign)
+    text = render(rows, fmt)
+    if out is not None and str(out) == "-":
+        click.echo(text, nl=False)
+        return
+    target = out or export_path(campaign, fmt)
+    with atomic_output(target, force=True) as temp:
+        temp.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
+    click.echo(f"✓ {target}: {len(rows)} dòng / rows")
+
+
 @cli.command("demo")
 @click.argument("directory", required=False, default="xlkpi-demo", type=click.Path(file_okay=False, path_type=Path))
 @handle_errors

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-SCHEMA_VERSION = "1"
+from .problems import XlkpiError, problem
+
+SCHEMA_VERSION = "2"
 LEDGER_NAME = "ledger.sqlite"
 
 ACCEPTED, SUPERSEDED, DUPLICATE, REJECTED, IGNORED = "accepted", "superseded", "duplicate", "rejected", "ignored"
@@ -80,6 +82,11 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.execute("PRAGMA busy_timeout=60000")
+    connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    found = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if found is not None and found[0] != SCHEMA_VERSION:
+        connection.close()
+        raise XlkpiError(problem("ledger-version", file=str(path), found=found[0], expected=SCHEMA_VERSION))
     connection.executescript(SCHEMA)
     connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
     return connection

@@ -409,6 +409,13 @@ CATALOGUE: dict[str, Message] = {
         "Indicator {number} is not met ({result} against the target {target}) and has no explanation. An "
         "explanation is required in column (9).",
     ),
+    "ledger-version": Message(
+        "Sổ theo dõi (ledger.sqlite) có định dạng phiên bản {found}, phiên bản xlkpi này dùng {expected}. Hãy dùng "
+        "đúng phiên bản xlkpi đã tạo đợt báo cáo, hoặc đổi tên tệp sổ và chạy lại 'xlkpi collect' để lập sổ mới "
+        "từ hộp thư đến.",
+        "The ledger (ledger.sqlite) has format version {found}; this xlkpi uses {expected}. Use the xlkpi version "
+        "that made the campaign, or rename the ledger and run 'xlkpi collect' again to rebuild it from the inbox.",
+    ),
     "assign-invalid": Message(
         "'{value}' không đúng dạng --assign TỆP=MÃ_ĐƠN_VỊ.",
         "'{value}' is not of the form --assign FILE=UNIT_CODE.",

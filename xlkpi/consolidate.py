@@ -1,0 +1,64 @@
+"""``xlkpi consolidate``: the appendix for signature, from the ledger's accepted submissions."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ledger as L
+from .appendix import Context, write_consolidated
+from .campaign import Campaign
+from .files import atomic_output
+from .office import convert
+from .rollup import Consolidation, accepted_values, consolidate_values
+from .status import Status, read_status
+
+
+@dataclass
+class ConsolidateResult:
+    path: Path
+    consolidation: Consolidation
+    status: Status
+    pdf: Path | None = None
+
+
+def appendix_path(campaign: Campaign) -> Path:
+    return campaign.reports / f"{campaign.plan.id}-{campaign.config.period.lower()}-phu-luc.xlsx"
+
+
+def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
+    """Roll up the accepted submissions recorded in the ledger."""
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        status = read_status(campaign, connection)
+        values = accepted_values(connection)
+    finally:
+        connection.close()
+    return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values), status
+
+
+def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True) -> ConsolidateResult:
+    consolidation, status = gather(campaign)
+    config = campaign.config
+    context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created)
+    data = write_consolidated(consolidation, status, context, charts=charts)
+    path = appendix_path(campaign)
+    with atomic_output(path, force=True) as temp:
+        temp.write_bytes(data)
+    result = ConsolidateResult(path, consolidation, status)
+    if pdf:
+        result.pdf = print_appendix(consolidation, status, context, path.with_suffix(".pdf"))
+    return result
+
+
+def print_appendix(consolidation: Consolidation, status: Status, context: Context, target: Path) -> Path:
+    """The appendix alone, as PDF through LibreOffice (a print copy with the results as values)."""
+    copy = write_consolidated(consolidation, status, context, print_copy=True)
+    with tempfile.TemporaryDirectory(prefix="xlkpi-pdf-") as folder:
+        source = Path(folder) / f"{target.stem}.xlsx"
+        source.write_bytes(copy)
+        produced = convert(source, "pdf", folder)
+        with atomic_output(target, force=True) as temp:
+            temp.write_bytes(produced.read_bytes())
+    return target
