@@ -4,8 +4,9 @@ Runs under the system Python (``/usr/bin/python3``), where Debian's python3-uno 
 
     /usr/bin/python3 tests/libreoffice_fill.py IN.xlsx VALUES.json OUT_DIR FORMAT[,FORMAT…] [PASSWORD]
 
-VALUES.json maps cell names of the "Nhập liệu" sheet to numbers or texts; FORMAT is xlsx, ods or xls.
-Writes OUT_DIR/<stem>.<format> for each format, through LibreOffice's own filters.
+VALUES.json maps cell names of the "Nhập liệu" sheet to numbers or texts ({} to only recalculate every
+formula); FORMAT is xlsx, ods or xls. Writes OUT_DIR/<stem>.<format> for each format, through
+LibreOffice's own filters, after recalculating the whole document.
 """
 
 import json
@@ -49,9 +50,9 @@ def main(source, values_file, out_dir, formats, password=None):
         desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
         document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(source)), "_blank", 0,
                                                 (prop("Hidden", True),))
-        sheet = document.Sheets.getByName("Nhập liệu")
         with open(values_file, encoding="utf-8") as handle:
             values = json.load(handle)
+        sheet = document.Sheets.getByName("Nhập liệu") if values else None  # no values: recalculate only
         for name, value in values.items():
             cell = sheet.getCellRangeByName(name)
             if isinstance(value, (int, float)):

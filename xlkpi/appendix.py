@@ -13,7 +13,8 @@ Sheets:
                    each target.
 
 The appendix's results are formulas over the detail sheet's grand-total row, itself SUMIFS over the
-unit rows, each with its cached value, so an auditor can click a result and follow it to the units.
+unit rows' numerators and denominators (and each subtotal over its parent's rows), each with its cached
+value, so an auditor can click a result and follow it to the units' figures.
 Everything a unit or the plan wrote is written as text: no text ever becomes a formula.
 """
 
@@ -184,7 +185,8 @@ def value_formula(columns: DetailColumns, row: int, first: int, last: int) -> st
     if kind == "yesno":
         return f'=IF({reported}=0,"",COUNTIFS({values},"Có",{types},{unit})/{reported}*100)'
     how = indicator.effective_rollup
-    function = {"sum": "SUMIFS", "mean": "AVERAGEIFS", "min": "MINIFS", "max": "MAXIFS"}[how]
+    # MINIFS and MAXIFS came with Excel 2019: stored with their _xlfn. prefix, as Excel itself does
+    function = {"sum": "SUMIFS", "mean": "AVERAGEIFS", "min": "_xlfn.MINIFS", "max": "_xlfn.MAXIFS"}[how]
     return f"=IF({reported}=0,\"\",{function}({values},{types},{unit}))"
 
 
@@ -227,7 +229,7 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-        "use_future_functions": True, "default_format_properties": {"font_name": FONT, "font_size": 12},
+        "default_format_properties": {"font_name": FONT, "font_size": 12},
     })
     fmt = _formats(workbook)
     layout = detail_layout(consolidation)
@@ -382,11 +384,14 @@ def _write_unit_cells(sheet: Any, fmt: dict[str, Any], columns: DetailColumns, r
                 sheet.write_blank(row, col, None, fmt["d_text"])
         return
     if kind == "rate":
+        # the unit's own figures; its rate is shown as a value (the roll-ups above are formulas over the
+        # numerators and denominators, which is what an auditor follows)
         sheet.write_number(row, columns.numerator, value.numerator, fmt["d_int"])
         sheet.write_number(row, columns.denominator, value.denominator, fmt["d_int"])
-        a, b = xl_rowcol_to_cell(row, columns.numerator), xl_rowcol_to_cell(row, columns.denominator)
-        cached = LABELS[NOT_ARISEN] if not value.denominator else 100 * value.numerator / value.denominator
-        sheet.write_formula(row, columns.value, f'=IF({b}=0,"{LABELS[NOT_ARISEN]}",{a}/{b}*100)', fmt["d_pct"], cached)
+        if value.denominator:
+            sheet.write_number(row, columns.value, 100 * value.numerator / value.denominator, fmt["d_pct"])
+        else:
+            sheet.write_string(row, columns.value, LABELS[NOT_ARISEN], fmt["d_center"])
     elif kind == "yesno":
         sheet.write_string(row, columns.value, value.text or "", fmt["d_center"])
     elif kind == "text":

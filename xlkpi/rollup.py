@@ -173,7 +173,7 @@ def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, 
     result = Consolidation(plan, year, roster, values)
     has_children = {u.parent for u in roster.units if u.parent}
     parents = [u for u in roster.units if u.code in has_children]
-    below = {p.code: descendants(roster, p.code) for p in parents}
+    below = {p.code: [p, *descendants(roster, p.code)] for p in parents}  # a reporting parent counts itself too
     for indicator in plan.all_indicators:
         rule = general_rule(indicator, year)
         units = result.reporting_units(indicator)

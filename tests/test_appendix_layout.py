@@ -1,0 +1,81 @@
+"""The consolidated appendix of every built-in plan: its table as the plan declares it, compared with a
+golden workbook structurally, and checked for what the signer sees."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from tests.golden.appendix import PLANS, golden_path, make
+from tests.golden.workbooks import first_difference, snapshot
+from xlkpi.appendix import APPENDIX
+from xlkpi.plan import RESULT_COLUMNS, load_plan
+
+
+@pytest.fixture(params=PLANS, name="built")
+def _built(request, tmp_path):
+    path = tmp_path / f"{request.param}.xlsx"
+    path.write_bytes(make(request.param))
+    return request.param, path
+
+
+def test_matches_golden(built):
+    plan_id, path = built
+    generated, golden = snapshot(path), snapshot(golden_path(plan_id))
+    assert first_difference(generated, golden) is None, first_difference(generated, golden)
+
+
+def test_the_plans_table_as_declared(built):
+    plan_id, path = built
+    plan = load_plan(plan_id)
+    sheet = openpyxl.load_workbook(path)[APPENDIX]
+    appendix = plan.document.appendix
+    assert sheet["A1"].value == f"{appendix.heading} {appendix.number}".strip()
+    for offset, line in enumerate(appendix.title, start=2):
+        assert sheet.cell(offset, 1).value == line
+    header_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "STT")
+    grouped = any(c.group for c in plan.columns)
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    for col, column in enumerate(plan.columns, start=1):
+        letter = openpyxl.utils.get_column_letter(col)
+        if column.group:
+            assert sheet.cell(header_row + 1, col).value == column.header
+            # the group's label sits over its first column, merged across the group
+            first = next(i for i, c in enumerate(plan.columns, start=1) if c.group == column.group)
+            assert sheet.cell(header_row, first).value == column.group
+        else:
+            assert sheet.cell(header_row, col).value == column.header
+            if grouped:
+                assert f"{letter}{header_row}:{letter}{header_row + 1}" in merged
+    numbers_row = header_row + (2 if grouped else 1)
+    assert [sheet.cell(numbers_row, c).value for c in range(1, len(plan.columns) + 1)] == \
+        [f"({n})" for n in range(1, len(plan.columns) + 1)]
+    # sections and indicators in order, printed texts as in the plan
+    row = numbers_row + 1
+    current = None
+    printed = [c for c in plan.columns if c.shows not in RESULT_COLUMNS]
+    for section, indicator in plan.iter_indicators():
+        if section is not None and section is not current:
+            current = section
+            first_cell = sheet.cell(row, 1).value
+            assert first_cell in (section.number, f"{section.number} {section.title}")
+            row += 1
+        for col, column in enumerate(plan.columns, start=1):
+            if column in printed:
+                assert (sheet.cell(row, col).value or "") == (indicator.printed(column) or ""), (indicator.id, column.key)
+        row += 1
+
+
+def test_signature_and_recipients(built):
+    plan_id, path = built
+    plan = load_plan(plan_id)
+    sheet = openpyxl.load_workbook(path)[APPENDIX]
+    texts = [c.value for r in sheet.iter_rows() for c in r if c.value]
+    assert plan.document.signer.on_behalf in texts and plan.document.signer.title in texts
+    if plan.document.signer.name:
+        assert plan.document.signer.name in texts
+    if plan.document.recipients:
+        assert "Nơi nhận:" in texts
+        assert all(any(r in str(t) for t in texts) for r in plan.document.recipients)
+    assert any(str(t).startswith("Ghi chú: Số liệu tổng hợp từ") for t in texts)
+    assert any("Chưa nộp (1)" in str(t) for t in texts)

@@ -1,0 +1,253 @@
+"""`xlkpi consolidate`: every rolled-up number recomputed here from what the units typed, and compared
+with the library's figures, the workbook's cached values, and the formulas' own results in LibreOffice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from xlkpi import form as F
+from xlkpi.appendix import APPENDIX, DETAIL
+from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.cli import cli
+from xlkpi.collect import collect
+from xlkpi.consolidate import consolidate
+from xlkpi.export import long_table
+from xlkpi.generate import generate
+from xlkpi.simulate import fill_workbook, plausible_values
+
+HELPER = Path(__file__).parent / "libreoffice_fill.py"
+ON_TIME = datetime(2025, 10, 10, 9).timestamp()
+LATE = datetime(2025, 10, 25, 9).timestamp()
+RATES = ["so-hoa", "ket-qua-dien-tu", "tai-su-dung-du-lieu", "thanh-toan-truc-tuyen", "pakn-dung-han", "hai-long",
+         "ho-so-truc-tuyen", "dong-bo-dvcqg"]
+
+
+@pytest.fixture(scope="module")
+def round_(tmp_path_factory):
+    """Lai Châu, 2025-Q3: 30 of 38 communes return; one rejected, one late, one missing a target with an
+    explanation, one where online dossiers did not arise; 8 never return."""
+    folder = tmp_path_factory.mktemp("cons") / "c"
+    init_campaign(folder, plan="lai-chau-2025", period="2025-Q3", province="lai chau", deadline="20/10/2025")
+    campaign = open_campaign(folder)
+    generated = {f.unit.code: f.path for f in generate(campaign, jobs=1).files}
+    layout = F.layout(campaign.plan, "xa", campaign.target_year)
+    rng = random.Random(7)
+    codes = [u.code for u in campaign.roster.units]
+    typed: dict[str, dict] = {}
+    for n, code in enumerate(codes[:30]):
+        values = plausible_values(layout, rng)
+        if n == 1:  # missed the online-payment target (row 16/17) and explained why
+            values.update({"F16": 10, "F17": 100, "I16": "Người dân chưa quen thanh toán trực tuyến."})
+        if n == 2:  # no dossier received at all this quarter: "ho-so-truc-tuyen" did not arise
+            values.update({"F22": 0, "F23": 0})
+        if n == 3:  # numerator above denominator: rejected, must not count
+            values.update({"F10": 500, "F11": 100})
+        typed[code] = values
+        path = campaign.inbox / generated[code].name
+        path.write_bytes(fill_workbook(generated[code].read_bytes(), values))
+        stamp = LATE if n == 4 else ON_TIME
+        os.utime(path, (stamp, stamp))
+    collect(campaign, jobs=1)
+    accepted = {code: v for n, (code, v) in enumerate(typed.items()) if n != 3}
+    return campaign, accepted, codes
+
+
+def expected_rates(accepted: dict[str, dict]) -> dict[str, tuple[int, int, float | None]]:
+    """Σ numerators / Σ denominators over the units where the indicator arose (denominator > 0)."""
+    found = {}
+    for index, indicator in enumerate(RATES):
+        a, b = f"F{10 + 2 * index}", f"F{11 + 2 * index}"
+        pairs = [(v[a], v[b]) for v in accepted.values() if v[b] > 0]
+        numerator, denominator = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
+        found[indicator] = (numerator, denominator, 100 * numerator / denominator if denominator else None)
+    return found
+
+
+def test_rolled_up_rates_are_sums_of_parts(round_):
+    campaign, accepted, _ = round_
+    result = consolidate(campaign)
+    expected = expected_rates(accepted)
+    for indicator, (numerator, denominator, value) in expected.items():
+        rolled = result.consolidation.totals[indicator]
+        assert (rolled.numerator, rolled.denominator) == (numerator, denominator), indicator
+        assert rolled.value == pytest.approx(value)
+        assert rolled.reported == 29
+    # never the mean of the percentages
+    shares = [100 * v["F10"] / v["F11"] for v in accepted.values() if v["F11"]]
+    assert result.consolidation.totals["so-hoa"].value != pytest.approx(sum(shares) / len(shares))
+    payment = result.consolidation.totals["thanh-toan-truc-tuyen"]
+    assert payment.judged - payment.met >= 1  # the unit that missed, judged against its own target
+
+
+def appendix_rows(path: Path, formulas: bool = False):
+    sheet = openpyxl.load_workbook(path, data_only=not formulas)[APPENDIX]
+    rows = {}
+    for row in sheet.iter_rows(values_only=True):
+        if row[0] and str(row[0]).isdigit() and row[1]:
+            rows[str(row[0])] = row
+    return sheet, rows
+
+
+def test_appendix_shows_the_plan_and_the_results(round_):
+    campaign, accepted, _ = round_
+    result = consolidate(campaign)
+    sheet, rows = appendix_rows(result.path)
+    plan = campaign.plan
+    assert sheet["A1"].value == "Phụ lục"
+    assert sheet["A2"].value == plan.document.appendix.title[0]
+    assert sheet["A4"].value == plan.document.appendix.attached
+    headers = [c.value for c in next(r for r in sheet.iter_rows() if r[0].value == "STT")]
+    assert headers[:3] == ["STT", "Tên chỉ tiêu", "Các chỉ tiêu cụ thể"]
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    header_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "STT")
+    assert f"C{header_row}:D{header_row}" in merged  # "Các chỉ tiêu cụ thể" over 2025 / 2030
+    assert f"A{header_row}:A{header_row + 1}" in merged
+    numbers_row = [c.value for c in sheet[header_row + 2]]
+    assert numbers_row == [f"({n})" for n in range(1, len(plan.columns) + 1)]
+    expected = expected_rates(accepted)
+    by_number = {i.number: i for i in plan.all_indicators}
+    for number, row in rows.items():
+        indicator = by_number[number]
+        assert row[1] == indicator.name and row[2] == indicator.targets[2025].text
+        result_value, units_met, judgement = row[-3:]
+        if indicator.id in expected:
+            assert result_value == pytest.approx(expected[indicator.id][2])
+            assert units_met.endswith("đơn vị đạt") and judgement in ("Đạt", "Chưa đạt")
+        else:  # indicators 1, 6, 7, 8: no commune reports them
+            assert result_value in (None, "") and judgement == "Chưa có số liệu"
+    text = " ".join(str(c.value) for r in sheet.iter_rows() for c in r if c.value)
+    assert "28/38 đơn vị" in text or "29/38 đơn vị" in text
+    assert "Chưa nộp (8)" in text and "Nộp muộn (1)" in text and "phải nộp lại (1)" in text
+    assert "TM. ỦY BAN NHÂN DÂN" in text and "CHỦ TỊCH" in text
+
+
+def test_results_are_formulas_over_the_detail_sheet(round_):
+    campaign, _, _ = round_
+    result = consolidate(campaign)
+    sheet, rows = appendix_rows(result.path, formulas=True)
+    result_cell = rows["2"][-3]
+    assert result_cell.startswith(f"='{DETAIL}'!")
+    assert rows["2"][-2].startswith("=COUNTIFS(")
+    detail = openpyxl.load_workbook(result.path)[DETAIL]
+    total = detail[result_cell.split("!")[1].replace("$", "")]
+    assert "COUNTIFS" in total.value and "/" in total.value
+    types = {c.value for c in detail["F"][2:]}
+    assert types == {"Đơn vị", "Tổng cộng"}
+    assert detail.freeze_panes == "D3" and detail.auto_filter.ref
+
+
+def test_formulas_mean_what_the_cached_values_say(round_, uno_python, tmp_path):
+    """LibreOffice recalculates every formula; the results must equal the ones xlkpi computed."""
+    campaign, accepted, _ = round_
+    result = consolidate(campaign)
+    empty = tmp_path / "nothing.json"
+    empty.write_text("{}", encoding="utf-8")
+    subprocess.run([uno_python, str(HELPER), str(result.path), str(empty), str(tmp_path), "xlsx"], check=True,
+                   timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    _, recalculated = appendix_rows(tmp_path / result.path.name)
+    _, cached = appendix_rows(result.path)
+    for number, row in cached.items():
+        again = recalculated[number]
+        if isinstance(row[-3], float):
+            assert again[-3] == pytest.approx(row[-3]), number
+        else:
+            assert (again[-3] or "") == (row[-3] or ""), number
+        assert again[-2:] == row[-2:], number
+
+
+def test_print_setup_and_pdf(round_, soffice):
+    campaign, _, _ = round_
+    result = consolidate(campaign, pdf=True)
+    sheet = openpyxl.load_workbook(result.path)[APPENDIX]
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
+    assert (sheet.page_margins.left, sheet.page_margins.right) == (1.18, 0.59)
+    assert "&P" in sheet.oddHeader.center.text and sheet.HeaderFooter.differentFirst
+    assert sheet.print_title_rows
+    assert sheet["B8"].font.name == "Times New Roman" and sheet["A1"].font.b and sheet["A1"].font.sz == 14
+    pdf = pypdf.PdfReader(result.pdf)
+    assert 1 <= len(pdf.pages) <= 3
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in pdf.pages)
+    text = pdf.pages[0].extract_text()
+    assert "Phụ lục" in text and "CÁC CHỈ TIÊU" in text and "CHI TIẾT" not in text.upper()[:0]
+
+
+def test_consolidate_again_gives_the_same_workbook(round_):
+    campaign, _, _ = round_
+    first = consolidate(campaign).path.read_bytes()
+    assert consolidate(campaign).path.read_bytes() == first
+
+
+def test_tree_roster_subtotals_per_parent(tmp_path):
+    roster = tmp_path / "dv.csv"
+    roster.write_text(
+        "code,name,level,parent\n"
+        "T,Tỉnh A,tinh,\n"
+        "H1,Huyện Một,huyen,T\nX1,Xã Một,xa,H1\nX2,Xã Hai,xa,H1\n"
+        "H2,Huyện Hai,huyen,T\nX3,Xã Ba,xa,H2\n",
+        encoding="utf-8")
+    init_campaign(tmp_path / "c", plan="lai-chau-2025", period="2025-Q3", roster=roster)
+    campaign = open_campaign(tmp_path / "c")
+    files = {f.unit.code: f.path for f in generate(campaign, jobs=1).files}
+    typed = {"X1": (30, 40), "X2": (10, 60), "X3": (45, 50), "H1": (8, 10), "H2": (0, 0)}
+    for code, (a, b) in typed.items():
+        layout = F.layout(campaign.plan, campaign.roster.get(code).level, 2025)
+        values = plausible_values(layout, random.Random(1))
+        values.update({"F10": a, "F11": b, "I10": "Giải trình."} if code.startswith("X") else {})
+        if code.startswith("H"):  # districts: indicator 2 is on their rows 12/13 (after indicator 1)
+            values.update({"F12": a, "F13": b, "I12": "Giải trình."})
+        path = campaign.inbox / files[code].name
+        path.write_bytes(fill_workbook(files[code].read_bytes(), values))
+        os.utime(path, (ON_TIME, ON_TIME))
+    collect(campaign, jobs=1)
+    result = consolidate(campaign)
+    by_parent = result.consolidation.by_parent
+    assert (by_parent["H1"]["so-hoa"].numerator, by_parent["H1"]["so-hoa"].denominator) == (48, 110)
+    assert (by_parent["H2"]["so-hoa"].numerator, by_parent["H2"]["so-hoa"].denominator) == (45, 50)
+    total = result.consolidation.totals["so-hoa"]
+    assert (total.numerator, total.denominator) == (93, 160)
+    detail = openpyxl.load_workbook(result.path, data_only=True)[DETAIL]
+    labels = [(r[2].value.strip(), r[5].value) for r in detail.iter_rows(min_row=3) if r[2].value]
+    assert labels == [("Huyện Một", "Đơn vị"), ("Xã Một", "Đơn vị"), ("Xã Hai", "Đơn vị"), ("Cộng: Huyện Một", "Cộng"),
+                      ("Huyện Hai", "Đơn vị"), ("Xã Ba", "Đơn vị"), ("Cộng: Huyện Hai", "Cộng"),
+                      ("Cộng: Tỉnh A", "Cộng"), ("Tổng cộng", "Tổng cộng")]
+
+
+def test_export_long_table(round_):
+    campaign, accepted, _ = round_
+    rows = long_table(campaign)
+    assert len(rows) == 29 * 8
+    first = next(r for r in rows if r["indicator"] == "so-hoa" and r["unit"] in accepted)
+    assert first["numerator"] == accepted[first["unit"]]["F10"] and first["period"] == "2025-Q3"
+    runner = CliRunner()
+    out = runner.invoke(cli, ["export", "--campaign", str(campaign.directory), "--format", "csv", "--out", "-"])
+    table = list(csv.DictReader(io.StringIO(out.output)))
+    assert len(table) == 29 * 8 and set(table[0]) >= {"unit", "level", "parent", "indicator", "period", "numerator",
+                                                       "denominator", "value", "judgement", "file"}
+    as_json = runner.invoke(cli, ["export", "--campaign", str(campaign.directory), "--format", "json", "--out", "-"])
+    assert len(json.loads(as_json.output)) == 29 * 8
+
+
+def test_csv_export_defuses_formula_looking_text():
+    from xlkpi.export import render
+
+    text = render([{"unit": "1", "explanation": "=HYPERLINK(\"http://x\")", "evidence": "@SUM(1)"}], "csv")
+    assert "'=HYPERLINK" in text and "'@SUM" in text
+
+
+def test_consolidate_command(round_):
+    campaign, _, _ = round_
+    result = CliRunner().invoke(cli, ["consolidate", "--campaign", str(campaign.directory), "--no-charts"])
+    assert result.exit_code == 0, result.output
+    assert "Phụ lục tổng hợp" in result.output and "đơn vị đạt" in result.output
