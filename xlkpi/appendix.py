@@ -41,6 +41,7 @@ from .xlsxstamp import Prototype
 
 FONT = "Times New Roman"
 APPENDIX, DETAIL, PROGRESS, CHARTS, CHART_DATA = "Phụ lục", "Chi tiết đơn vị", "Tiến độ nộp", "Biểu đồ", "Dữ liệu biểu đồ"
+TREND = "Xu hướng"
 UNIT_ROW, SUBTOTAL_ROW, TOTAL_ROW = "Đơn vị", "Cộng", "Tổng cộng"
 MAX_NAMED = 30  # units named in the footnote before "… và N đơn vị khác"
 MAX_CHART_UNITS = 60  # more units than this: the chart shows the parents' subtotals
@@ -216,16 +217,20 @@ def units_met_formula(columns: DetailColumns, first: int, last: int) -> str:
                      _range(DETAIL, COL_TYPE, first, last))
     met = f'COUNTIFS({judged},"{LABELS[MET]}",{types},"{UNIT_ROW}")'
     missed = f'COUNTIFS({judged},"{LABELS[NOT_MET]}",{types},"{UNIT_ROW}")'
-    return f'={met}&"/"&({met}+{missed})&" đơn vị đạt"'
+    arisen_not = f'COUNTIFS({judged},"{LABELS[NOT_ARISEN]}",{types},"{UNIT_ROW}")'
+    return (f'={met}&"/"&({met}+{missed})&" đơn vị đạt"'
+            f'&IF({arisen_not}>0," ("&{arisen_not}&" không phát sinh)","")')
 
 
 # -- the workbook --------------------------------------------------------------------------------------
 
 
 def write_consolidated(consolidation: Consolidation, status: Status, context: Context, *, charts: bool = True,
-                       print_copy: bool = False) -> bytes:
+                       print_copy: bool = False, trend: list[tuple[Period, dict[str, Rolled]]] | None = None
+                       ) -> bytes:
     """The consolidated workbook; with ``print_copy``, the appendix sheet alone with its results as
-    values (what is printed to PDF for signature)."""
+    values (what is printed to PDF for signature); with ``trend`` (periods in order, each with its
+    rolled-up results), a sheet of each indicator over the periods."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
@@ -244,6 +249,8 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
         _write_progress(progress, fmt, status)
         if charts:
             _write_charts(workbook, fmt, consolidation, layout)
+        if trend:
+            _write_trend(workbook, fmt, consolidation, trend)
     appendix.activate()
     workbook.set_properties({
         "title": f"{consolidation.plan.document.appendix.heading} {consolidation.plan.document.appendix.number}".strip()
@@ -725,3 +732,44 @@ def _chart_value(consolidation: Consolidation, entry: DetailRow, columns: Detail
         return value.value or 0.0 if value else 0.0
     rolled = consolidation.by_parent.get(entry.unit.code, {}).get(indicator) if entry.unit else None
     return rolled.value or 0.0 if rolled else 0.0
+
+
+def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation,
+                 trend: list[tuple[Period, dict[str, Rolled]]]) -> None:
+    """Each indicator's rolled-up result in each period (the same plan's campaigns), and a line chart of
+    the rate indicators."""
+    sheet = workbook.add_worksheet(TREND)
+    fixed = (("STT", 6), ("Chỉ tiêu", 50), ("Chỉ tiêu năm", 12))
+    for col, (header, width) in enumerate(fixed):
+        sheet.write_string(0, col, header, fmt["d_header"])
+        sheet.set_column(col, col, width)
+    for n, (period, _) in enumerate(trend):
+        sheet.write_string(0, len(fixed) + n, period.label, fmt["d_header"])
+        sheet.set_column(len(fixed) + n, len(fixed) + n, 14)
+    indicators = consolidation.plan.all_indicators
+    for row, indicator in enumerate(indicators, start=1):
+        target = indicator.targets.get(consolidation.year)
+        sheet.write_string(row, 0, indicator.number, fmt["d_center"])
+        sheet.write_string(row, 1, indicator.name, fmt["d_text"])
+        sheet.write_string(row, 2, target.text if target else "", fmt["d_center"])
+        for n, (_, totals) in enumerate(trend):
+            rolled = totals.get(indicator.id)
+            col = len(fixed) + n
+            if rolled is not None and rolled.value is not None and indicator.measure.kind != "text":
+                sheet.write_number(row, col, rolled.value, fmt["d_pct"])
+            else:
+                sheet.write_string(row, col, rolled.label if rolled else LABELS[NO_DATA], fmt["d_center"])
+    sheet.freeze_panes(1, 2)
+    rates = [(row, i) for row, i in enumerate(indicators, start=1) if i.measure.kind == "rate"]
+    if rates and len(trend) > 1:
+        chart = workbook.add_chart({"type": "line"})
+        last_col = len(fixed) + len(trend) - 1
+        for row, indicator in rates:
+            chart.add_series({"name": f"{indicator.number}. {indicator.name}"[:60],
+                              "categories": [TREND, 0, len(fixed), 0, last_col],
+                              "values": [TREND, row, len(fixed), row, last_col], "marker": {"type": "circle"}})
+        chart.set_title({"name": "Kết quả các chỉ tiêu tỷ lệ qua các kỳ (%)", "name_font": {"size": 12, "name": FONT}})
+        chart.set_y_axis({"min": 0, "max": 100})
+        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart.set_size({"width": 1000, "height": 480})
+        sheet.insert_chart(len(indicators) + 3, 1, chart)

@@ -415,20 +415,32 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
 @campaign_option
 @click.option("--pdf", is_flag=True, help="Xuất thêm phụ lục ra PDF qua LibreOffice / also print the appendix to PDF.")
 @click.option("--no-charts", is_flag=True, help="Không vẽ biểu đồ / leave out the charts sheet.")
+@click.option("--trend", is_flag=True,
+              help="Thêm trang xu hướng qua các kỳ (các đợt cùng kế hoạch trong thư mục cha) / add a trend sheet.")
+@click.option("--submission", type=click.Path(dir_okay=False, exists=True, path_type=Path), metavar="FILE",
+              help="Tệp nhập liệu cấp trên gửi cho đơn vị: điền số liệu tổng hợp để nộp lên / "
+                   "the upper level's workbook for this office: fill it with the totals.")
+@click.option("--upper-plan", metavar="FILE|ID", default=None,
+              help="Kế hoạch của cấp trên, nếu không phải kế hoạch dựng sẵn / the upper level's plan.")
 @handle_errors
-def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool) -> None:
+def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, trend: bool,
+                        submission: Path | None, upper_plan: str | None) -> None:
     """Lập phụ lục tổng hợp để trình ký / write the consolidated appendix, ready to sign.
 
     From the ledger's accepted submissions: the plan's appendix table with the rolled-up results
     (Σ numerators / Σ denominators for rates), units met and judgements, in the layout of Decree
     30/2020/NĐ-CP, with a footnote on missing, late and rejected units; the detail per unit with
     subtotals per parent; the submission progress; charts. Results are formulas over the detail sheet.
+    With --trend, a sheet of each indicator over the periods of the same plan's campaigns kept beside
+    this one (sibling folders). With --submission FILE (the workbook the upper level sent this office),
+    that workbook is filled with the totals (numerators and denominators) for sending up.
     """
     from .campaign import open_campaign
     from .consolidate import consolidate
 
     campaign = open_campaign(campaign_dir)
-    result = consolidate(campaign, pdf=pdf, charts=not no_charts)
+    result = consolidate(campaign, pdf=pdf, charts=not no_charts, trend=trend, submission=submission,
+                         upper_plan=upper_plan)
     status = result.status
     submitted = sum(1 for u in status.units if u.sha256)
     click.echo(f"✓ Phụ lục tổng hợp / appendix: {result.path}")
@@ -440,6 +452,12 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool) -
         indicator = rolled.indicator
         value = "" if rolled.value is None else f"{rolled.value:.2f}".replace(".", ",")
         click.echo(f"  {indicator.number:>4} {value:>8}  {rolled.label:<16} {rolled.units_met}")
+    if result.submission:
+        sub = result.submission
+        click.echo(f"✓ Tệp nộp lên cấp trên / for the upper level: {sub.path} (đơn vị {sub.unit}; "
+                   f"đã điền chỉ tiêu {', '.join(sub.filled) or '-'})")
+        if sub.left:
+            click.echo(f"  Cần tự điền trước khi gửi / fill in yourself before sending: chỉ tiêu {', '.join(sub.left)}")
 
 
 @cli.command("export")

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from . import ledger as L
 from .appendix import Context, write_consolidated
-from .campaign import Campaign
+from .campaign import CONFIG_NAME, Campaign, open_campaign
 from .files import atomic_output
 from .office import convert
+from .problems import XlkpiError
 from .rollup import Consolidation, accepted_values, consolidate_values
 from .status import Status, read_status
+from .submission import SubmissionResult, fill_upper_workbook
 
 
 @dataclass
@@ -21,6 +23,7 @@ class ConsolidateResult:
     consolidation: Consolidation
     status: Status
     pdf: Path | None = None
+    submission: SubmissionResult | None = None
 
 
 def appendix_path(campaign: Campaign) -> Path:
@@ -38,15 +41,41 @@ def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
     return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values), status
 
 
-def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True) -> ConsolidateResult:
+def trend_campaigns(campaign: Campaign) -> list[Campaign]:
+    """The campaigns of the same plan beside this one (sibling folders with a ledger), this one included,
+    in the order of their periods."""
+    found = [campaign]
+    for config in sorted(campaign.directory.parent.glob(f"*/{CONFIG_NAME}")):
+        folder = config.parent
+        if folder.resolve() == campaign.directory.resolve() or not (folder / L.LEDGER_NAME).exists():
+            continue
+        try:
+            other = open_campaign(folder)
+        except XlkpiError:
+            continue  # a folder that is not a readable campaign is not part of the trend
+        if other.config.plan_id == campaign.config.plan_id:
+            found.append(other)
+    return sorted(found, key=lambda c: (c.period.date_range(c.config.convention)[1], str(c.period)))
+
+
+def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, trend: bool = False,
+                submission: str | Path | None = None, upper_plan: str | Path | None = None) -> ConsolidateResult:
     consolidation, status = gather(campaign)
     config = campaign.config
     context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created)
-    data = write_consolidated(consolidation, status, context, charts=charts)
+    periods = None
+    if trend:
+        periods = []
+        for other in trend_campaigns(campaign):
+            totals = consolidation.totals if other is campaign else gather(other)[0].totals
+            periods.append((other.period, totals))
+    data = write_consolidated(consolidation, status, context, charts=charts, trend=periods)
     path = appendix_path(campaign)
     with atomic_output(path, force=True) as temp:
         temp.write_bytes(data)
     result = ConsolidateResult(path, consolidation, status)
+    if submission is not None:
+        result.submission = fill_upper_workbook(submission, consolidation, config.owner, campaign.reports, upper_plan)
     if pdf:
         result.pdf = print_appendix(consolidation, status, context, path.with_suffix(".pdf"))
     return result

@@ -416,6 +416,15 @@ CATALOGUE: dict[str, Message] = {
         "The ledger (ledger.sqlite) has format version {found}; this xlkpi uses {expected}. Use the xlkpi version "
         "that made the campaign, or rename the ledger and run 'xlkpi collect' again to rebuild it from the inbox.",
     ),
+    "upper-plan-missing": Message(
+        "Không có kế hoạch '{plan}' mà tệp của cấp trên dùng. Hãy chỉ ra tệp kế hoạch của cấp trên bằng "
+        "--upper-plan TỆP (cấp trên gửi kèm, hoặc lấy từ thư mục đợt báo cáo của cấp trên).",
+        "The upper level's plan '{plan}' is not available. Give its plan file with --upper-plan FILE.",
+    ),
+    "upper-workbook-unusable": Message(
+        "Không điền được vào tệp nhập liệu của cấp trên ({detail}). Hãy dùng đúng tệp cấp trên đã gửi, chưa chỉnh sửa.",
+        "Cannot fill in the upper level's workbook ({detail}). Use the file the upper level sent, unedited.",
+    ),
     "assign-invalid": Message(
         "'{value}' không đúng dạng --assign TỆP=MÃ_ĐƠN_VỊ.",
         "'{value}' is not of the form --assign FILE=UNIT_CODE.",

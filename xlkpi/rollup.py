@@ -56,6 +56,7 @@ class Rolled:
     reported: int = 0
     judged: int = 0
     met: int = 0
+    not_arisen: int = 0
     #: units below the floor of the target, when it has one
     below_floor: list[str] = field(default_factory=list)
 
@@ -65,12 +66,16 @@ class Rolled:
 
     @property
     def units_met(self) -> str:
-        """ "35/38 đơn vị đạt" (met out of judged), or what else can be said."""
+        """ "35/38 đơn vị đạt" — units that met their target out of those judged — and how many reported
+        that nothing arose ("(2 không phát sinh)"), which are neither met nor missed."""
         if self.indicator.measure.kind == "text":
             return f"{self.reported}/{self.expected} đơn vị báo cáo"
-        if not self.judged:
-            return f"0/0 đơn vị đạt" if self.reported else "Chưa có đơn vị báo cáo"
-        return f"{self.met}/{self.judged} đơn vị đạt"
+        if not self.reported:
+            return "Chưa có đơn vị báo cáo"
+        text = f"{self.met}/{self.judged} đơn vị đạt"
+        if self.not_arisen:
+            text += f" ({self.not_arisen} không phát sinh)"
+        return text
 
 
 def accepted_values(connection: sqlite3.Connection) -> dict[str, dict[str, UnitValue]]:
@@ -107,6 +112,7 @@ def roll_up(indicator: Indicator, rule: Rule | None, expected: int, reported: It
     kind = indicator.measure.kind
     rolled.judged = sum(1 for v in values if v.status in (MET, NOT_MET))
     rolled.met = sum(1 for v in values if v.status == MET)
+    rolled.not_arisen = sum(1 for v in values if v.status == NOT_ARISEN)
     if kind == "rate":
         arisen = [v for v in values if v.denominator]
         rolled.numerator = sum(v.numerator or 0 for v in arisen)
