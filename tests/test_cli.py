@@ -66,19 +66,32 @@ def test_unknown_plan_is_a_located_problem_not_a_traceback():
     assert "plan-not-found" in result.output and "Traceback" not in result.output
 
 
-def test_demo_runs_without_arguments_and_again_the_same(tmp_path, monkeypatch):
+def test_demo_runs_the_whole_cycle_without_arguments_and_again_the_same(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     first = CliRunner().invoke(cli, ["demo"])
     assert first.exit_code == 0, first.output
-    outbox = tmp_path / "xlkpi-demo" / "lai-chau" / "outbox"
-    assert len(list(outbox.glob("*.xlsx"))) == 38
-    assert "38 tệp nhập liệu" in first.output and "8/12 chỉ tiêu" in first.output
-    roster = (tmp_path / "xlkpi-demo" / "lai-chau" / "roster.csv").read_bytes()
+    campaign = tmp_path / "xlkpi-demo" / "lai-chau"
+    assert len(list((campaign / "outbox").glob("*.xlsx"))) == 38
+    assert "generated 38 data-entry workbooks" in first.output
+    assert "phải nộp lại 3, chưa nộp 2" in first.output  # the three mistakes caught, the two never sent
+    for label in ("appendix:", "collection report:", "feedback file"):
+        line = next(l for l in first.output.splitlines() if label in l)
+        assert Path(line.split()[-1]).exists(), line
     second = CliRunner().invoke(cli, ["demo"])
-    assert second.exit_code == 0
-    without_id = lambda text: re.sub(r"\(lai-chau-2025-[^)]*\)", "", text)  # a campaign id is random
-    assert without_id(second.output) == without_id(first.output)
-    assert (tmp_path / "xlkpi-demo" / "lai-chau" / "roster.csv").read_bytes() == roster
+    assert second.exit_code == 0 and second.output == first.output
+
+
+def test_demo_catches_each_planted_mistake(tmp_path):
+    import sqlite3
+
+    from xlkpi.demo import run_demo
+
+    result = run_demo(tmp_path / "d", use_libreoffice=False)
+    ledger = sqlite3.connect(tmp_path / "d" / "lai-chau" / "ledger.sqlite")
+    codes = {row[0] for row in ledger.execute(
+        "SELECT p.code FROM files f JOIN problems p USING (sha256) WHERE f.state = 'rejected'")}
+    assert codes == {"numerator-exceeds-denominator", "target-tampered", "explanation-missing", "not-a-number"}
+    assert result.files["feedback"].exists()
 
 
 def test_demo_never_writes_into_a_folder_it_did_not_make(tmp_path):

@@ -1,22 +1,40 @@
-"""The built-in demo: what xlkpi does, on real data, in one command with no arguments."""
+"""The built-in demo: the whole cycle on real data, in one command with no arguments.
+
+A campaign of the Lai Châu plan for the province's 38 communes and wards (official divisions) and the
+last quarter that has ended; their workbooks generated; the units' returns simulated, realistically and
+always the same way — most correct and on time, three late, three with mistakes the collector must
+catch (a numerator above its denominator, an edited target, a missed target without explanation), one
+unit resubmitting after a rejection, two never returning, and one file saved through LibreOffice when
+it is installed; then collect and consolidate.
+"""
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
+import tempfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from . import form as F
 from .campaign import init_campaign, open_campaign
 from .catalog import builtin_plans
+from .collect import collect
+from .consolidate import consolidate
+from .fill import fill_workbook
 from .generate import generate
+from .office import convert, find_soffice
 from .periods import Period
-from .plan import check_plan
+from .plan import check_plan, load_plan
 from .problems import XlkpiError, problem
+from .simulate import plausible_values
 
 DEMO_PLAN = "lai-chau-2025"
 DEMO_PROVINCE = "Lai Châu"
 MARKER = ".xlkpi-demo"
+SEED = 2025
 
 
 @dataclass
@@ -49,38 +67,126 @@ def _prepare(directory: Path) -> None:
                                     encoding="utf-8")
 
 
-def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None) -> DemoResult:
-    """Check the built-in plans, open a campaign of the Lai Châu plan for the province's 38 communes and
-    wards (official divisions), and generate their data-entry workbooks."""
+def _stamp(path: Path, moment: datetime) -> None:
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+
+
+def simulate_returns(campaign_dir: Path, deadline: date, *, use_libreoffice: bool = True) -> dict[str, list[str]]:
+    """Fill the outbox's workbooks as the units would and drop them into the inbox; say who did what."""
+    campaign = open_campaign(campaign_dir)
+    rng = random.Random(SEED)
+    files = sorted(campaign.outbox.glob("*.xlsx"))
+    layout = F.layout(campaign.plan, "xa", campaign.target_year)
+    on_time = datetime.combine(deadline - timedelta(days=5), time(9))
+    late_time = datetime.combine(deadline + timedelta(days=3), time(15))
+    story: dict[str, list[str]] = {k: [] for k in ("missing", "late", "mistake", "resubmitted", "libreoffice")}
+    name_of = {u.code: u.name for u in campaign.roster.units}
+    for n, path in enumerate(files):
+        code = path.name.split("_", 1)[0]
+        if n in (36, 37):  # two units never return
+            story["missing"].append(name_of[code])
+            continue
+        values = plausible_values(layout, rng, meet_targets=n % 4 != 0)
+        data = fill_workbook(path.read_bytes(), values, saved_at=on_time)
+        target = campaign.inbox / ("email" if n % 2 else "he-thong-van-ban") / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        moment = late_time if n in (5, 11, 23) else on_time
+        if n in (5, 11, 23):
+            story["late"].append(name_of[code])
+        if n == 7:  # typed the numerator above the denominator
+            data = fill_workbook(path.read_bytes(), {**values, "F10": 980, "F11": 870}, saved_at=on_time)
+            story["mistake"].append(f"{name_of[code]}: tử số lớn hơn mẫu số")
+        if n == 13:  # lowered its own target in a copy whose protection was removed
+            data = _rezip_text(data, "Tối thiểu 50", "Tối thiểu 30")
+            story["mistake"].append(f"{name_of[code]}: sửa chỉ tiêu được giao")
+        if n == 19:  # missed a target and wrote no explanation
+            data = fill_workbook(path.read_bytes(), {**values, "F16": 20, "F17": 100, "I16": ""}, saved_at=on_time)
+            story["mistake"].append(f"{name_of[code]}: chưa đạt nhưng không giải trình")
+        target.write_bytes(data)
+        _stamp(target, moment)
+        if n == 2:  # sent once with a mistake, then a corrected file two days later
+            wrong = fill_workbook(path.read_bytes(), {**values, "F12": "hai trăm"},
+                                  saved_at=on_time - timedelta(days=2))
+            first = target.with_name(target.stem + " (lan 1).xlsx")
+            first.write_bytes(wrong)
+            _stamp(first, on_time - timedelta(days=2))
+            story["resubmitted"].append(name_of[code])
+        if n == 29 and use_libreoffice and find_soffice():  # one unit works in LibreOffice
+            with tempfile.TemporaryDirectory(prefix="xlkpi-demo-") as folder:
+                saved = convert(target, "xlsx:Calc MS Excel 2007 XML", folder)
+                target.write_bytes(saved.read_bytes())
+            _stamp(target, moment)
+            story["libreoffice"].append(name_of[code])
+    return story
+
+
+def _rezip_text(data: bytes, old: str, new: str) -> bytes:
+    """Replace a text in the workbook's shared strings (a unit editing a locked cell)."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                content = content.replace(f">{old}<".encode(), f">{new}<".encode())
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *, use_libreoffice: bool = True
+             ) -> DemoResult:
     directory = Path(directory)
     result = DemoResult(ok=True, directory=directory)
     lines = result.summary
-    lines.append("Kế hoạch dựng sẵn / built-in plans:")
     for builtin in builtin_plans():
-        report = check_plan(builtin.path)
-        result.ok &= report.valid
-        status = "hợp lệ" if report.valid else f"{len(report.errors)} lỗi"
-        lines.append(f"  {builtin.id:<16} {report.stats.get('indicators', '?'):>3} chỉ tiêu  {status}")
+        result.ok &= check_plan(builtin.path).valid
 
     _prepare(directory)
     campaign_dir = directory / "lai-chau"
-    from .plan import load_plan
-
     period = demo_period(today or date.today(), min(load_plan(DEMO_PLAN).years))
+    deadline = period.date_range("reporting-rule")[1] + timedelta(days=6)
     init_campaign(campaign_dir, plan=DEMO_PLAN, period=str(period), province=DEMO_PROVINCE,
-                  send_to="vanphong@laichau.gov.vn")
+                  deadline=deadline, send_to="vanphong@laichau.gov.vn",
+                  now=datetime.combine(period.date_range("reporting-rule")[1], time(8)))
     campaign = open_campaign(campaign_dir)
     generated = generate(campaign, jobs=1)
+    story = simulate_returns(campaign_dir, deadline, use_libreoffice=use_libreoffice)
+    collected = collect(campaign, jobs=1)
+    consolidated = consolidate(campaign)
+    status = collected.status
     start, end = period.date_range(campaign.config.convention)
+
+    lines.append(f"xlkpi demo — kế hoạch {DEMO_PLAN}, {period.label} (số liệu {start:%d/%m/%Y}–{end:%d/%m/%Y}), "
+                 f"hạn nộp {deadline:%d/%m/%Y}")
+    lines.append(f"1. Lập {len(generated.files)} tệp nhập liệu cho các xã, phường của tỉnh {DEMO_PROVINCE} "
+                 f"/ generated {len(generated.files)} data-entry workbooks")
+    lines.append(f"2. Mô phỏng đơn vị gửi về / simulated returns: {collected.files_seen} tệp; "
+                 f"{len(story['late'])} nộp muộn, {len(story['mistake'])} có lỗi, {len(story['resubmitted'])} gửi lại, "
+                 f"{len(story['missing'])} không gửi"
+                 + (f", 1 lưu bằng LibreOffice" if story["libreoffice"] else ""))
+    lines.append(f"3. Thu nhận / collected: đã nộp {status.count('submitted') + status.count('late')} "
+                 f"(muộn {status.late}), phải nộp lại {status.count('resubmit')}, chưa nộp {status.count('missing')}")
+    for entry in status.units:
+        if entry.state == "resubmit":
+            lines.append(f"   ✗ {entry.unit.name}: {entry.rejected_file}")
+    totals = consolidated.consolidation.totals
+    met = sum(1 for r in totals.values() if r.status == "met")
+    judged = sum(1 for r in totals.values() if r.status in ("met", "not-met"))
+    lines.append(f"4. Tổng hợp / consolidated: {met}/{judged} chỉ tiêu đạt; ví dụ chỉ tiêu 11 (hồ sơ trực tuyến): "
+                 f"{_percent(totals['ho-so-truc-tuyen'].value)} — {totals['ho-so-truc-tuyen'].units_met}")
     lines.append("")
-    lines.append(f"Đợt báo cáo / campaign: {campaign_dir} ({campaign.id})")
-    lines.append(f"  {period.label}, số liệu từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}; "
-                 f"{len(campaign.roster)} xã, phường của tỉnh {DEMO_PROVINCE} (mã chính thức)")
-    per_unit = generated.files[0].indicators if generated.files else 0
-    lines.append(f"  {len(generated.files)} tệp nhập liệu trong {campaign.outbox}, mỗi tệp {per_unit}/"
-                 f"{len(campaign.plan.all_indicators)} chỉ tiêu (chỉ các chỉ tiêu giao cho cấp xã)")
-    if generated.files:
-        result.files["workbook"] = generated.files[0].path
-        lines.append(f"  ví dụ / e.g.: {generated.files[0].path}")
-    result.files["manifest"] = generated.manifest or campaign.outbox
+    lines.append(f"Phụ lục tổng hợp / appendix:            {consolidated.path}")
+    lines.append(f"Báo cáo tiếp nhận / collection report:  {collected.report_path}")
+    result.files.update(appendix=consolidated.path, report=collected.report_path or campaign.reports)
+    if collected.feedback:
+        lines.append(f"Tệp phản hồi / feedback file (ví dụ):  {collected.feedback[0]}")
+        result.files["feedback"] = collected.feedback[0]
+    result.files["workbook"] = generated.files[0].path
     return result
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}%".replace(".", ",")
