@@ -1,5 +1,6 @@
 """Round trip through real LibreOffice: workbooks filled in Calc and saved as xlsx, ods and xls are
-collected with exactly the values typed; LibreOffice's password protection is recognised."""
+collected with exactly the values typed and consolidated, the appendix printed to PDF through
+LibreOffice; LibreOffice's password protection is recognised."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from xlkpi.campaign import init_campaign, open_campaign
+import pypdf
+
 from xlkpi.collect import collect
+from xlkpi.consolidate import consolidate
 from xlkpi.generate import generate
 
 HELPER = Path(__file__).parent / "libreoffice_fill.py"
@@ -86,6 +90,14 @@ def test_values_typed_in_libreoffice_come_back_exactly_in_every_format(campaign,
     bad = by_unit["03405"]
     assert bad.verdict == "rejected"
     assert [(p.code, p.cell) for p in bad.problems] == [("numerator-exceeds-denominator", "F10")]
+
+    # and on to the appendix, printed through LibreOffice: the three units' sums, landscape pages
+    result = consolidate(campaign, pdf=True)
+    so_hoa = result.consolidation.totals["so-hoa"]
+    assert (so_hoa.numerator, so_hoa.denominator) == (81 + 400 + 1200, 100 + 410 + 1250)
+    pdf = pypdf.PdfReader(result.pdf)
+    assert len(pdf.pages) == 2 and all(float(p.mediabox.width) > float(p.mediabox.height) for p in pdf.pages)
+    assert "Phụ lục" in pdf.pages[0].extract_text()
 
 
 def test_password_protected_files_from_libreoffice(campaign, uno_python, tmp_path):
