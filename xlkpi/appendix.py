@@ -652,10 +652,7 @@ def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status) -> None:
         sheet.write_string(0, col, header, fmt["d_header"])
         sheet.set_column(col, col, width)
     for row, entry in enumerate(status.units, start=1):
-        values = (str(row), entry.unit.code, entry.unit.name, entry.unit.level, entry.label,
-                  (entry.rejected_file if entry.state == RESUBMIT else entry.file) or "", entry.received_at or "",
-                  "Có" if entry.late else "")
-        for col, value in enumerate(values):
+        for col, value in enumerate((str(row), *entry.cells())):
             sheet.write_string(row, col, value, fmt["d_text"])
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, max(1, len(status.units)), len(headers) - 1)

@@ -103,10 +103,7 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     for row, entry in enumerate(status.units, start=1):
         sha = entry.rejected_sha256 if entry.state == RESUBMIT else entry.sha256
         count = len([p for p in problems.get(sha or "", []) if p[1] == "error"]) if sha else 0
-        values = (str(row), entry.unit.code, entry.unit.name, entry.unit.level, entry.label,
-                  (entry.rejected_file if entry.state == RESUBMIT else entry.file) or "", entry.received_at or "",
-                  "Có" if entry.late else "", str(count) if count else "")
-        for col, value in enumerate(values):
+        for col, value in enumerate((str(row), *entry.cells(), str(count) if count else "")):
             units.write_string(row, col, value, styles[entry.state] if col == 4 else cell)
     units.freeze_panes(1, 3)
     units.autofilter(0, 0, max(1, len(status.units)), 8)

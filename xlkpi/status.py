@@ -33,6 +33,12 @@ class UnitStatus:
             return "Phải nộp lại (bản gửi sau bị từ chối)"
         return LABELS[self.state]
 
+    def cells(self) -> tuple[str, str, str, str, str, str, str]:
+        """What a report shows of the unit: code, name, level, state, file, time received, late."""
+        file = self.rejected_file if self.state == RESUBMIT else self.file
+        return (self.unit.code, self.unit.name, self.unit.level, self.label, file or "", self.received_at or "",
+                "Có" if self.late else "")
+
 
 @dataclass
 class Status:
