@@ -102,6 +102,7 @@ def test_broken_plan_reports_every_problem_with_line_and_path():
         ("numerator: Số A, ", "", "measure-incomplete", "indicators[0].measure"),
         ("kind: rate,", "kind: rates,", "invalid-value", "indicators[0].measure.kind"),
         ("    levels: [xa]\n", "    levels: [xa]\n    rollup: sum\n", "rollup-mismatch", "indicators[0].rollup"),
+        ("    levels: [xa]\n", "    levels: [xa]\n    rollup: weighted-mean\n", "invalid-value", "indicators[0].rollup"),
         ("id: a\n", "id: Chỉ tiêu A\n", "invalid-value", "indicators[0].id"),
         ("years: [2025]", "years: 2025", "wrong-type", "years"),
         ("  kind: Kế hoạch\n", "", "missing-key", "document.kind"),

@@ -35,7 +35,7 @@ FORMAT_VERSION = 1
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
 MeasureKind = Literal["rate", "percent", "count", "yesno", "text"]
-Rollup = Literal["ratio", "sum", "mean", "weighted-mean", "min", "max", "share-yes", "none"]
+Rollup = Literal["ratio", "sum", "mean", "min", "max", "share-yes", "none"]
 ColumnShows = Literal[
     "number",
     "name",
@@ -55,7 +55,7 @@ ColumnShows = Literal[
 #: The roll-ups each measurement allows; the first is the default.
 ROLLUPS: dict[str, tuple[str, ...]] = {
     "rate": ("ratio",),
-    "percent": ("weighted-mean", "mean", "min", "max"),
+    "percent": ("mean", "min", "max"),
     "count": ("sum", "mean", "min", "max"),
     "yesno": ("share-yes",),
     "text": ("none",),
@@ -173,8 +173,6 @@ class Measure(_Strict):
     kind: MeasureKind
     numerator: str | None = None
     denominator: str | None = None
-    #: For a weighted mean of percentages: the label of the weight each unit enters.
-    weight: str | None = None
     #: For a yes/no indicator: the question each unit answers "Có" or "Không".
     question: str | None = None
 
@@ -663,8 +661,6 @@ def _indicator_meaning(
     rollup = indicator.get("rollup")
     if isinstance(kind, str) and kind in ROLLUPS and isinstance(rollup, str) and rollup not in ROLLUPS[kind]:
         yield at("rollup-mismatch", place + ("rollup",), rollup=rollup, kind=kind, allowed=", ".join(ROLLUPS[kind]))
-    if rollup == "weighted-mean" and isinstance(measure, dict) and not measure.get("weight"):
-        yield at("missing-key", place + ("measure", "weight"), key="weight")
     if kind == "text" and isinstance(targets, dict):
         for key, target in targets.items():
             if isinstance(target, dict) and target.get("rule") is not None:
