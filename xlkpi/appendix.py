@@ -667,6 +667,9 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
     if not rates and not judged:
         return
     charts = workbook.add_worksheet(CHARTS)
+    charts.set_landscape()
+    charts.set_paper(9)
+    charts.fit_to_pages(1, 0)
     data = workbook.add_worksheet(CHART_DATA)
     data.hide()
     units = [r for r in layout.rows if r.kind == UNIT_ROW]
