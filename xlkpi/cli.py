@@ -91,6 +91,11 @@ def cli() -> None:
 
     Excel-native reporting of administrative-reform indicators: plans, rosters, data-entry
     workbooks, collection and the consolidated appendix.
+
+    \b
+    Quy trình / workflow:  xlkpi init DIR …  →  cd DIR  →  xlkpi generate  →  (units return files
+    into inbox/)  →  xlkpi collect  →  xlkpi status  →  xlkpi consolidate
+    Try it first:          xlkpi demo
     """
 
 
