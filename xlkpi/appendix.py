@@ -127,10 +127,6 @@ def detail_layout(consolidation: Consolidation) -> DetailLayout:
         layout.columns.append(columns)
     layout.last_col = col - 1
 
-    children: dict[str | None, list[Unit]] = {}
-    codes = {u.code for u in roster.units}
-    for unit in roster.units:
-        children.setdefault(unit.parent if unit.parent in codes else None, []).append(unit)
     reporting = set(plan.reporting_levels)
     row = HEAD_ROWS
 
@@ -140,14 +136,14 @@ def detail_layout(consolidation: Consolidation) -> DetailLayout:
         if unit.level in reporting:
             layout.rows.append(DetailRow(UNIT_ROW, unit, row, depth=depth))
             row += 1
-        kids = children.get(unit.code, [])
+        kids = roster.children(unit.code)
         for child in kids:
             visit(child, depth + 1)
         if kids and row > start:
             layout.rows.append(DetailRow(SUBTOTAL_ROW, unit, row, start, row - 1, depth))
             row += 1
 
-    for root in children.get(None, []):
+    for root in roster.roots:
         visit(root, 0)
     layout.total = DetailRow(TOTAL_ROW, None, row, HEAD_ROWS, max(HEAD_ROWS, row - 1))
     layout.rows.append(layout.total)

@@ -126,8 +126,14 @@ def target_header(plan: Plan, year: int) -> str:
     return f"Chỉ tiêu năm {year}"
 
 
-def has_unit_overrides(plan: Plan, year: int, unit_code: str) -> bool:
-    return any(unit_code in (i.targets.get(year).by_unit if i.targets.get(year) else {}) for i in plan.all_indicators)
+def own_targets(plan: Plan, year: int, unit_code: str) -> str | None:
+    """The unit's code when the plan gives it targets of its own for ``year`` (so its form is its own),
+    else None (its form is its level's)."""
+    for indicator in plan.all_indicators:
+        target = indicator.targets.get(year)
+        if target is not None and unit_code in target.by_unit:
+            return unit_code
+    return None
 
 
 def layout(plan: Plan, level: str, year: int, unit_code: str | None = None) -> FormLayout:

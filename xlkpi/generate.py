@@ -68,7 +68,7 @@ class WorkbookFactory:
         self._prototypes: dict[tuple[str, str | None], tuple[Prototype, list[LockedRow], int]] = {}
 
     def _prototype(self, unit: Unit) -> tuple[Prototype, list[LockedRow], int]:
-        own = unit.code if F.has_unit_overrides(self.plan, self.year, unit.code) else None
+        own = F.own_targets(self.plan, self.year, unit.code)
         key = (unit.level, own)
         if key not in self._prototypes:
             layout = F.layout(self.plan, unit.level, self.year, own)
@@ -94,7 +94,7 @@ class WorkbookFactory:
     def feedback(self, unit: Unit, filled: dict[str, Any], notes: dict[str, str], banner: str) -> bytes:
         """The unit's workbook with its own values, each problem cell flagged with a comment (the slow,
         direct path: only for the few units that must correct and resend)."""
-        own = unit.code if F.has_unit_overrides(self.plan, self.year, unit.code) else None
+        own = F.own_targets(self.plan, self.year, unit.code)
         layout = F.layout(self.plan, unit.level, self.year, own)
         identity = self.identity(unit)
         text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))

@@ -9,6 +9,7 @@ returns a :class:`Plan` or raises :class:`~xlkpi.problems.XlkpiError`.
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -427,7 +428,7 @@ def _model_at(path: KeyPath, root: type[BaseModel]) -> type[BaseModel] | None:
 
 def _unwrap(annotation: Any) -> Any:
     origin = typing.get_origin(annotation)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
         others = [a for a in typing.get_args(annotation) if a is not type(None)]
         return models[0] if models else (others[0] if len(others) == 1 else annotation)

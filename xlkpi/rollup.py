@@ -162,24 +162,10 @@ class Consolidation:
         return [u for u in units if u.level in indicator.levels]
 
 
-def descendants(roster: Roster, code: str) -> list[Unit]:
-    found: list[Unit] = []
-    stack = [code]
-    children: dict[str | None, list[Unit]] = {}
-    for unit in roster.units:
-        children.setdefault(unit.parent, []).append(unit)
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child.code)
-    return found
-
-
 def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, dict[str, UnitValue]]) -> Consolidation:
     result = Consolidation(plan, year, roster, values)
-    has_children = {u.parent for u in roster.units if u.parent}
-    parents = [u for u in roster.units if u.code in has_children]
-    below = {p.code: [p, *descendants(roster, p.code)] for p in parents}  # a reporting parent counts itself too
+    parents = [u for u in roster.units if roster.children(u.code)]
+    below = {p.code: [p, *roster.descendants(p.code)] for p in parents}  # a reporting parent counts itself too
     for indicator in plan.all_indicators:
         rule = general_rule(indicator, year)
         units = result.reporting_units(indicator)

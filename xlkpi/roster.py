@@ -71,6 +71,10 @@ class Roster:
 
     def __post_init__(self) -> None:
         self._by_code = {unit.code: unit for unit in self.units}
+        # parent code -> its units, in roster order; units whose parent is not in the roster are roots (None)
+        self._children: dict[str | None, list[Unit]] = {}
+        for unit in self.units:
+            self._children.setdefault(unit.parent if unit.parent in self._by_code else None, []).append(unit)
 
     def __len__(self) -> int:
         return len(self.units)
@@ -85,11 +89,25 @@ class Roster:
         return self._by_code[code]
 
     def children(self, code: str | None) -> list[Unit]:
-        return [unit for unit in self.units if unit.parent == code]
+        """The units directly under ``code`` (None: the roots), in roster order."""
+        return list(self._children.get(code, []))
 
     @property
     def roots(self) -> list[Unit]:
-        return [unit for unit in self.units if not unit.parent or unit.parent not in self._by_code]
+        return self.children(None)
+
+    def descendants(self, code: str) -> list[Unit]:
+        """Every unit below ``code``, at any depth (a cycle is not followed twice)."""
+        found: list[Unit] = []
+        seen = {code}
+        stack = [code]
+        while stack:
+            for child in self._children.get(stack.pop(), []):
+                if child.code not in seen:
+                    seen.add(child.code)
+                    found.append(child)
+                    stack.append(child.code)
+        return found
 
     def ancestors(self, code: str) -> list[Unit]:
         """The chain of parents of a unit, nearest first (stops at a cycle)."""

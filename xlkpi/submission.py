@@ -99,7 +99,7 @@ def fill_upper_workbook(upper_file: str | Path, consolidation: Consolidation, re
 def _matching_layout(plan: Plan, year: int, unit: str, rows: list[list[object]], file: str) -> F.FormLayout:
     """The layout (level) whose indicator names are the ones printed in the workbook."""
     for level in plan.reporting_levels:
-        layout = F.layout(plan, level, year, unit if F.has_unit_overrides(plan, year, unit) else None)
+        layout = F.layout(plan, level, year, F.own_targets(plan, year, unit))
         names = [cell_text(rows[b.first_row][F.COL_NAME]) if b.first_row < len(rows) else "" for b in layout.blocks]
         if layout.blocks and names == [b.indicator.name for b in layout.blocks]:
             return layout

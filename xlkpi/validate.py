@@ -80,7 +80,7 @@ class CampaignView:
         self.units = {u.code: u for u in self.roster.units}
 
     def layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow]]:
-        own = unit.code if F.has_unit_overrides(self.plan, self.year, unit.code) else None
+        own = F.own_targets(self.plan, self.year, unit.code)
         key = (unit.level, own)
         if key not in self._layouts:
             layout = F.layout(self.plan, unit.level, self.year, own)
