@@ -23,7 +23,7 @@ from .campaign import init_campaign, open_campaign
 from .catalog import builtin_plans
 from .collect import collect
 from .consolidate import consolidate
-from .fill import fill_workbook
+from .fill import fill_workbook, replace_parts
 from .generate import generate
 from .office import convert, find_soffice
 from .periods import Period
@@ -97,7 +97,8 @@ def simulate_returns(campaign_dir: Path, deadline: date, *, use_libreoffice: boo
             data = fill_workbook(path.read_bytes(), {**values, "F10": 980, "F11": 870}, saved_at=on_time)
             story["mistake"].append(f"{name_of[code]}: tử số lớn hơn mẫu số")
         if n == 13:  # lowered its own target in a copy whose protection was removed
-            data = _rezip_text(data, "Tối thiểu 50", "Tối thiểu 30")
+            data = replace_parts(data, {"xl/sharedStrings.xml": lambda xml: xml.replace(
+                ">Tối thiểu 50<".encode(), ">Tối thiểu 30<".encode())})
             story["mistake"].append(f"{name_of[code]}: sửa chỉ tiêu được giao")
         if n == 19:  # missed a target and wrote no explanation
             data = fill_workbook(path.read_bytes(), {**values, "F16": 20, "F17": 100, "I16": ""}, saved_at=on_time)
@@ -118,22 +119,6 @@ def simulate_returns(campaign_dir: Path, deadline: date, *, use_libreoffice: boo
             _stamp(target, moment)
             story["libreoffice"].append(name_of[code])
     return story
-
-
-def _rezip_text(data: bytes, old: str, new: str) -> bytes:
-    """Replace a text in the workbook's shared strings (a unit editing a locked cell)."""
-    import io
-    import zipfile
-
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info)
-            if info.filename == "xl/sharedStrings.xml":
-                content = content.replace(f">{old}<".encode(), f">{new}<".encode())
-            target.writestr(info, content)
-    return out.getvalue()
 
 
 def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *, use_libreoffice: bool = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -38,24 +39,34 @@ def _cell_xml(ref: str, style: str, value: object) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
 
 
-def fill_workbook(data: bytes, values: dict[str, object], saved_at: datetime | None = None) -> bytes:
-    """The workbook with ``values`` (cell name -> number, text or :class:`Formula`) in its form sheet."""
+def replace_parts(data: bytes, changes: dict[str, Callable[[bytes], bytes]]) -> bytes:
+    """The workbook with each named part passed through its function; every other part as it was."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    sheet = source.read(FORM_PART).decode("utf-8")
-    for ref, value in values.items():
-        pattern = re.compile(rf'<c r="{ref}"( s="\d+")?(?: t="\w+")?(?:/>|>.*?</c>)', re.S)
-        match = pattern.search(sheet)
-        if match is None:
-            raise ValueError(f"cell {ref} is not in the form")
-        sheet = sheet[: match.start()] + _cell_xml(ref, match.group(1) or "", value) + sheet[match.end():]
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info)
-            if info.filename == FORM_PART:
-                content = sheet.encode("utf-8")
-            elif info.filename == "docProps/core.xml" and saved_at is not None:
-                stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), content)
+            if info.filename in changes:
+                content = changes[info.filename](content)
             target.writestr(info, content)
     return out.getvalue()
+
+
+def fill_workbook(data: bytes, values: dict[str, object], saved_at: datetime | None = None) -> bytes:
+    """The workbook with ``values`` (cell name -> number, text or :class:`Formula`) in its form sheet."""
+
+    def type_in(xml: bytes) -> bytes:
+        sheet = xml.decode("utf-8")
+        for ref, value in values.items():
+            pattern = re.compile(rf'<c r="{ref}"( s="\d+")?(?: t="\w+")?(?:/>|>.*?</c>)', re.S)
+            match = pattern.search(sheet)
+            if match is None:
+                raise ValueError(f"cell {ref} is not in the form")
+            sheet = sheet[: match.start()] + _cell_xml(ref, match.group(1) or "", value) + sheet[match.end():]
+        return sheet.encode("utf-8")
+
+    changes: dict[str, Callable[[bytes], bytes]] = {FORM_PART: type_in}
+    if saved_at is not None:
+        stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        changes["docProps/core.xml"] = lambda xml: re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, xml)
+    return replace_parts(data, changes)
