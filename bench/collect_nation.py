@@ -23,11 +23,11 @@ from pathlib import Path
 
 
 def prepare(base: Path) -> Path:
-    from xlkpi import form as F
-    from xlkpi.campaign import init_campaign, open_campaign
-    from xlkpi.divisions import national_roster
-    from xlkpi.generate import generate
-    from xlkpi.simulate import fill_workbook, plausible_values
+    from xlkpi.forms import layout as F
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.units.divisions import national_roster
+    from xlkpi.forms.generate import generate
+    from xlkpi.forms.simulate import fill_workbook, plausible_values
 
     roster = base / "nation.csv"
     national_roster().write(roster, force=True)
@@ -47,10 +47,10 @@ def prepare(base: Path) -> Path:
 
 
 def measure(folder: Path, jobs: int | None) -> dict:
-    from xlkpi.campaign import open_campaign
-    from xlkpi.collect import collect
-    from xlkpi.collect_report import write_collection_report
-    from xlkpi import ledger as L
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.run import collect
+    from xlkpi.collect.report import write_collection_report
+    from xlkpi.collect import ledger as L
 
     campaign = open_campaign(folder)
     t0 = time.perf_counter()

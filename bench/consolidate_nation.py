@@ -17,10 +17,10 @@ from pathlib import Path
 
 from collect_nation import prepare
 
-from xlkpi.campaign import open_campaign
-from xlkpi.collect import collect
-from xlkpi.consolidate import consolidate
-from xlkpi.export import long_table, render
+from xlkpi.campaign.folder import open_campaign
+from xlkpi.collect.run import collect
+from xlkpi.report.consolidate import consolidate
+from xlkpi.report.export import long_table, render
 
 
 def main() -> None:

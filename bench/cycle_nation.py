@@ -27,8 +27,8 @@ STEPS = ("generate", "fill", "collect", "consolidate")
 
 
 def roster(base: Path, scale: int) -> Path:
-    from xlkpi.divisions import national_roster
-    from xlkpi.roster import Roster, Unit
+    from xlkpi.units.divisions import national_roster
+    from xlkpi.units.roster import Roster, Unit
 
     nation = national_roster()
     units = []
@@ -44,10 +44,10 @@ def roster(base: Path, scale: int) -> Path:
 
 
 def _fill_one(args: tuple[str, str, int]) -> None:
-    from xlkpi import form as F
-    from xlkpi.fill import fill_workbook
-    from xlkpi.plan import load_plan
-    from xlkpi.simulate import plausible_values
+    from xlkpi.forms import layout as F
+    from xlkpi.forms.fill import fill_workbook
+    from xlkpi.plan.model import load_plan
+    from xlkpi.forms.simulate import plausible_values
 
     source, target, seed = args
     layout = _LAYOUT.get("xa")
@@ -62,11 +62,11 @@ _LAYOUT: dict = {}
 
 
 def step(name: str, folder: Path, roster_path: Path) -> dict:
-    from xlkpi.campaign import init_campaign, open_campaign
+    from xlkpi.campaign.folder import init_campaign, open_campaign
 
     t0 = time.perf_counter()
     if name == "generate":
-        from xlkpi.generate import generate
+        from xlkpi.forms.generate import generate
 
         init_campaign(folder, plan="lai-chau-2025", period="2025-Q3", roster=roster_path, deadline="2025-10-20")
         units = len(generate(open_campaign(folder)).files)
@@ -77,11 +77,11 @@ def step(name: str, folder: Path, roster_path: Path) -> dict:
             pool.map(_fill_one, work, chunksize=64)
         units = len(work)
     elif name == "collect":
-        from xlkpi.collect import collect
+        from xlkpi.collect.run import collect
 
         units = collect(open_campaign(folder), reports=False).files_seen
     else:
-        from xlkpi.consolidate import consolidate
+        from xlkpi.report.consolidate import consolidate
 
         result = consolidate(open_campaign(folder))
         units = sum(1 for u in result.status.units if u.sha256)

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from xlkpi.campaign import init_campaign, open_campaign
-from xlkpi.divisions import national_roster
-from xlkpi.generate import generate
+from xlkpi.campaign.folder import init_campaign, open_campaign
+from xlkpi.units.divisions import national_roster
+from xlkpi.forms.generate import generate
 
 
 def run(jobs: int | None, keep: Path | None) -> None:

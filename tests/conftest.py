@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from xlkpi.office import find_soffice
+from xlkpi.common.office import find_soffice
 
 
 @pytest.fixture(scope="session")

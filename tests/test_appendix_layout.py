@@ -8,8 +8,8 @@ import pytest
 
 from tests.golden.appendix import PLANS, golden_path, make
 from tests.golden.workbooks import first_difference, snapshot
-from xlkpi.appendix import APPENDIX
-from xlkpi.plan import RESULT_COLUMNS, load_plan
+from xlkpi.report.appendix import APPENDIX
+from xlkpi.plan.model import RESULT_COLUMNS, load_plan
 
 
 @pytest.fixture(params=PLANS, name="built")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.catalog import builtin_plans, resolve_plan
-from xlkpi.plan import RESULT_COLUMNS, Plan, check_plan, load_plan
+from xlkpi.plan.builtin import builtin_plans, resolve_plan
+from xlkpi.plan.model import RESULT_COLUMNS, Plan, check_plan, load_plan
 
 SEEDS = Path(__file__).parent / "seeds"
 CASES = {

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.cli import cli
 from xlkpi.problems import XlkpiError
 

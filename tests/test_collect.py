@@ -19,13 +19,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xlkpi import ledger as L
-from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.collect import ledger as L
+from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.cli import cli
-from xlkpi.collect import collect
-from xlkpi.generate import generate
-from xlkpi.simulate import Formula, fill_workbook, plausible_values
-from xlkpi.validate import CampaignView
+from xlkpi.collect.run import collect
+from xlkpi.forms.generate import generate
+from xlkpi.forms.simulate import Formula, fill_workbook, plausible_values
+from xlkpi.collect.checks import CampaignView
 
 
 @pytest.fixture

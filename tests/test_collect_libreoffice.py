@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.campaign.folder import init_campaign, open_campaign
 import pypdf
 
-from xlkpi.collect import collect
-from xlkpi.consolidate import consolidate
-from xlkpi.generate import generate
+from xlkpi.collect.run import collect
+from xlkpi.report.consolidate import consolidate
+from xlkpi.forms.generate import generate
 
 HELPER = Path(__file__).parent / "libreoffice_fill.py"
 ON_TIME = datetime(2025, 10, 10, 9).timestamp()

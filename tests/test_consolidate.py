@@ -17,15 +17,15 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from xlkpi import form as F
-from xlkpi.appendix import APPENDIX, DETAIL
-from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.forms import layout as F
+from xlkpi.report.appendix import APPENDIX, DETAIL
+from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.cli import cli
-from xlkpi.collect import collect
-from xlkpi.consolidate import consolidate
-from xlkpi.export import long_table
-from xlkpi.generate import generate
-from xlkpi.simulate import fill_workbook, plausible_values
+from xlkpi.collect.run import collect
+from xlkpi.report.consolidate import consolidate
+from xlkpi.report.export import long_table
+from xlkpi.forms.generate import generate
+from xlkpi.forms.simulate import fill_workbook, plausible_values
 
 HELPER = Path(__file__).parent / "libreoffice_fill.py"
 ON_TIME = datetime(2025, 10, 10, 9).timestamp()
@@ -240,7 +240,7 @@ def test_export_long_table(round_):
 
 
 def test_csv_export_defuses_formula_looking_text():
-    from xlkpi.export import render
+    from xlkpi.report.export import render
 
     text = render([{"unit": "1", "explanation": "=HYPERLINK(\"http://x\")", "evidence": "@SUM(1)"}], "csv")
     assert "'=HYPERLINK" in text and "'@SUM" in text

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from xlkpi.cli import cli
-from xlkpi.divisions import find_province, national_roster, province_roster
+from xlkpi.units.divisions import find_province, national_roster, province_roster
 from xlkpi.problems import XlkpiError
-from xlkpi.roster import read_roster
+from xlkpi.units.roster import read_roster
 
 
 @pytest.mark.parametrize("query", ["lai chau", "Lai Châu", "LAI CHAU", "Tỉnh Lai Châu", "12", "lai_chau"])

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils import range_boundaries
 
-from xlkpi import form as F
-from xlkpi.campaign import init_campaign, open_campaign
+from xlkpi.forms import layout as F
+from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.cli import cli
-from xlkpi.generate import generate
-from xlkpi.identity import FIELDS, Identity, LockedRow, verify
+from xlkpi.forms.generate import generate
+from xlkpi.forms.identity import FIELDS, Identity, LockedRow, verify
 from xlkpi.problems import XlkpiError
 
 

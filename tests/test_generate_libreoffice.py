@@ -6,11 +6,11 @@ import openpyxl
 import pypdf
 import pytest
 
-from xlkpi.campaign import init_campaign, open_campaign
-from xlkpi.divisions import province_roster
-from xlkpi.generate import generate
-from xlkpi.identity import FIELDS
-from xlkpi.office import convert
+from xlkpi.campaign.folder import init_campaign, open_campaign
+from xlkpi.units.divisions import province_roster
+from xlkpi.forms.generate import generate
+from xlkpi.forms.identity import FIELDS
+from xlkpi.common.office import convert
 
 # plan, a roster (code, name, level), and the pages LibreOffice prints: the form, then the guide (1 page)
 CASES = {

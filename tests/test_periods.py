@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from xlkpi.periods import Period, target_year
+from xlkpi.campaign.periods import Period, target_year
 from xlkpi.problems import XlkpiError
 
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from xlkpi.cli import cli
-from xlkpi.plan import check_plan, load_plan
+from xlkpi.plan.model import check_plan, load_plan
 from xlkpi.problems import XlkpiError
 
 DATA = Path(__file__).parent / "data"

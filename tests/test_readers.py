@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 import python_calamine
 
-from xlkpi import readers as R
-from xlkpi.campaign import init_campaign, open_campaign
-from xlkpi.generate import generate
-from xlkpi.office import convert
-from xlkpi.simulate import fill_workbook
+from xlkpi.collect import readers as R
+from xlkpi.campaign.folder import init_campaign, open_campaign
+from xlkpi.forms.generate import generate
+from xlkpi.common.office import convert
+from xlkpi.forms.simulate import fill_workbook
 
 
 @pytest.fixture(scope="module")

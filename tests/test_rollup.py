@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from xlkpi.plan import Indicator
-from xlkpi.rollup import NO_DATA, UnitValue, roll_up
-from xlkpi.targets import Rule
-from xlkpi.validate import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
+from xlkpi.plan.model import Indicator
+from xlkpi.report.rollup import NO_DATA, UnitValue, roll_up
+from xlkpi.plan.targets import Rule
+from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 
 
 def indicator(kind: str, rollup: str | None = None) -> Indicator:

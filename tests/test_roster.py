@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlkpi.cli import cli
-from xlkpi.plan import load_plan
-from xlkpi.roster import Roster, Unit, read_roster
+from xlkpi.plan.model import load_plan
+from xlkpi.units.roster import Roster, Unit, read_roster
 
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from xlkpi.targets import Rule, contradiction, format_number, read_target_text, rule_from_text
+from xlkpi.plan.targets import Rule, contradiction, format_number, read_target_text, rule_from_text
 
 
 @pytest.mark.parametrize(

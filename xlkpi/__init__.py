@@ -1,8 +1,8 @@
 """xlkpi: Excel-native reporting of administrative-reform indicators (chỉ tiêu cải cách TTHC)."""
 
-from .plan import Plan, check_plan, load_plan
-from .problems import Problem, Report, XlkpiError
-from .roster import Roster, Unit, load_roster, read_roster
+from xlkpi.plan.model import Plan, check_plan, load_plan
+from xlkpi.problems import Problem, Report, XlkpiError
+from xlkpi.units.roster import Roster, Unit, load_roster, read_roster
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,3 @@
-from .cli import main
+from xlkpi.cli import main
 
 main()

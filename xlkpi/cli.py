@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .problems import Report, XlkpiError
+from xlkpi import __version__
+from xlkpi.problems import Report, XlkpiError
 
 
 # -- output --------------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def plans_command(as_json: bool) -> None:
 
     Any command that takes a plan accepts one of these ids in place of a file.
     """
-    from .catalog import builtin_plans
+    from xlkpi.plan.builtin import builtin_plans
 
     plans = builtin_plans()
     if as_json:
@@ -135,8 +135,8 @@ def plan_check(plans: tuple[str, ...], as_json: bool) -> None:
     Reports every problem with its YAML key path and line, in Vietnamese and English.
     Exit code 0 when every plan is valid, 1 when any has an error.
     """
-    from .catalog import resolve_plan
-    from .plan import check_plan
+    from xlkpi.plan.builtin import resolve_plan
+    from xlkpi.plan.model import check_plan
 
     reports = [check_plan(resolve_plan(name)) for name in plans]
     if as_json:
@@ -154,7 +154,7 @@ def plan_check(plans: tuple[str, ...], as_json: bool) -> None:
 @handle_errors
 def plan_show(plan: str, year: int | None) -> None:
     """Hiện danh sách chỉ tiêu của kế hoạch / show a plan's indicators, targets and levels."""
-    from .plan import load_plan
+    from xlkpi.plan.model import load_plan
 
     loaded = load_plan(plan)
     year = year or loaded.years[0]
@@ -191,8 +191,8 @@ def roster_check(file: Path, plan_name: str | None, as_json: bool) -> None:
     Checks unique codes, existing parents, no cycles and, with --plan, levels the plan knows;
     every problem names its row and cell.
     """
-    from .plan import load_plan
-    from .roster import read_roster
+    from xlkpi.plan.model import load_plan
+    from xlkpi.units.roster import read_roster
 
     plan = load_plan(plan_name) if plan_name else None
     roster, report = read_roster(file, plan)
@@ -219,7 +219,7 @@ def roster_from_divisions(province: str | None, whole_nation: bool, out: Path | 
     With --province: the province's communes, wards and special zones (level 'xa'), official codes.
     With --all: every province (level 'tinh') followed by its communes, the province as their parent.
     """
-    from .divisions import national_roster, province_roster
+    from xlkpi.units.divisions import national_roster, province_roster
 
     if bool(province) == whole_nation:
         raise click.UsageError("Cần đúng một trong --province hoặc --all / give exactly one of --province or --all.")
@@ -259,7 +259,7 @@ def init_command(directory: Path, plan_name: str, roster: Path | None, province:
     workbooks' digests, a frozen copy of the plan, the checked roster, and the folders outbox/, inbox/
     and reports/. Give the units with --roster FILE or --province NAME.
     """
-    from .campaign import init_campaign
+    from xlkpi.campaign.folder import init_campaign
 
     if (roster is None) == (province is None):
         raise click.UsageError("Cần đúng một trong --roster hoặc --province / give exactly one of --roster or --province.")
@@ -292,8 +292,8 @@ def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: s
     """
     import time
 
-    from .campaign import open_campaign
-    from .generate import generate, select_units
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.forms.generate import generate, select_units
 
     campaign = open_campaign(campaign_dir)
     chosen, _, _ = select_units(campaign.plan, campaign.roster.units, units, level)
@@ -329,8 +329,8 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
     modified. Exit code 0 when nothing needs action, 1 when a unit must resubmit or a file could not
     be identified.
     """
-    from .campaign import open_campaign
-    from .collect import collect, discover
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.run import collect, discover
 
     campaign = open_campaign(campaign_dir)
     roots = list(paths) or [campaign.inbox]
@@ -384,8 +384,8 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
     Reads the ledger written by collect; does not read the inbox. Exit code 0 when nothing needs
     action, 1 when a unit must resubmit or a file could not be identified.
     """
-    from .campaign import open_campaign
-    from .status import open_status
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.status import open_status
 
     campaign = open_campaign(campaign_dir)
     status = open_status(campaign)
@@ -440,8 +440,8 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
     this one (sibling folders). With --submission FILE (the workbook the upper level sent this office),
     that workbook is filled with the totals (numerators and denominators) for sending up.
     """
-    from .campaign import open_campaign
-    from .consolidate import consolidate
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.report.consolidate import consolidate
 
     campaign = open_campaign(campaign_dir)
     result = consolidate(campaign, pdf=pdf, charts=not no_charts, trend=trend, submission=submission,
@@ -478,9 +478,9 @@ def export_command(campaign_dir: Path | None, fmt: str, out: Path | None) -> Non
     One row per unit and indicator: unit, level, parent, indicator, period, numerator, denominator,
     value, judgement, explanation, evidence and the submission file; CSV (UTF-8, opens in Excel) or JSON.
     """
-    from .campaign import open_campaign
-    from .export import export_path, long_table, render
-    from .files import atomic_output
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.report.export import export_path, long_table, render
+    from xlkpi.common.files import atomic_output
 
     campaign = open_campaign(campaign_dir)
     rows = long_table(campaign)
@@ -504,7 +504,7 @@ def demo_command(directory: Path) -> None:
     and wards (official divisions) in DIRECTORY (default ./xlkpi-demo), and generates their data-entry
     workbooks. Running it again rebuilds the demo folder; a folder it did not make is never touched.
     """
-    from .demo import run_demo
+    from xlkpi.demo import run_demo
 
     result = run_demo(directory)
     for line in result.summary:

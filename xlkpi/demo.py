@@ -18,18 +18,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from . import form as F
-from .campaign import init_campaign, open_campaign
-from .catalog import builtin_plans
-from .collect import collect
-from .consolidate import consolidate
-from .fill import fill_workbook, replace_parts
-from .generate import generate
-from .office import convert, find_soffice
-from .periods import Period
-from .plan import check_plan, load_plan
-from .problems import XlkpiError, problem
-from .simulate import plausible_values
+from xlkpi.forms import layout as F
+from xlkpi.campaign.folder import init_campaign, open_campaign
+from xlkpi.plan.builtin import builtin_plans
+from xlkpi.collect.run import collect
+from xlkpi.report.consolidate import consolidate
+from xlkpi.forms.fill import fill_workbook, replace_parts
+from xlkpi.forms.generate import generate
+from xlkpi.common.office import convert, find_soffice
+from xlkpi.campaign.periods import Period
+from xlkpi.plan.model import check_plan, load_plan
+from xlkpi.problems import XlkpiError, problem
+from xlkpi.forms.simulate import plausible_values
 
 DEMO_PLAN = "lai-chau-2025"
 DEMO_PROVINCE = "Lai Châu"

@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from xlkpi.appendix import Context, write_consolidated
-from xlkpi.periods import Period, target_year
-from xlkpi.plan import load_plan
-from xlkpi.rollup import UnitValue, consolidate_values
-from xlkpi.roster import Roster, Unit
-from xlkpi.status import MISSING, SUBMITTED, Status, UnitStatus
-from xlkpi.validate import MET, NOT_MET
+from xlkpi.report.appendix import Context, write_consolidated
+from xlkpi.campaign.periods import Period, target_year
+from xlkpi.plan.model import load_plan
+from xlkpi.report.rollup import UnitValue, consolidate_values
+from xlkpi.units.roster import Roster, Unit
+from xlkpi.collect.status import MISSING, SUBMITTED, Status, UnitStatus
+from xlkpi.collect.checks import MET, NOT_MET
 
 HERE = Path(__file__).parent
 PLANS = ("lai-chau-2025", "tam-duong-2025", "cam-hiep-2025", "phu-tho-2025")

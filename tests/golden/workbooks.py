@@ -15,11 +15,11 @@ from typing import Any
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from xlkpi.entry_workbook import FormContext
-from xlkpi.generate import WorkbookFactory
-from xlkpi.periods import Period, target_year
-from xlkpi.plan import load_plan
-from xlkpi.roster import Unit
+from xlkpi.forms.entry_workbook import FormContext
+from xlkpi.forms.generate import WorkbookFactory
+from xlkpi.campaign.periods import Period, target_year
+from xlkpi.plan.model import load_plan
+from xlkpi.units.roster import Unit
 
 HERE = Path(__file__).parent
 #: plan -> the unit whose workbook is kept (one level of each plan)

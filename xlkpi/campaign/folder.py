@@ -1,0 +1,224 @@
+"""Campaigns: one reporting round of one plan, in one folder.
+
+``xlkpi init`` makes the folder::
+
+    campaign.yaml     what the round is: plan, roster, period, deadline, sheet password …
+    .xlkpi-secret     a random key for the digests that identify returned workbooks (keep it private)
+    plan.yaml         a frozen copy of the plan, so a later change to a built-in plan cannot alter the round
+    roster.csv        the reporting units, checked against the plan
+    outbox/           the data-entry workbooks to send (``xlkpi generate``)
+    inbox/            returned workbooks, any sub-folders (``xlkpi collect``)
+    reports/          collection reports and the consolidated appendix
+
+Every later command runs inside the folder (or a sub-folder of it) or takes ``--campaign DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from xlkpi.plan.builtin import resolve_plan
+from xlkpi.units.divisions import province_roster
+from xlkpi.common.files import atomic_output
+from xlkpi.campaign.periods import Period, target_year
+from xlkpi.plan.model import Plan, read_plan_file, structure_problems
+from xlkpi.problems import XlkpiError, problem
+from xlkpi.units.roster import Roster, read_roster
+from xlkpi.common.text import slug
+from xlkpi.plan.yamlfile import load_yaml
+
+CONFIG_NAME = "campaign.yaml"
+SECRET_NAME = ".xlkpi-secret"
+PLAN_NAME = "plan.yaml"
+ROSTER_NAME = "roster.csv"
+FOLDERS = ("outbox", "inbox", "reports")
+
+
+class CampaignConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: int = 1
+    id: str
+    plan_id: str
+    plan_version: str
+    period: str
+    convention: Literal["reporting-rule", "calendar"]
+    deadline: date | None = None
+    #: The office that collects the reports (shown in the workbooks).
+    owner: str = ""
+    #: Where units send their workbook back (an e-mail address, the document system …).
+    send_to: str = ""
+    #: Password of the protected sheets; the office can unlock a workbook with it.
+    password: str
+    created: datetime
+
+
+@dataclass
+class Campaign:
+    directory: Path
+    config: CampaignConfig
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @cached_property
+    def plan(self) -> Plan:
+        plan, report = read_plan_file(self.directory / PLAN_NAME)
+        if plan is None:
+            raise XlkpiError(report.errors)
+        return plan
+
+    @cached_property
+    def roster(self) -> Roster:
+        roster, report = read_roster(self.directory / ROSTER_NAME, self.plan)
+        if not report.valid:
+            raise XlkpiError(report.errors)
+        return roster
+
+    @cached_property
+    def secret(self) -> bytes:
+        path = self.directory / SECRET_NAME
+        try:
+            return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except (OSError, ValueError) as exc:
+            raise XlkpiError(problem("campaign-secret-missing", file=str(path))) from exc
+
+    @property
+    def period(self) -> Period:
+        return Period.parse(self.config.period)
+
+    @property
+    def target_year(self) -> int:
+        return target_year(self.plan.years, self.period)
+
+    @property
+    def outbox(self) -> Path:
+        return self.directory / "outbox"
+
+    @property
+    def inbox(self) -> Path:
+        return self.directory / "inbox"
+
+    @property
+    def reports(self) -> Path:
+        return self.directory / "reports"
+
+
+def parse_date(text: str) -> date:
+    value = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise XlkpiError(problem("date-invalid", value=text))
+
+
+def init_campaign(
+    directory: str | Path,
+    *,
+    plan: str | Path,
+    period: str,
+    roster: str | Path | None = None,
+    province: str | None = None,
+    deadline: str | date | None = None,
+    owner: str | None = None,
+    send_to: str = "",
+    convention: str | None = None,
+    now: datetime | None = None,
+) -> Campaign:
+    """Create a campaign folder.  Everything is checked first; on any problem nothing is written."""
+    directory = Path(directory)
+    if (directory / CONFIG_NAME).exists():
+        raise XlkpiError(problem("campaign-exists", file=str(directory / CONFIG_NAME)))
+    if (roster is None) == (province is None):
+        raise ValueError("give exactly one of roster and province")
+
+    plan_path = resolve_plan(plan)
+    loaded, report = read_plan_file(plan_path)
+    if loaded is None:
+        raise XlkpiError(report.errors)
+    parsed_period = Period.parse(period)
+    parsed_deadline = parse_date(deadline) if isinstance(deadline, str) else deadline
+    if roster is not None:
+        units, roster_report = read_roster(roster, loaded)
+        if not roster_report.valid:
+            raise XlkpiError(roster_report.errors)
+    else:
+        units = province_roster(province or "")
+        roster_report = units.check(loaded)
+        if not roster_report.valid:
+            raise XlkpiError(roster_report.errors)
+
+    created = (now or datetime.now()).replace(microsecond=0)
+    campaign_id = f"{loaded.id}-{slug(str(parsed_period))}-{secrets.token_hex(3)}"
+    alphabet = string.ascii_letters + string.digits
+    config = CampaignConfig(
+        id=campaign_id,
+        plan_id=loaded.id,
+        plan_version=loaded.version,
+        period=str(parsed_period),
+        convention=convention or loaded.period_convention,  # type: ignore[arg-type]
+        deadline=parsed_deadline,
+        owner=owner if owner is not None else loaded.document.issuer,
+        send_to=send_to,
+        password="".join(secrets.choice(alphabet) for _ in range(12)),
+        created=created,
+    )
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for folder in FOLDERS:
+        (directory / folder).mkdir(exist_ok=True)
+    with atomic_output(directory / PLAN_NAME, force=True) as temp:
+        temp.write_bytes(plan_path.read_bytes())
+    Roster(units.units, str(directory / ROSTER_NAME)).write(directory / ROSTER_NAME, force=True)
+    secret_path = directory / SECRET_NAME
+    fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    with atomic_output(directory / CONFIG_NAME) as temp:
+        temp.write_text(_config_yaml(config), encoding="utf-8")
+    return Campaign(directory, config)
+
+
+def _config_yaml(config: CampaignConfig) -> str:
+    data = config.model_dump(mode="json")
+    header = (
+        "# Đợt báo cáo xlkpi / an xlkpi campaign. Tạo bởi 'xlkpi init'.\n"
+        "# password: mật khẩu mở khóa trang tính của các tệp nhập liệu (giữ kín).\n"
+    )
+    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def find_campaign_dir(start: str | Path | None = None) -> Path:
+    """The campaign folder holding ``start`` (default: the current folder), looking upwards."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise XlkpiError(problem("campaign-not-found", file=str(here)))
+
+
+def open_campaign(directory: str | Path | None = None) -> Campaign:
+    folder = find_campaign_dir(directory)
+    path = folder / CONFIG_NAME
+    located = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    if located.problems:
+        raise XlkpiError(located.problems)
+    try:
+        config = CampaignConfig.model_validate(located.data)
+    except ValidationError as exc:
+        raise XlkpiError(structure_problems(exc, located, str(path), CampaignConfig)) from exc
+    return Campaign(folder, config)
+

@@ -1,0 +1,340 @@
+"""Checking a returned workbook against its campaign, trusting nothing in it.
+
+1. **Identity.**  Read from the three places (hidden sheet, defined names, custom properties); every
+   place present must agree and at least two must be present.  Campaign, plan and version, period and
+   unit must be this campaign's, and the HMAC digest must verify with the campaign's secret over the
+   identity and the locked content the unit was given.  An operator's ``--assign`` replaces a missing
+   or broken identity, and is recorded.
+2. **Locked content.**  The unit line, every indicator's number, name and target text, and the
+   labels, compared cell by cell with what generate wrote (protection can be bypassed by any program).
+3. **Values.**  Every input is read again (validation is skipped by paste): numbers as
+   :mod:`xlkpi.collect.numbers` says, whole where counts, ranges, numerator ≤ denominator, required inputs,
+   no formulas, explanation present when a target is missed.  Rates and judgements are recomputed
+   here; cached formula results are never used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from xlkpi.forms import layout as F
+from xlkpi.forms.entry_workbook import NO, YES
+from xlkpi.forms.layout import Block, FormLayout, cell_name
+from xlkpi.forms.identity import FIELDS, HIDDEN_SHEET, NAME_PREFIX, PROPERTY_PREFIX, Identity, LockedRow, verify
+from xlkpi.collect.numbers import read_number
+from xlkpi.plan.model import Plan
+from xlkpi.problems import Problem, problem
+from xlkpi.collect.readers import SourceWorkbook
+from xlkpi.units.roster import Roster, Unit
+from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
+from xlkpi.common.text import cell_text as _text, fold
+
+MAX_VALUE = 1_000_000_000
+MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = 2000, 1000, 500
+
+MET, NOT_MET, NOT_ARISEN, NOT_JUDGED = "met", "not-met", "not-arisen", "not-judged"
+
+
+@dataclass
+class IndicatorValue:
+    indicator: str
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None  # the result, in the indicator's unit: % for rates and percentages
+    text: str | None = None  # yes/no answer or text content
+    explanation: str = ""
+    evidence: str = ""
+    status: str = NOT_JUDGED
+
+
+@dataclass
+class Inspection:
+    file: str
+    unit: Unit | None = None
+    identity: dict[str, str] | None = None
+    assigned: bool = False
+    values: list[IndicatorValue] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    #: the input cells as typed (cell name -> value), for the feedback copy
+    raw_inputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return self.unit is not None and not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class CampaignView:
+    """What checking needs of a campaign, with layouts cached per level (and per unit with own targets)."""
+
+    campaign_id: str
+    plan: Plan
+    roster: Roster
+    secret: bytes
+    period: str
+    year: int
+    _layouts: dict[tuple[str, str | None], tuple[FormLayout, list[LockedRow]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.units = {u.code: u for u in self.roster.units}
+
+    def layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow]]:
+        own = F.own_targets(self.plan, self.year, unit.code)
+        key = (unit.level, own)
+        if key not in self._layouts:
+            layout = F.layout(self.plan, unit.level, self.year, own)
+            locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
+            self._layouts[key] = (layout, locked)
+        return self._layouts[key]
+
+
+def _places(book: SourceWorkbook) -> dict[str, dict[str, str]]:
+    """The identity as each of the three places holds it (a place is absent when it has no 'unit')."""
+    places: dict[str, dict[str, str]] = {}
+    if HIDDEN_SHEET in book.sheets:
+        rows = book.rows(HIDDEN_SHEET)
+        found = {_text(r[0]): _text(r[1]) for r in rows[: len(FIELDS) + 1] if len(r) >= 2 and _text(r[0]) in FIELDS}
+        if "unit" in found:
+            places["sheet"] = found
+    names = {k[len(NAME_PREFIX):]: v for k, v in book.defined_names.items() if k.startswith(NAME_PREFIX)}
+    if "unit" in names:
+        places["names"] = {k: v for k, v in names.items() if k in FIELDS}
+    properties = {k[len(PROPERTY_PREFIX):]: v for k, v in book.properties.items() if k.startswith(PROPERTY_PREFIX)}
+    if "unit" in properties:
+        places["properties"] = {k: v for k, v in properties.items() if k in FIELDS}
+    return places
+
+
+PLACE_NAMES = {"sheet": "trang ẩn", "names": "tên định nghĩa", "properties": "thuộc tính tệp"}
+
+
+def read_identity(book: SourceWorkbook, file: str) -> tuple[dict[str, str] | None, list[Problem]]:
+    places = _places(book)
+    if len(places) < 2:
+        return None, [problem("identity-missing", file=file, name=file.rsplit("/", 1)[-1])]
+    agreed: dict[str, str] = {}
+    for name in FIELDS:
+        values = {place: data[name] for place, data in places.items() if name in data}
+        if len(set(values.values())) > 1:
+            shown = ", ".join(f"'{v}' ({PLACE_NAMES[p]})" for p, v in values.items())
+            return None, [problem("identity-mismatch", file=file, field=name, values=shown)]
+        if values:
+            agreed[name] = next(iter(values.values()))
+    missing = [name for name in FIELDS if name not in agreed]
+    if missing:
+        return None, [problem("identity-missing", file=file, name=file.rsplit("/", 1)[-1])]
+    return agreed, []
+
+
+def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assigned_unit: str | None = None
+                     ) -> Inspection:
+    result = Inspection(file)
+    problems = result.problems
+    if book.has_macros:
+        problems.append(problem("macro-present", file=file))
+        return result
+    if F.SHEET not in book.sheets:
+        problems.append(problem("sheet-missing", file=file, sheet=F.SHEET, found=", ".join(book.sheets) or "-"))
+        return result
+
+    identity, identity_problems = read_identity(book, file)
+    if assigned_unit is not None:
+        if assigned_unit not in view.units:
+            problems.append(problem("unit-unknown", file=file, code=assigned_unit))
+            return result
+        result.unit, result.assigned = view.units[assigned_unit], True
+        problems.append(problem("unit-assigned", file=file, unit=assigned_unit))
+    else:
+        if identity is None:
+            problems.extend(identity_problems)
+            return result
+        if not _identity_is_ours(identity, view, file, problems):
+            return result
+        unit = view.units.get(identity["unit"])
+        if unit is None:
+            problems.append(problem("unit-unknown", file=file, code=identity["unit"]))
+            return result
+        _, locked = view.layout(unit)
+        bare = Identity(**{k: identity[k] for k in ("plan", "plan_version", "campaign", "unit", "period", "digest",
+                                                     "format")})
+        if not verify(view.secret, bare, locked):
+            problems.append(problem("digest-invalid", file=file, unit=unit.code))
+            return result
+        result.unit = unit
+    result.identity = identity
+
+    unit = result.unit
+    assert unit is not None
+    layout, _ = view.layout(unit)
+    rows = book.rows(F.SHEET, F.READ_COLUMNS, F.UNIT_ROW)
+    if not _locked_content_intact(rows, layout, unit, file, problems):
+        return result
+    formulas = book.formulas_in(F.SHEET)
+    for block in layout.blocks:
+        result.values.append(_read_block(rows, block, formulas, file, problems))
+    if not result.accepted:  # what the unit typed, for the feedback copy it gets back
+        for block in layout.blocks:
+            for row, col in block.inputs.values():
+                raw = _cell(rows, row, col)
+                if raw not in (None, ""):
+                    result.raw_inputs[cell_name(row, col)] = raw if isinstance(raw, (int, float, str)) else str(raw)
+    return result
+
+
+def _identity_is_ours(identity: dict[str, str], view: CampaignView, file: str, problems: list[Problem]) -> bool:
+    if identity["campaign"] != view.campaign_id:
+        problems.append(problem("wrong-campaign", file=file, found=identity["campaign"], expected=view.campaign_id))
+        return False
+    if identity["plan"] != view.plan.id or identity["plan_version"] != view.plan.version:
+        problems.append(problem("wrong-plan", file=file, found=identity["plan"], found_version=identity["plan_version"],
+                                expected=view.plan.id, expected_version=view.plan.version))
+        return False
+    if identity["period"] != view.period:
+        problems.append(problem("wrong-period", file=file, found=identity["period"], expected=view.period))
+        return False
+    return True
+
+
+def _cell(rows: list[list[Any]], row: int, col: int) -> Any:
+    if row < len(rows) and col < len(rows[row]):
+        return rows[row][col]
+    return ""
+
+
+def _locked_content_intact(rows: list[list[Any]], layout: FormLayout, unit: Unit, file: str,
+                           problems: list[Problem]) -> bool:
+    def differs(row: int, col: int, expected: str) -> str | None:
+        raw = _cell(rows, row, col)
+        if raw == expected:  # the usual case: untouched
+            return None
+        found = _text(raw)
+        return found if " ".join(found.split()) != " ".join(expected.split()) else None
+
+    unit_line = f"Đơn vị báo cáo: {unit.name} (mã: {unit.code})"
+    found = differs(F.UNIT_ROW, 0, unit_line)
+    if found is not None:
+        problems.append(problem("locked-cell-changed", file=file, sheet=F.SHEET, cell="A4", expected=unit_line,
+                                found=found, what="tên đơn vị báo cáo", what_en="reporting unit"))
+    for item in layout.items:
+        if isinstance(item, F.SectionRow):
+            continue
+        block = item
+        for col, expected in ((F.COL_NUMBER, block.indicator.number), (F.COL_NAME, block.indicator.name)):
+            found = differs(block.first_row, col, expected)
+            if found is not None:
+                problems.append(problem("rows-changed", file=file, sheet=F.SHEET, cell=cell_name(block.first_row, col),
+                                        expected=expected, found=found))
+                return False  # rows moved: every later cell would be misread
+        found = differs(block.first_row, F.COL_TARGET, block.target_text)
+        if found is not None:
+            problems.append(problem("target-tampered", file=file, sheet=F.SHEET,
+                                    cell=cell_name(block.first_row, F.COL_TARGET), number=block.indicator.number,
+                                    expected=block.target_text, found=found))
+    return not any(p.code == "locked-cell-changed" for p in problems)
+
+
+def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, int]], file: str,
+                problems: list[Problem]) -> IndicatorValue:
+    indicator = block.indicator
+    kind = indicator.measure.kind
+    number = indicator.number
+    value = IndicatorValue(indicator.id)
+
+    def report(code: str, role: str, **context: Any) -> None:
+        row, col = block.inputs[role]
+        problems.append(problem(code, file=file, sheet=F.SHEET, cell=cell_name(row, col), number=number, **context))
+
+    def formula_free(role: str) -> bool:
+        if block.inputs[role] in formulas:
+            report("formula-in-input", role)
+            return False
+        return True
+
+    def whole(role: str, what: str, what_en: str) -> float | None:
+        if not formula_free(role):
+            return None
+        raw = _cell(rows, *block.inputs[role])
+        reading = read_number(raw)
+        if reading.problem:
+            report(reading.problem, role, value=_text(raw))
+            return None
+        if reading.value is None:
+            report("value-missing", role, what=what, what_en=what_en)
+            return None
+        shown = format_number(reading.value)
+        if reading.value < 0:
+            report("negative-number", role, value=shown, what=what, what_en=what_en)
+            return None
+        if not reading.value.is_integer():
+            report("not-whole-number", role, value=shown, what=what, what_en=what_en)
+            return None
+        if reading.value > MAX_VALUE:
+            report("number-too-large", role, value=shown, limit=format_number(MAX_VALUE))
+            return None
+        return reading.value
+
+    if kind == "rate":
+        a = whole(F.NUMERATOR, "tử số (a)", "the numerator (a)")
+        b = whole(F.DENOMINATOR, "mẫu số (b)", "the denominator (b)")
+        value.numerator, value.denominator = a, b
+        if a is not None and b is not None:
+            if a > b:
+                report("numerator-exceeds-denominator", F.NUMERATOR, numerator=format_number(a),
+                       denominator=format_number(b))
+            elif b == 0:
+                value.status = NOT_ARISEN
+            else:
+                value.value = 100 * a / b
+    elif kind == "count":
+        value.value = whole(F.VALUE, "số lượng", "the count")
+    elif kind == "percent":
+        if formula_free(F.VALUE):
+            raw = _cell(rows, *block.inputs[F.VALUE])
+            reading = read_number(raw, percent=True)
+            if reading.problem:
+                report(reading.problem, F.VALUE, value=_text(raw))
+            elif reading.value is None:
+                report("value-missing", F.VALUE, what="tỷ lệ", what_en="the percentage")
+            elif not 0 <= reading.value <= 100:
+                report("value-out-of-range", F.VALUE, value=format_number(reading.value))
+            else:
+                value.value = reading.value
+    elif kind == "yesno":
+        if formula_free(F.VALUE):
+            answer = _text(_cell(rows, *block.inputs[F.VALUE]))
+            if not answer:
+                report("value-missing", F.VALUE, what="câu trả lời Có/Không", what_en="the Có/Không answer")
+            elif fold(answer) not in (fold(YES), fold(NO)):
+                report("invalid-choice", F.VALUE, value=answer)
+            else:
+                value.text = YES if fold(answer) == fold(YES) else NO
+                value.value = 100.0 if value.text == YES else 0.0
+    else:
+        if formula_free(F.VALUE):
+            content = _text(_cell(rows, *block.inputs[F.VALUE]))
+            if not content:
+                report("value-missing", F.VALUE, what="nội dung", what_en="the content")
+            elif len(content) > MAX_TEXT:
+                report("text-too-long", F.VALUE, length=len(content), limit=MAX_TEXT)
+            else:
+                value.text = content
+
+    for role, limit, attribute in ((F.EXPLANATION, MAX_EXPLANATION, "explanation"), (F.EVIDENCE, MAX_EVIDENCE, "evidence")):
+        content = _text(_cell(rows, *block.inputs[role]))  # text stays text: never evaluated as a formula
+        if len(content) > limit:
+            report("text-too-long", role, length=len(content), limit=limit)
+        setattr(value, attribute, content)
+
+    if value.value is not None and value.status != NOT_ARISEN:
+        value.status = judge(block.rule, value.value)
+        if value.status == NOT_MET and not value.explanation:
+            report("explanation-missing", F.EXPLANATION, result=format_number(round(value.value, 2)),
+                   target=f"{OP_SYMBOL[block.rule.op]} {format_number(block.rule.value)}" if block.rule else "")
+    return value
+
+
+def judge(rule: Rule | None, value: float) -> str:
+    if rule is None:
+        return NOT_JUDGED
+    return MET if rule.met(round(value, 6)) else NOT_MET

@@ -1,0 +1,184 @@
+"""The ledger: an SQLite database in the campaign (``ledger.sqlite``) that remembers every file seen.
+
+``contents``  one row per distinct file content (SHA-256): its verdict (accepted, rejected, ignored),
+              the unit, whether an operator assigned it, when the workbook says it was saved
+``files``     one row per (path, content) seen in the inbox: size, modification time, when first seen,
+              and its state: accepted, superseded (a newer accepted submission of the same unit exists),
+              duplicate (the same content was seen earlier under another path), rejected, ignored
+``problems``  every problem of a content, located
+``values``    the values per content, unit, indicator and period (consolidation uses accepted ones only)
+``inputs``    the input cells of rejected contents as typed, for feedback copies
+``runs``      one row per collect run
+
+Each collect run is one transaction (``BEGIN IMMEDIATE``, taken before it reads what the ledger
+knows), so two runs at once queue rather than interleave, a crash leaves the ledger as it was, and
+running again on the same inbox changes nothing.  States are derived from the contents after every run, the same way every time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from xlkpi.problems import XlkpiError, problem
+
+SCHEMA_VERSION = "2"
+LEDGER_NAME = "ledger.sqlite"
+
+ACCEPTED, SUPERSEDED, DUPLICATE, REJECTED, IGNORED = "accepted", "superseded", "duplicate", "rejected", "ignored"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT NOT NULL,
+    files_seen INTEGER NOT NULL, contents_new INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contents (
+    sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, format TEXT, verdict TEXT NOT NULL,
+    unit TEXT, assigned INTEGER NOT NULL DEFAULT 0, saved_at TEXT, run_id INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, mtime TEXT NOT NULL,
+    first_seen TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'rejected', note TEXT,
+    PRIMARY KEY (path, sha256)
+);
+CREATE TABLE IF NOT EXISTS problems (
+    sha256 TEXT NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
+    sheet TEXT, cell TEXT, message_vi TEXT NOT NULL, message_en TEXT NOT NULL,
+    PRIMARY KEY (sha256, seq)
+);
+CREATE TABLE IF NOT EXISTS "values" (
+    sha256 TEXT NOT NULL, unit TEXT NOT NULL, indicator TEXT NOT NULL, period TEXT NOT NULL,
+    numerator REAL, denominator REAL, value REAL, text TEXT, explanation TEXT, evidence TEXT,
+    status TEXT NOT NULL,
+    PRIMARY KEY (sha256, indicator)
+);
+CREATE TABLE IF NOT EXISTS inputs (sha256 TEXT PRIMARY KEY, cells TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
+CREATE INDEX IF NOT EXISTS contents_unit ON contents (unit, verdict);
+"""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    sha256: str
+    size: int
+    mtime: str
+    first_seen: str
+    state: str
+    note: str | None
+    unit: str | None
+    verdict: str
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA busy_timeout=60000")
+    connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    found = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if found is not None and found[0] != SCHEMA_VERSION:
+        connection.close()
+        raise XlkpiError(problem("ledger-version", file=str(path), found=found[0], expected=SCHEMA_VERSION))
+    connection.executescript(SCHEMA)
+    connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    return connection
+
+
+@contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction; taken at once (IMMEDIATE) so concurrent runs queue, rolled back on error."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    else:
+        connection.execute("COMMIT")
+
+
+def known_files(connection: sqlite3.Connection) -> dict[tuple[str, str], None]:
+    return {(path, sha): None for path, sha in connection.execute("SELECT path, sha256 FROM files")}
+
+
+def known_contents(connection: sqlite3.Connection) -> dict[str, tuple[str, str | None, int]]:
+    """sha256 -> (verdict, unit, assigned)."""
+    return {sha: (verdict, unit, assigned) for sha, verdict, unit, assigned in
+            connection.execute("SELECT sha256, verdict, unit, assigned FROM contents")}
+
+
+def derive_states(connection: sqlite3.Connection) -> None:
+    """Set every file's state from the contents: the same result whatever order files arrived in."""
+    rows = connection.execute(
+        "SELECT f.path, f.sha256, f.mtime, f.first_seen, c.verdict, c.unit, c.saved_at, f.state "
+        "FROM files f JOIN contents c USING (sha256)"
+    ).fetchall()
+    # the earliest path of each content is the original; the others are duplicates
+    first_path: dict[str, tuple[str, str]] = {}
+    for path, sha, mtime, first_seen, *_ in rows:
+        key = (first_seen, path)
+        if sha not in first_path or key < first_path[sha]:
+            first_path[sha] = key
+    # for each unit, the newest accepted content is current; older accepted ones are superseded
+    newest: dict[str, tuple[str, str, str]] = {}
+    received: dict[str, str] = {}
+    for path, sha, mtime, first_seen, verdict, unit, saved_at, _ in rows:
+        received[sha] = min(received.get(sha, mtime), mtime)
+    for path, sha, mtime, first_seen, verdict, unit, saved_at, _ in rows:
+        if verdict == ACCEPTED and unit:
+            key = (saved_at or "", received[sha], sha)
+            if unit not in newest or key > newest[unit]:
+                newest[unit] = key
+    updates = []
+    for path, sha, mtime, first_seen, verdict, unit, saved_at, current in rows:
+        if first_path[sha][1] != path:
+            state = DUPLICATE
+        elif verdict == ACCEPTED and unit and newest[unit][2] != sha:
+            state = SUPERSEDED
+        else:
+            state = verdict
+        if state != current:
+            updates.append((state, path, sha))
+    connection.executemany("UPDATE files SET state = ? WHERE path = ? AND sha256 = ?", updates)
+
+
+def current_submissions(connection: sqlite3.Connection) -> dict[str, tuple[str, str, str]]:
+    """unit -> (sha256, path, received at) of its current accepted submission."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for unit, sha, path, mtime in connection.execute(
+        "SELECT c.unit, f.sha256, f.path, f.mtime FROM files f JOIN contents c USING (sha256) "
+        "WHERE f.state = 'accepted' ORDER BY f.path"
+    ):
+        found.setdefault(unit, (sha, path, mtime))
+    return found
+
+
+def file_rows(connection: sqlite3.Connection) -> list[FileRow]:
+    return [FileRow(*row) for row in connection.execute(
+        "SELECT f.path, f.sha256, f.size, f.mtime, f.first_seen, f.state, f.note, c.unit, c.verdict "
+        "FROM files f JOIN contents c USING (sha256) ORDER BY f.path, f.first_seen"
+    )]
+
+
+def problems_of(connection: sqlite3.Connection, sha256s: Iterable[str] | None = None) -> dict[str, list[tuple]]:
+    found: dict[str, list[tuple]] = {}
+    for sha, code, severity, sheet, cell, vi, en in connection.execute(
+        "SELECT sha256, code, severity, sheet, cell, message_vi, message_en FROM problems ORDER BY sha256, seq"
+    ):
+        found.setdefault(sha, []).append((code, severity, sheet, cell, vi, en))
+    if sha256s is not None:
+        wanted = set(sha256s)
+        found = {k: v for k, v in found.items() if k in wanted}
+    return found
+
+
+def now() -> str:
+    return datetime.now().replace(microsecond=0).isoformat(sep=" ")

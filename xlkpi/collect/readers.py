@@ -1,0 +1,723 @@
+"""Reading returned workbooks: xlsx (Excel, LibreOffice, WPS), xls and ods — untrusted input.
+
+The format is sniffed from the content, never trusted from the extension.  Cell values are read with
+python-calamine (fast, and the same for all three formats).  What calamine does not expose is read
+from the file's own structure: workbook-level defined names, custom document properties, which cells
+hold formulas, whether there are macros.  Nothing is ever executed, no external link is followed, and
+the file is only read.  Limits on sizes and cell counts stop zip bombs and runaway sheets; every
+failure is a :class:`~xlkpi.problems.Problem` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from html import unescape
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine
+
+from xlkpi.problems import XlkpiError, problem
+from xlkpi.common.text import column_letter
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2000
+MAX_RATIO = 200  # uncompressed / compressed, for parts larger than 1 MB
+MAX_CELLS = 200_000  # per sheet read
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xlt", ".ots"}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+@dataclass
+class SourceWorkbook:
+    """A returned workbook, read: what the collector needs, nothing executed."""
+
+    file: str
+    format: str  # "xlsx", "ods" or "xls"
+    sheets: dict[str, str]  # name -> "visible" | "hidden" | "veryhidden"
+    defined_names: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
+    #: sheet name -> cells (row, col) holding a formula; for xlsx filled in on demand by formulas_in()
+    formula_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    has_macros: bool = False
+    saved_at: datetime | None = None
+    _book: Any = None
+    _rows: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: xlsx: sheet name -> a function reading (rows, formula cells) straight from the sheet's XML, or None
+    #: when the XML holds something the direct reader does not handle (then calamine reads the sheet)
+    _sheet_readers: dict[str, Any] = field(default_factory=dict)
+    _open_book: Any = None  # opens calamine lazily when the direct reader cannot be used
+
+    def formulas_in(self, sheet: str) -> set[tuple[int, int]]:
+        """The cells of ``sheet`` that hold a formula (a unit may type one into an input cell)."""
+        if sheet not in self.formula_cells and sheet in self._sheet_readers:
+            self.rows(sheet)
+        return self.formula_cells.get(sheet, set())
+
+    def rows(self, sheet: str, columns: frozenset[int] | None = None, first_row: int = 0) -> list[list[Any]]:
+        """The sheet's values as rows of Python values (float, str, bool, datetime; "" when empty).
+
+        ``columns`` and ``first_row``, when given on the first read of a sheet, let the direct xlsx reader
+        skip the other cells (they read as ""); formula cells are then known for those cells only."""
+        if sheet not in self._rows and sheet in self._sheet_readers:
+            parsed = self._sheet_readers[sheet](columns, first_row)
+            if parsed is not None:
+                self._rows[sheet], self.formula_cells[sheet] = parsed
+        if sheet not in self._rows:
+            if self._book is None and self._open_book is not None:
+                self._book = self._open_book()
+            try:
+                data = self._book.get_sheet_by_name(sheet)
+                if data.total_height * data.total_width > MAX_CELLS:
+                    raise XlkpiError(problem("too-many-cells", file=self.file, sheet=sheet,
+                                             count=data.total_height * data.total_width, limit=MAX_CELLS))
+                self._rows[sheet] = data.to_python(skip_empty_area=False)
+            except python_calamine.CalamineError as exc:
+                raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=str(exc)[:200])) from exc
+        return self._rows[sheet]
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+        self._sheet_readers.clear()
+
+
+def sniff(data: bytes) -> str:
+    """What the bytes are: xlsx, ods, xls, encrypted, empty, pdf, zip, ole, text or unknown."""
+    if not data:
+        return "empty"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        head = data[:200]
+        if b"mimetype" in head[:60] and ODS_MIME in head:
+            return "ods"
+        return "zip"  # xlsx, or another zip: decided by its parts
+    if data.startswith(OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data[:65536] or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00" in data:
+            return "encrypted"
+        return "ole"
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    sample = data[:4096]
+    try:
+        sample.decode("utf-8")
+        return "text"
+    except UnicodeDecodeError:
+        return "unknown"
+
+
+def read_workbook(data: bytes, file: str) -> SourceWorkbook:
+    """Read a returned workbook from its bytes; raise XlkpiError with located problems."""
+    if len(data) > MAX_FILE_BYTES:
+        raise XlkpiError(problem("file-too-large", file=file, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024))
+    kind = sniff(data)
+    if kind == "empty":
+        raise XlkpiError(problem("file-empty", file=file))
+    if kind == "encrypted":
+        raise XlkpiError(problem("file-encrypted", file=file))
+    if kind in ("pdf", "text", "unknown"):
+        raise XlkpiError(problem("not-a-spreadsheet", file=file, kind=_KIND_NAMES[kind]))
+    if kind in ("zip", "ods"):
+        return _read_zip(data, file, kind)
+    return _read_xls(data, file)
+
+
+_KIND_NAMES = {"pdf": "PDF", "text": "văn bản thuần (text)", "unknown": "không rõ định dạng"}
+
+
+def _open_calamine(data: bytes, file: str) -> Any:
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError as exc:
+        raise XlkpiError(problem("file-encrypted", file=file)) from exc
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+
+
+def _visibility(book: Any) -> dict[str, str]:
+    found = {}
+    for meta in book.sheets_metadata:
+        found[meta.name] = str(meta.visible).rsplit(".", 1)[-1].lower()
+    return found
+
+
+# -- zip: xlsx and ods ---------------------------------------------------------------------------------
+
+
+class _ZipEntry:
+    __slots__ = ("filename", "file_size", "compress_size", "method", "offset", "flags")
+
+    def __init__(self, filename: str, file_size: int, compress_size: int, method: int, offset: int, flags: int):
+        self.filename, self.file_size, self.compress_size = filename, file_size, compress_size
+        self.method, self.offset, self.flags = method, offset, flags
+
+
+class _FastZip:
+    """Read-only access to a small, ordinary zip (stored or deflated entries, no ZIP64, no encryption):
+    the central directory parsed with struct, each part one zlib call bounded by its declared size.
+    Anything else raises ValueError and the caller uses :mod:`zipfile`."""
+
+    def __init__(self, data: bytes):
+        end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+        if end < 0:
+            raise ValueError("no end of central directory")
+        count, size, start = struct.unpack_from("<HII", data, end + 10)
+        if start == 0xFFFFFFFF or start + size > end:
+            raise ValueError("zip64 or inconsistent directory")
+        self._data = data
+        self._entries: dict[str, _ZipEntry] = {}
+        position = start
+        for _ in range(count):
+            if data[position: position + 4] != b"PK\x01\x02":
+                raise ValueError("bad central directory")
+            (flags, method, _, _, _, compress_size, file_size, name_length, extra_length, comment_length, _, _, _,
+             offset) = struct.unpack_from("<HHHHIIIHHHHHII", data, position + 8)
+            if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (compress_size, file_size, offset):
+                raise ValueError("encrypted, zip64 or unusual entry")
+            name = data[position + 46: position + 46 + name_length].decode("utf-8" if flags & 0x800 else "cp437")
+            self._entries[name] = _ZipEntry(name, file_size, compress_size, method, offset, flags)
+            position += 46 + name_length + extra_length + comment_length
+
+    def infolist(self) -> list[_ZipEntry]:
+        return list(self._entries.values())
+
+    def namelist(self) -> list[str]:
+        return list(self._entries)
+
+    def read(self, name: str) -> bytes:
+        entry = self._entries[name]
+        data = self._data
+        if data[entry.offset: entry.offset + 4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {name}")
+        name_length, extra_length = struct.unpack_from("<HH", data, entry.offset + 26)
+        begin = entry.offset + 30 + name_length + extra_length
+        raw = data[begin: begin + entry.compress_size]
+        if entry.method == 0:
+            content = raw
+        else:
+            inflater = zlib.decompressobj(-15)
+            content = inflater.decompress(raw, entry.file_size + 1)  # never more than it declared
+        if len(content) != entry.file_size or (zlib.crc32(content) != struct.unpack_from("<I", data, entry.offset + 14)[0]
+                                               and not entry.flags & 0x08):
+            raise zipfile.BadZipFile(f"{name}: size or checksum does not match")
+        return content
+
+
+def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
+    try:
+        try:
+            archive: Any = _FastZip(data) if kind == "zip" else zipfile.ZipFile(io.BytesIO(data))
+        except (ValueError, struct.error, UnicodeDecodeError):
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+    _check_bomb(infos, file)
+    names = {info.filename for info in infos}
+    try:
+        if kind == "ods" or "content.xml" in names and "mimetype" in names:
+            if archive.read("mimetype").strip() != ODS_MIME:
+                raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu OpenDocument khác"))
+            if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
+                raise XlkpiError(problem("file-encrypted", file=file))
+            return _read_ods(archive, data, file)
+        if "xl/workbook.xml" not in names:
+            raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tệp nén ZIP"))
+        return _read_xlsx(archive, data, file, names)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+
+
+def _check_bomb(infos: list[zipfile.ZipInfo], file: str) -> None:
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise XlkpiError(problem("file-too-complex", file=file, detail=f"{len(infos)} phần trong tệp nén"))
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNZIPPED_BYTES:
+        raise XlkpiError(problem("file-too-complex", file=file, detail=f"giải nén ra {total // 1_048_576} MB"))
+    for info in infos:
+        if info.file_size > 1_048_576 and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise XlkpiError(problem("file-too-complex", file=file,
+                                     detail=f"phần {info.filename} nén {info.file_size // max(1, info.compress_size)} lần"))
+
+
+_DEFINED_NAME = re.compile(rb'<(?:\w+:)?definedName\b([^>]*)>(.*?)</(?:\w+:)?definedName>', re.S)
+_ATTR_NAME = re.compile(rb'\bname="([^"]*)"')
+_PROPERTY = re.compile(rb'<(?:\w+:)?property\b[^>]*\bname="([^"]*)"[^>]*>\s*<vt:(\w+)>(.*?)</vt:\2>', re.S)
+_FORMULA = re.compile(rb'<(?:\w+:)?f[\s>/]')
+_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?/?>')
+_REL = re.compile(rb'<Relationship\b[^>]*>')
+_R_ID = re.compile(rb'\br:id="([^"]*)"')
+_ANY_ID = re.compile(rb'\b\w+:id="([^"]*)"')
+_REL_ID = re.compile(rb'\bId="([^"]*)"')
+_REL_TARGET = re.compile(rb'\bTarget="([^"]*)"')
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+def _column_letters(index: int) -> bytes:
+    return column_letter(index).encode("ascii")
+
+
+def _column_index(letters: bytes) -> int:
+    """b"A" -> 0, b"AB" -> 27."""
+    index = 0
+    for char in letters:
+        index = index * 26 + (char - 64)
+    return index - 1
+
+
+def _string_constant(formula: str) -> str:
+    """'"03388"' or '="03388"' -> '03388' (the defined names xlkpi writes are string constants)."""
+    text = formula.strip()
+    if text.startswith("of:"):
+        text = text[3:]
+    text = text.lstrip("=")
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    return text
+
+
+def _read_xlsx(archive: Any, data: bytes, file: str, names: set[str]) -> SourceWorkbook:
+    workbook_xml = archive.read("xl/workbook.xml")
+    source = SourceWorkbook(file, "xlsx", _xlsx_visibility(workbook_xml))
+    source._open_book = lambda: _open_calamine(data, file)
+    if not source.sheets:  # no <sheet> element the direct reader understands: let calamine decide
+        source._book = source._open_book()
+        source.sheets = _visibility(source._book)
+    source.has_macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+    for attrs, body in _DEFINED_NAME.findall(workbook_xml):
+        found = _ATTR_NAME.search(attrs)
+        if found:
+            source.defined_names[_unescape(found.group(1))] = _string_constant(_unescape(body))
+    if "docProps/custom.xml" in names:
+        for name, _, value in _PROPERTY.findall(archive.read("docProps/custom.xml")):
+            source.properties[_unescape(name)] = _unescape(value)
+    if "docProps/core.xml" in names:
+        modified = _MODIFIED.search(archive.read("docProps/core.xml"))
+        if modified:
+            source.saved_at = _parse_time(modified.group(1).decode("ascii", "replace"))
+    # which sheet part is which sheet, to find the cells that hold formulas
+    rels = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
+            rel_id = _REL_ID.search(rel)
+            target = _REL_TARGET.search(rel)
+            if rel_id and target:
+                rels[rel_id.group(1)] = target.group(1).decode("utf-8")
+    strings = _SharedStrings(archive, names)
+    for element in _SHEET.findall(workbook_xml):
+        name = _ATTR_NAME.search(element)
+        rel = _R_ID.search(element) or _ANY_ID.search(element)
+        if not name or not rel or rel.group(1) not in rels:
+            continue
+        target = rels[rel.group(1)]
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if part in names:
+            source._sheet_readers[_unescape(name.group(1))] = (
+                lambda columns, first_row, part=part, strings=strings: _xlsx_sheet(
+                    archive.read(part), strings, columns, first_row))
+    return source
+
+
+_SHEET_STATE = re.compile(rb'\bstate="([^"]*)"')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_STRING_ITEM = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+_EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+MAX_ROWS, MAX_COLS = 5000, 200  # far beyond any form; larger sheets go to calamine's own checks
+
+
+def _unescape(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return unescape(text) if "&" in text else text
+
+
+def _xml_text(raw: bytes) -> str:
+    """Text of an XML element's content: entities and Excel's _xHHHH_ escapes decoded."""
+    text = _unescape(raw)
+    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _xlsx_visibility(workbook_xml: bytes) -> dict[str, str]:
+    found = {}
+    for element in _SHEET.findall(workbook_xml):
+        name = _ATTR_NAME.search(element)
+        if name is None:
+            return {}
+        state = _SHEET_STATE.search(element)
+        found[_unescape(name.group(1))] = (state.group(1).decode().lower() if state else "visible")
+    return found
+
+
+class _SharedStrings:
+    """The workbook's shared strings: split once, each decoded only when a cell uses it."""
+
+    def __init__(self, archive: Any, names: set[str]):
+        self._archive, self._names = archive, names
+        self._bodies: list[bytes] | None = None
+        self._count: int | None = None
+        self._decoded: dict[int, str] = {}
+
+    @property
+    def count(self) -> int:
+        if self._count is None:
+            self._count = len(self._split())
+        return self._count
+
+    def _split(self) -> list[bytes]:
+        if self._bodies is None:
+            part = "xl/sharedStrings.xml"
+            xml = self._archive.read(part) if part in self._names else b""
+            if xml.count(b"<si") == xml.count(b"<si>") == xml.count(b"</si>"):  # the usual shape: fast split
+                self._bodies = xml.split(b"<si>")[1:]  # each still ends with </si>…: trimmed when decoded
+            else:
+                self._bodies = [body or b"" for body in _STRING_ITEM.findall(xml)]
+        return self._bodies
+
+    def __getitem__(self, index: int) -> str:
+        if index not in self._decoded:
+            piece = self._split()[index]
+            text = _DECODED.get(piece)  # the same strings recur in every workbook of a campaign
+            if text is None:
+                text = _decode_string_item(piece)
+                if len(_DECODED) > 100_000:
+                    _DECODED.clear()
+                _DECODED[piece] = text
+            self._decoded[index] = text
+        return self._decoded[index]
+
+
+_DECODED: dict[bytes, str] = {}
+
+
+def _decode_string_item(body: bytes) -> str:
+    end = body.find(b"</si>")
+    if end >= 0:
+        body = body[:end]
+    if body.startswith(b"<t") and body.count(b"<t") == 1:  # plain text: <t>…</t>
+        text = body[body.index(b">") + 1: body.rindex(b"</t>")]
+        return _xml_text(text) if b"&" in text or b"_x" in text else text.decode("utf-8")
+    # rich text runs, phonetic guides: join the runs' texts
+    return "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+
+
+_COLUMN_INDEX: dict[bytes, int] = {_column_letters(i): i for i in range(702)}  # A … ZZ
+
+
+_CONTENT_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?[^/])>(.*?)</(?:\w+:)?c>", re.S)
+
+
+@lru_cache(maxsize=16)
+def _plain_pattern(letters: frozenset[bytes] | None) -> re.Pattern[bytes]:
+    """Content cells of the usual shape, as Excel, LibreOffice, WPS, XlsxWriter and openpyxl write them
+    (``<c r="F10" …>…</c>``, the address first), in the given columns only."""
+    if letters is None:
+        columns = rb"[A-Z]{1,3}"
+    elif all(len(letter) == 1 for letter in letters):
+        columns = rb"[" + b"".join(sorted(letters)) + rb"]"
+    else:
+        columns = rb"(?:" + b"|".join(sorted(letters, key=len, reverse=True)) + rb")"
+    return re.compile(rb'<c r="(' + columns + rb')(\d+)"([^>]*)(?<!/)>(.*?)</c>', re.S)
+
+
+def _plain_cells(xml: bytes, letters: frozenset[bytes] | None, first_row: int = 0
+                 ) -> list[tuple[bytes, bytes, bytes, bytes]] | None:
+    """Content cells when every cell has the usual shape (every <c starts <c r="), else None; from
+    ``first_row`` (zero-based) on when that row's element can be found."""
+    end = xml.rfind(b"</sheetData>")  # validations and formats follow it: no cells there
+    end = end if end >= 0 else len(xml)
+    if (xml.count(b"<c ", 0, end) != xml.count(b'<c r="', 0, end) or xml.find(b"<c>", 0, end) >= 0
+            or xml.find(b":c ", 0, end) >= 0):
+        return None  # cells of another shape, or with a namespace prefix (<x:c …>): the general path
+    start = xml.find(b'<row r="%d"' % (first_row + 1), 0, end) if first_row else 0
+    return _plain_pattern(letters).findall(xml, max(start, 0), end)
+
+
+def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None = None, first_row: int = 0
+                ) -> tuple[list[list[Any]], set[tuple[int, int]]] | None:
+    """(rows, formula cells) read straight from a sheet's XML; None when it holds something unusual.
+
+    Only cells with content are visited (empty styled cells, ``<c r="F10" s="5"/>``, are skipped by the
+    pattern itself); per cell, plain substring tests decide the rest."""
+    cells: dict[tuple[int, int], Any] = {}
+    formulas: set[tuple[int, int]] = set()
+    wanted = frozenset(_column_letters(c) for c in columns) if columns is not None else None
+    plain = _plain_cells(xml, wanted, first_row)
+    if plain is None:
+        found = []
+        for attributes, body in _CONTENT_CELL.findall(xml):
+            ref = _CELL_REF.search(attributes)
+            if ref is None:
+                return None  # cells without addresses: leave it to calamine
+            found.append((ref.group(1), ref.group(2), attributes, body))
+    else:
+        found = plain
+    column_index = _COLUMN_INDEX
+    decoded = strings._decoded
+    for letters, number, attributes, body in found:
+        if wanted is not None and letters not in wanted:
+            continue
+        row = int(number) - 1
+        col = column_index.get(letters)
+        if col is None:
+            col = _column_index(letters)
+        if row >= MAX_ROWS or col >= MAX_COLS:
+            return None
+        if b"<f" in body or b":f" in body:
+            if _FORMULA.search(body):
+                formulas.add((row, col))
+        kind = b"n"
+        at = attributes.find(b't="')
+        if at >= 0:
+            kind = attributes[at + 3: attributes.index(b'"', at + 3)]
+        if kind == b"inlineStr":
+            cells[(row, col)] = "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+            continue
+        start = body.find(b"<v>")
+        if start >= 0:
+            raw = body[start + 3: body.find(b"</v>", start)]
+        else:
+            found_value = _VALUE.search(body)  # a namespace prefix: <x:v>
+            if found_value is None:
+                continue
+            raw = found_value.group(1)
+        if not raw:
+            continue  # an empty cached result (<v></v>): an empty cell
+        if kind == b"s":
+            index = int(raw)
+            text = decoded.get(index)
+            if text is None:
+                if index >= strings.count:
+                    return None
+                text = strings[index]
+            cells[(row, col)] = text
+        elif kind == b"n":
+            try:
+                cells[(row, col)] = float(raw)
+            except ValueError:
+                return None
+        elif kind in (b"str", b"e"):
+            cells[(row, col)] = _xml_text(raw)
+        elif kind == b"b":
+            cells[(row, col)] = raw.strip() == b"1"
+        else:
+            return None  # dates as text (t="d") and anything else: calamine decides
+    if not cells:
+        return [], formulas
+    height = max(row for row, _ in cells) + 1
+    width = max(col for _, col in cells) + 1
+    rows = [[""] * width for _ in range(height)]
+    for (row, col), value in cells.items():
+        rows[row][col] = value
+    return rows, formulas
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
+_ODS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def _read_ods(archive: zipfile.ZipFile, data: bytes, file: str) -> SourceWorkbook:
+    book = _open_calamine(data, file)
+    source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
+    names = set(archive.namelist())
+    source.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and "script" not in n for n in names)
+    if "meta.xml" in names:
+        meta = ElementTree.fromstring(archive.read("meta.xml"))
+        for element in meta.iter(f"{{{_ODS['meta']}}}user-defined"):
+            source.properties[element.get(f"{{{_ODS['meta']}}}name", "")] = element.text or ""
+        date = meta.find(f".//{{{_ODS['dc']}}}date")
+        if date is not None and date.text:
+            source.saved_at = _parse_time(date.text)
+    table_ns = _ODS["table"]
+    for event, element in ElementTree.iterparse(io.BytesIO(archive.read("content.xml")), events=("end",)):
+        if element.tag == f"{{{table_ns}}}named-expression":
+            source.defined_names[element.get(f"{{{table_ns}}}name", "")] = _string_constant(
+                element.get(f"{{{table_ns}}}expression", ""))
+        elif element.tag == f"{{{table_ns}}}table":
+            source.formula_cells[element.get(f"{{{table_ns}}}name", "")] = _ods_formula_cells(element, table_ns)
+            element.clear()
+    return source
+
+
+def _ods_formula_cells(table: ElementTree.Element, ns: str) -> set[tuple[int, int]]:
+    cells: set[tuple[int, int]] = set()
+    row_index = 0
+    for row in table.iter(f"{{{ns}}}table-row"):
+        rows_repeated = int(row.get(f"{{{ns}}}number-rows-repeated", "1"))
+        col = 0
+        for cell in row:
+            if cell.tag not in (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell"):
+                continue
+            repeated = int(cell.get(f"{{{ns}}}number-columns-repeated", "1"))
+            if cell.get(f"{{{ns}}}formula") is not None:
+                for r in range(row_index, row_index + min(rows_repeated, 1000)):
+                    for c in range(col, col + min(repeated, 1000)):
+                        cells.add((r, c))
+            col += repeated
+        row_index += rows_repeated
+    return cells
+
+
+# -- xls (BIFF8 in an OLE2 container) ----------------------------------------------------------------------
+
+_USER_DEFINED_FMTID = bytes.fromhex("05d5cdd59c2e1b10939708002b2cf9ae")
+
+
+def _read_xls(data: bytes, file: str) -> SourceWorkbook:
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(data)
+    except (OSError, ValueError) as exc:  # olefile raises OSError for a damaged container
+        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+    try:
+        streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=True)}
+        if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
+            raise XlkpiError(problem("file-encrypted", file=file))
+        stream_name = "Workbook" if "Workbook" in streams else "Book" if "Book" in streams else None
+        if stream_name is None:
+            raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu Office khác (không phải Excel)"))
+        workbook_stream = ole.openstream(stream_name).read()
+        for index, (_, kind, _) in enumerate(_records(workbook_stream)):
+            if kind == 0x002F:  # FILEPASS: the workbook is encrypted with a password
+                raise XlkpiError(problem("file-encrypted", file=file))
+            if kind == 0x0085 or index > 200:  # past the globals' header records
+                break
+        book = _open_calamine(data, file)
+        source = SourceWorkbook(file, "xls", _visibility(book), _book=book)
+        source.has_macros = any(s.startswith("_VBA_PROJECT_CUR") or s.startswith("Macros") for s in streams)
+        source.defined_names, source.formula_cells = _biff_names_and_formulas(workbook_stream)
+        if "\x05DocumentSummaryInformation" in streams:
+            source.properties = _user_defined_properties(ole.openstream("\x05DocumentSummaryInformation").read())
+        try:
+            source.saved_at = ole.get_metadata().last_saved_time
+        except Exception:  # metadata is advisory; a damaged summary stream must not stop collection
+            source.saved_at = None
+        return source
+    finally:
+        ole.close()
+
+
+def _records(stream: bytes):
+    offset = 0
+    size = len(stream)
+    while offset + 4 <= size:
+        kind, length = struct.unpack_from("<HH", stream, offset)
+        yield offset, kind, stream[offset + 4: offset + 4 + length]
+        offset += 4 + length
+
+
+def _biff_string(body: bytes, offset: int, count: int) -> tuple[str, int]:
+    """An XLUnicodeString without its count: a flag byte, then ``count`` characters."""
+    flags = body[offset]
+    offset += 1
+    if flags & 1:
+        return body[offset: offset + 2 * count].decode("utf-16-le", "replace"), offset + 2 * count
+    return body[offset: offset + count].decode("latin-1"), offset + count
+
+
+def _biff_names_and_formulas(stream: bytes) -> tuple[dict[str, str], dict[str, set[tuple[int, int]]]]:
+    names: dict[str, str] = {}
+    sheets_at: dict[int, str] = {}
+    formulas: dict[str, set[tuple[int, int]]] = {}
+    current: str | None = None
+    for offset, kind, body in _records(stream):
+        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET: where each sheet's records start, and its name
+            position = struct.unpack_from("<I", body, 0)[0]
+            count = body[6]
+            sheets_at[position] = _biff_string(body, 7, count)[0]
+        elif kind == 0x0809:  # BOF: a sheet's records begin
+            current = sheets_at.get(offset)
+            if current is not None:
+                formulas.setdefault(current, set())
+        elif kind == 0x0018 and len(body) >= 15:  # NAME
+            name_length, formula_size = body[3], struct.unpack_from("<H", body, 4)[0]
+            try:
+                name, end = _biff_string(body, 14, name_length)
+                formula = body[end: end + formula_size]
+                if formula[:1] == b"\x17":  # ptgStr: a string constant
+                    value, _ = _biff_string(formula, 2, formula[1])
+                    names[name] = value
+            except IndexError:
+                continue
+        elif kind == 0x0006 and current is not None and len(body) >= 4:  # FORMULA
+            row, col = struct.unpack_from("<HH", body, 0)
+            formulas[current].add((row, col))
+    return names, formulas
+
+
+def _user_defined_properties(stream: bytes) -> dict[str, str]:
+    """The custom properties (the user-defined section of DocumentSummaryInformation), as strings."""
+    found: dict[str, str] = {}
+    try:
+        count = struct.unpack_from("<I", stream, 24)[0]
+        sections = [(stream[28 + 20 * i: 44 + 20 * i], struct.unpack_from("<I", stream, 44 + 20 * i)[0])
+                    for i in range(count)]
+        for fmtid, start in sections:
+            if fmtid != _USER_DEFINED_FMTID:
+                continue
+            entries = struct.unpack_from("<I", stream, start + 4)[0]
+            offsets = {}
+            for i in range(entries):
+                prop_id, prop_offset = struct.unpack_from("<II", stream, start + 8 + 8 * i)
+                offsets[prop_id] = start + prop_offset
+            codepage = 1252
+            if 1 in offsets:
+                codepage = struct.unpack_from("<h", stream, offsets[1] + 4)[0] & 0xFFFF
+            labels: dict[int, str] = {}
+            if 0 in offsets:  # the dictionary: property id -> name
+                position = offsets[0]
+                entries_in_dictionary = struct.unpack_from("<I", stream, position)[0]
+                position += 4
+                for _ in range(entries_in_dictionary):
+                    prop_id, length = struct.unpack_from("<II", stream, position)
+                    position += 8
+                    if codepage == 1200:  # UTF-16 names, each padded to a multiple of 4 bytes
+                        size = 2 * length
+                        labels[prop_id] = stream[position: position + size].decode("utf-16-le").rstrip("\x00")
+                        position += size + (-size) % 4
+                    else:
+                        labels[prop_id] = stream[position: position + length].decode(_codec(codepage), "replace").rstrip("\x00")
+                        position += length
+            for prop_id, position in offsets.items():
+                if prop_id in (0, 1) or prop_id not in labels:
+                    continue
+                vt = struct.unpack_from("<H", stream, position)[0]
+                if vt == 0x1E:  # VT_LPSTR
+                    size = struct.unpack_from("<I", stream, position + 4)[0]
+                    raw = stream[position + 8: position + 8 + size]
+                    found[labels[prop_id]] = raw.decode(_codec(codepage), "replace").rstrip("\x00")
+                elif vt == 0x1F:  # VT_LPWSTR
+                    size = struct.unpack_from("<I", stream, position + 4)[0]
+                    found[labels[prop_id]] = stream[position + 8: position + 8 + 2 * size].decode("utf-16-le").rstrip("\x00")
+    except (struct.error, UnicodeDecodeError, LookupError):
+        return found
+    return found
+
+
+def _codec(codepage: int) -> str:
+    return {1200: "utf-16-le", 65001: "utf-8"}.get(codepage, f"cp{codepage}")
+

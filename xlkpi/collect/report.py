@@ -1,0 +1,172 @@
+"""What collect writes into ``reports/``: the collection report workbook (in Vietnamese) and, for each
+unit that must correct its file, a feedback copy of its own workbook.
+
+Everything a unit typed is written as text or number, never as a formula ("=HYPERLINK(…)" in an
+explanation stays the text it was).  Both are rebuilt from the ledger on every run, so running collect
+again gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from xlkpi.collect import ledger as L
+from xlkpi.campaign.folder import Campaign
+from xlkpi.common.files import atomic_output
+from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
+from xlkpi.collect.status import LATE, MISSING, RESUBMIT, SUBMITTED, Status
+
+FONT = "Times New Roman"
+FEEDBACK_DIR = "phan-hoi"
+STATE_LABELS = {
+    L.ACCEPTED: "Tiếp nhận",
+    L.SUPERSEDED: "Đã thay bằng bản sau",
+    L.DUPLICATE: "Trùng tệp đã nhận",
+    L.REJECTED: "Từ chối",
+    L.IGNORED: "Bỏ qua",
+}
+FEEDBACK_BANNER = (
+    "TỆP PHẢN HỒI: các ô tô đỏ có lỗi; di chuột vào ô (hoặc xem ghi chú) để biết cách sửa. "
+    "Sửa trực tiếp trong tệp này rồi gửi lại."
+)
+
+
+def report_path(campaign: Campaign) -> Path:
+    return campaign.reports / f"thu-nhan-{campaign.config.period.lower()}.xlsx"
+
+
+def write_collection_report(campaign: Campaign, connection: sqlite3.Connection, status: Status) -> Path:
+    path = report_path(campaign)
+    problems = L.problems_of(connection)
+    with atomic_output(path, force=True) as temp:
+        workbook = xlsxwriter.Workbook(str(temp), {
+            "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+            "default_format_properties": {"font_name": FONT, "font_size": 12},
+        })
+        try:
+            _write_report(workbook, campaign, status, problems)
+        finally:
+            workbook.close()
+    return path
+
+
+def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: dict[str, list[tuple]]) -> None:
+    head = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
+                                "valign": "vcenter", "align": "center", "font_name": FONT})
+    cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top", "font_name": FONT})
+    title = workbook.add_format({"bold": True, "font_size": 14, "font_name": FONT})
+    styles = {
+        SUBMITTED: workbook.add_format({"border": 1, "bg_color": "#C6EFCE", "font_name": FONT, "valign": "top"}),
+        LATE: workbook.add_format({"border": 1, "bg_color": "#FFEB9C", "font_name": FONT, "valign": "top"}),
+        MISSING: workbook.add_format({"border": 1, "bg_color": "#EDEDED", "font_name": FONT, "valign": "top"}),
+        RESUBMIT: workbook.add_format({"border": 1, "bg_color": "#FFC7CE", "font_name": FONT, "valign": "top"}),
+    }
+    period = campaign.period
+    deadline = f"{status.deadline:%d/%m/%Y}" if status.deadline else "không đặt"
+
+    summary = workbook.add_worksheet("Tổng hợp")
+    summary.set_column(0, 0, 40)
+    summary.set_column(1, 1, 60)
+    summary.write_string(0, 0, "BÁO CÁO TIẾP NHẬN TỆP BÁO CÁO", title)
+    rows = [
+        ("Kế hoạch", f"{campaign.plan.id} (phiên bản {campaign.plan.version})"),
+        ("Đợt báo cáo", campaign.id),
+        ("Kỳ báo cáo", f"{period.label}, số liệu {period.range_text(campaign.config.convention)}"),
+        ("Hạn nộp", deadline),
+        ("Đơn vị phải báo cáo", str(len(status.units))),
+        ("Đã nộp đúng hạn", str(status.count(SUBMITTED))),
+        ("Nộp muộn", str(status.count(LATE))),
+        ("Phải nộp lại", str(status.count(RESUBMIT))),
+        ("Chưa nộp", str(status.count(MISSING))),
+        ("Tệp không xác định được đơn vị (bị từ chối)", str(len(status.unidentified))),
+        ("Tổng số tệp đã nhận", str(len(status.files))),
+    ]
+    for i, (label, value) in enumerate(rows, start=2):
+        summary.write_string(i, 0, label, cell)
+        summary.write_string(i, 1, value, cell)
+
+    def table(name: str, columns: tuple[tuple[str, int], ...]) -> Any:
+        """A sheet with its header row (bold, shaded) and column widths."""
+        sheet = workbook.add_worksheet(name)
+        for col, (header, width) in enumerate(columns):
+            sheet.write_string(0, col, header, head)
+            sheet.set_column(col, col, width)
+        return sheet
+
+    units = table("Đơn vị", (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 24),
+                             ("Tệp", 48), ("Thời điểm nhận", 20), ("Nộp muộn", 10), ("Số vấn đề (bản gửi sau cùng)", 14)))
+    for row, entry in enumerate(status.units, start=1):
+        sha = entry.rejected_sha256 if entry.state == RESUBMIT else entry.sha256
+        count = len([p for p in problems.get(sha or "", []) if p[1] == "error"]) if sha else 0
+        for col, value in enumerate((str(row), *entry.cells(), str(count) if count else "")):
+            units.write_string(row, col, value, styles[entry.state] if col == 4 else cell)
+    units.freeze_panes(1, 3)
+    units.autofilter(0, 0, max(1, len(status.units)), 8)
+
+    issues = table("Vấn đề", (("Tệp", 44), ("Đơn vị", 12), ("Trang tính", 14), ("Ô", 8), ("Mã lỗi", 28), ("Mức", 10),
+                              ("Nội dung", 90)))
+    row = 1
+    seen: set[str] = set()
+    for file in status.files:
+        if file.sha256 in seen or file.sha256 not in problems:
+            continue
+        seen.add(file.sha256)
+        for code, severity, sheet, where, message_vi, _ in problems[file.sha256]:
+            values = (file.path, file.unit or "", sheet or "", where or "", code,
+                      "lỗi" if severity == "error" else "cảnh báo", message_vi)
+            for col, value in enumerate(values):
+                issues.write_string(row, col, value, cell)
+            row += 1
+    issues.freeze_panes(1, 0)
+    issues.autofilter(0, 0, max(1, row - 1), 6)
+
+    files = table("Tệp", (("Tệp", 48), ("Kích thước (byte)", 12), ("SHA-256", 20), ("Trạng thái", 20), ("Đơn vị", 12),
+                          ("Thời điểm tệp", 20), ("Ghi chú", 50)))
+    for row, file in enumerate(status.files, start=1):
+        values = (file.path, str(file.size), file.sha256[:16], STATE_LABELS.get(file.state, file.state),
+                  file.unit or "", file.mtime, file.note or "")
+        for col, value in enumerate(values):
+            files.write_string(row, col, value, cell)
+    files.freeze_panes(1, 0)
+    for sheet in (summary, units, issues, files):
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
+    workbook.set_properties({"title": f"Tiếp nhận báo cáo {campaign.id}", "created": campaign.config.created})
+
+
+def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: Status) -> list[Path]:
+    """reports/phan-hoi/<file>.xlsx for each unit whose newest file was rejected (rebuilt every run)."""
+    folder = campaign.reports / FEEDBACK_DIR
+    if folder.exists():
+        for old in folder.glob("*.xlsx"):
+            old.unlink()
+    wanted = [u for u in status.units if u.state == RESUBMIT and u.rejected_sha256]
+    if not wanted:
+        return []
+    factory = WorkbookFactory(campaign.plan, form_context(campaign), campaign.secret, campaign.target_year)
+    names = file_names(campaign.roster.units)
+    problems = L.problems_of(connection, [u.rejected_sha256 for u in wanted if u.rejected_sha256])
+    written = []
+    for entry in wanted:
+        sha = entry.rejected_sha256
+        assert sha is not None
+        row = connection.execute("SELECT cells FROM inputs WHERE sha256 = ?", (sha,)).fetchone()
+        filled = json.loads(row[0]) if row else {}
+        notes: dict[str, str] = {}
+        for code, severity, sheet, where, message_vi, _ in problems.get(sha, []):
+            if severity != "error":
+                continue
+            key = where or "A4"
+            notes[key] = f"{notes[key]}\n{message_vi}" if key in notes else message_vi
+        data = factory.feedback(entry.unit, filled, notes, FEEDBACK_BANNER)
+        path = folder / names[entry.unit.code]
+        with atomic_output(path, force=True) as temp:
+            temp.write_bytes(data)
+        written.append(path)
+    return written

@@ -1,0 +1,107 @@
+"""Completeness at a glance: who has returned, who is missing, who is late, who must resubmit."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from xlkpi.collect import ledger as L
+from xlkpi.campaign.folder import Campaign
+from xlkpi.units.roster import Unit
+
+SUBMITTED, LATE, MISSING, RESUBMIT = "submitted", "late", "missing", "resubmit"
+LABELS = {SUBMITTED: "Đã nộp", LATE: "Nộp muộn", MISSING: "Chưa nộp", RESUBMIT: "Phải nộp lại"}
+
+
+@dataclass
+class UnitStatus:
+    unit: Unit
+    state: str
+    #: the current accepted submission
+    sha256: str | None = None
+    file: str | None = None
+    received_at: str | None = None
+    late: bool = False
+    #: the newest rejected file of the unit, when it has to resubmit
+    rejected_sha256: str | None = None
+    rejected_file: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.state == RESUBMIT and self.sha256:
+            return "Phải nộp lại (bản gửi sau bị từ chối)"
+        return LABELS[self.state]
+
+    def cells(self) -> tuple[str, str, str, str, str, str, str]:
+        """What a report shows of the unit: code, name, level, state, file, time received, late."""
+        file = self.rejected_file if self.state == RESUBMIT else self.file
+        return (self.unit.code, self.unit.name, self.unit.level, self.label, file or "", self.received_at or "",
+                "Có" if self.late else "")
+
+
+@dataclass
+class Status:
+    deadline: date | None
+    units: list[UnitStatus] = field(default_factory=list)
+    #: rejected files whose unit could not be identified
+    unidentified: list[L.FileRow] = field(default_factory=list)
+    files: list[L.FileRow] = field(default_factory=list)
+
+    def count(self, state: str) -> int:
+        return sum(1 for u in self.units if u.state == state)
+
+    @property
+    def late(self) -> int:
+        return sum(1 for u in self.units if u.late)
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.unidentified) or any(u.state == RESUBMIT for u in self.units)
+
+
+def is_late(received_at: str | None, deadline: date | None) -> bool:
+    if not received_at or deadline is None:
+        return False
+    return datetime.fromisoformat(received_at).date() > deadline
+
+
+def read_status(campaign: Campaign, connection: sqlite3.Connection) -> Status:
+    deadline = campaign.config.deadline
+    status = Status(deadline, files=L.file_rows(connection))
+    current = L.current_submissions(connection)
+    newest_rejected: dict[str, tuple[str, str, str]] = {}
+    for row in status.files:
+        if row.state != L.REJECTED:
+            continue
+        if row.unit is None:
+            status.unidentified.append(row)
+        elif row.unit not in newest_rejected or row.mtime > newest_rejected[row.unit][2]:
+            newest_rejected[row.unit] = (row.sha256, row.path, row.mtime)
+    reporting = set(campaign.plan.reporting_levels)
+    for unit in campaign.roster.units:
+        if unit.level not in reporting:
+            continue
+        accepted = current.get(unit.code)
+        rejected = newest_rejected.get(unit.code)
+        entry = UnitStatus(unit, MISSING)
+        if accepted:
+            entry.sha256, entry.file, entry.received_at = accepted
+            entry.late = is_late(entry.received_at, deadline)
+            entry.state = LATE if entry.late else SUBMITTED
+        if rejected and (not accepted or rejected[2] > accepted[2]):
+            entry.state = RESUBMIT
+            entry.rejected_sha256, entry.rejected_file = rejected[0], rejected[1]
+            if not accepted:
+                entry.received_at = rejected[2]
+        status.units.append(entry)
+    return status
+
+
+def open_status(campaign: Campaign) -> Status:
+    path = campaign.directory / L.LEDGER_NAME
+    connection = L.connect(path)
+    try:
+        return read_status(campaign, connection)
+    finally:
+        connection.close()

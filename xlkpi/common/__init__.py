@@ -1,0 +1,1 @@
+"""Helpers every stage uses: Vietnamese text, atomic output files, LibreOffice."""

@@ -1,0 +1,771 @@
+"""Writing the consolidated workbook: the appendix for signature, and the detail behind every number.
+
+Sheets:
+
+"Phụ lục"          the plan's table exactly as declared (columns, header groups, sections, printed texts,
+                   targets as printed), with the results in the plan's result columns, laid out as
+                   Decree 30/2020/NĐ-CP asks, a footnote saying what the numbers cover, the signature
+                   block and "Nơi nhận".
+"Chi tiết đơn vị"  units × indicators (numerator, denominator, rate, judgement), grouped under their
+                   parents with a subtotal row per parent and a grand total.
+"Tiến độ nộp"      every unit's submission state and time.
+"Biểu đồ"          native charts: each rate indicator's results against its target; how many units met
+                   each target.
+
+The appendix's results are formulas over the detail sheet's grand-total row, itself SUMIFS over the
+unit rows' numerators and denominators (and each subtotal over its parent's rows), each with its cached
+value, so an auditor can click a result and follow it to the units' figures.
+Everything a unit or the plan wrote is written as text: no text ever becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from xlkpi.forms.entry_workbook import LINE_HEIGHT
+from xlkpi.campaign.periods import Period
+from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section
+from xlkpi.report.rollup import LABELS, NO_DATA, Consolidation, Rolled, general_rule
+from xlkpi.units.roster import Unit
+from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
+from xlkpi.plan.targets import format_number
+from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
+from xlkpi.forms.stamp import Prototype
+
+FONT = "Times New Roman"
+APPENDIX, DETAIL, PROGRESS, CHARTS, CHART_DATA = "Phụ lục", "Chi tiết đơn vị", "Tiến độ nộp", "Biểu đồ", "Dữ liệu biểu đồ"
+TREND = "Xu hướng"
+UNIT_ROW, SUBTOTAL_ROW, TOTAL_ROW = "Đơn vị", "Cộng", "Tổng cộng"
+MAX_NAMED = 30  # units named in the footnote before "… và N đơn vị khác"
+MAX_CHART_UNITS = 60  # more units than this: the chart shows the parents' subtotals
+
+
+@dataclass(frozen=True)
+class Context:
+    campaign: str
+    period: Period
+    convention: str
+    deadline: date | None
+    owner: str
+    created: datetime
+
+
+def lines_needed(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` characters wide (13-point
+    Times New Roman fits about 0.9 characters per unit of width; a row slightly too tall prints fine,
+    one too short hides text)."""
+    per_line = max(4, int(width * 0.9) - 1)
+    return max(1, sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n")))
+
+
+# -- the detail sheet's layout ---------------------------------------------------------------------------
+
+
+@dataclass
+class DetailColumns:
+    indicator: Indicator
+    first: int
+    numerator: int | None = None
+    denominator: int | None = None
+    value: int | None = None  # the rate (%), value, or answer
+    judgement: int | None = None
+
+
+@dataclass
+class DetailRow:
+    kind: str  # UNIT_ROW, SUBTOTAL_ROW or TOTAL_ROW
+    unit: Unit | None
+    row: int
+    first: int = 0  # for subtotals and the total: the rows they cover
+    last: int = 0
+    depth: int = 0
+
+
+@dataclass
+class DetailLayout:
+    columns: list[DetailColumns] = field(default_factory=list)
+    rows: list[DetailRow] = field(default_factory=list)
+    total: DetailRow | None = None
+    last_col: int = 0
+
+    def of(self, indicator_id: str) -> DetailColumns | None:
+        return next((c for c in self.columns if c.indicator.id == indicator_id), None)
+
+
+FIXED = ("STT", "Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên", "Loại dòng", "Tình trạng nộp")
+FIXED_WIDTHS = (6, 11, 30, 8, 11, 10, 16)
+COL_TYPE = 5
+HEAD_ROWS = 2
+
+
+def detail_layout(consolidation: Consolidation) -> DetailLayout:
+    plan, roster = consolidation.plan, consolidation.roster
+    layout = DetailLayout()
+    col = len(FIXED)
+    reported_levels = {u.level for u in roster.units}
+    for indicator in plan.all_indicators:
+        if not set(indicator.levels) & reported_levels:
+            continue  # no unit of this roster reports it: no empty columns
+        columns = DetailColumns(indicator, col)
+        kind = indicator.measure.kind
+        if kind == "rate":
+            columns.numerator, columns.denominator, columns.value, columns.judgement = col, col + 1, col + 2, col + 3
+            col += 4
+        elif kind == "text":
+            columns.value = col
+            col += 1
+        else:
+            columns.value, columns.judgement = col, col + 1
+            col += 2
+        layout.columns.append(columns)
+    layout.last_col = col - 1
+
+    reporting = set(plan.reporting_levels)
+    row = HEAD_ROWS
+
+    def visit(unit: Unit, depth: int) -> None:
+        nonlocal row
+        start = row
+        if unit.level in reporting:
+            layout.rows.append(DetailRow(UNIT_ROW, unit, row, depth=depth))
+            row += 1
+        kids = roster.children(unit.code)
+        for child in kids:
+            visit(child, depth + 1)
+        if kids and row > start:
+            layout.rows.append(DetailRow(SUBTOTAL_ROW, unit, row, start, row - 1, depth))
+            row += 1
+
+    for root in roster.roots:
+        visit(root, 0)
+    layout.total = DetailRow(TOTAL_ROW, None, row, HEAD_ROWS, max(HEAD_ROWS, row - 1))
+    layout.rows.append(layout.total)
+    return layout
+
+
+# -- formulas ------------------------------------------------------------------------------------------
+
+
+def _range(sheet: str, col: int, first: int, last: int) -> str:
+    return f"'{sheet}'!{xl_rowcol_to_cell(first, col, True, True)}:{xl_rowcol_to_cell(last, col, True, True)}"
+
+
+def _local_range(col: int, first: int, last: int) -> str:
+    return f"{xl_rowcol_to_cell(first, col, True, True)}:{xl_rowcol_to_cell(last, col, True, True)}"
+
+
+def _units_only(col: int, first: int, last: int) -> tuple[str, str]:
+    return _local_range(col, first, last), _local_range(COL_TYPE, first, last)
+
+
+def value_formula(columns: DetailColumns, row: int, first: int, last: int) -> str | None:
+    """The rolled-up value over the unit rows between ``first`` and ``last`` (subtotal or total)."""
+    indicator = columns.indicator
+    kind = indicator.measure.kind
+    unit = f'"{UNIT_ROW}"'
+    if kind == "rate":
+        num, types = _units_only(columns.numerator, first, last)  # type: ignore[arg-type]
+        den, _ = _units_only(columns.denominator, first, last)  # type: ignore[arg-type]
+        a, b = xl_rowcol_to_cell(row, columns.numerator), xl_rowcol_to_cell(row, columns.denominator)
+        return f'=IF(COUNTIFS({den},"<>",{types},{unit})=0,"",IF({b}=0,"{LABELS[NOT_ARISEN]}",{a}/{b}*100))'
+    if kind == "text":
+        return None
+    values, types = _units_only(columns.value, first, last)  # type: ignore[arg-type]
+    reported = f'COUNTIFS({values},"<>",{types},{unit})'
+    if kind == "yesno":
+        return f'=IF({reported}=0,"",COUNTIFS({values},"Có",{types},{unit})/{reported}*100)'
+    how = indicator.effective_rollup
+    # MINIFS and MAXIFS came with Excel 2019: stored with their _xlfn. prefix, as Excel itself does
+    function = {"sum": "SUMIFS", "mean": "AVERAGEIFS", "min": "_xlfn.MINIFS", "max": "_xlfn.MAXIFS"}[how]
+    return f"=IF({reported}=0,\"\",{function}({values},{types},{unit}))"
+
+
+def sum_formula(col: int, first: int, last: int) -> str:
+    values, types = _units_only(col, first, last)
+    return f'=IF(COUNTIFS({values},"<>",{types},"{UNIT_ROW}")=0,"",SUMIFS({values},{types},"{UNIT_ROW}"))'
+
+
+def judgement_formula(columns: DetailColumns, row: int, first: int, last: int, year: int) -> str | None:
+    rule = general_rule(columns.indicator, year)
+    value = xl_rowcol_to_cell(row, columns.value)  # type: ignore[arg-type]
+    if rule is None:
+        return f'=IF({value}="","{LABELS[NO_DATA]}",IF({value}="{LABELS[NOT_ARISEN]}","{LABELS[NOT_ARISEN]}",' \
+               f'"{LABELS[NOT_JUDGED]}"))'
+    op = {">=": ">=", "<=": "<=", "=": "="}[rule.op]
+    test = f"ROUND({value},6){op}{rule.value:g}"
+    if rule.floor is not None and columns.indicator.measure.kind in ("rate", "percent", "count"):
+        values, types = _units_only(columns.value, first, last)  # type: ignore[arg-type]
+        beyond = "<" if rule.op == ">=" else ">"
+        test = f'AND({test},COUNTIFS({values},"{beyond}{rule.floor:g}",{types},"{UNIT_ROW}")=0)'
+    return (f'=IF({value}="","{LABELS[NO_DATA]}",IF({value}="{LABELS[NOT_ARISEN]}","{LABELS[NOT_ARISEN]}",'
+            f'IF({test},"{LABELS[MET]}","{LABELS[NOT_MET]}")))')
+
+
+def units_met_formula(columns: DetailColumns, first: int, last: int) -> str:
+    judged, types = (_range(DETAIL, columns.judgement, first, last),  # type: ignore[arg-type]
+                     _range(DETAIL, COL_TYPE, first, last))
+    met = f'COUNTIFS({judged},"{LABELS[MET]}",{types},"{UNIT_ROW}")'
+    missed = f'COUNTIFS({judged},"{LABELS[NOT_MET]}",{types},"{UNIT_ROW}")'
+    arisen_not = f'COUNTIFS({judged},"{LABELS[NOT_ARISEN]}",{types},"{UNIT_ROW}")'
+    return (f'={met}&"/"&({met}+{missed})&" đơn vị đạt"'
+            f'&IF({arisen_not}>0," ("&{arisen_not}&" không phát sinh)","")')
+
+
+# -- the workbook --------------------------------------------------------------------------------------
+
+
+def write_consolidated(consolidation: Consolidation, status: Status, context: Context, *, charts: bool = True,
+                       print_copy: bool = False, trend: list[tuple[Period, dict[str, Rolled]]] | None = None
+                       ) -> bytes:
+    """The consolidated workbook; with ``print_copy``, the appendix sheet alone with its results as
+    values (what is printed to PDF for signature); with ``trend`` (periods in order, each with its
+    rolled-up results), a sheet of each indicator over the periods."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {
+        "in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
+        "default_format_properties": {"font_name": FONT, "font_size": 12},
+    })
+    fmt = _formats(workbook)
+    layout = detail_layout(consolidation)
+    appendix = workbook.add_worksheet(APPENDIX)
+    if print_copy:
+        _write_appendix(appendix, fmt, consolidation, status, context, layout, formulas=False)
+    else:
+        detail = workbook.add_worksheet(DETAIL)
+        progress = workbook.add_worksheet(PROGRESS)
+        _write_detail(detail, fmt, consolidation, status, layout)
+        _write_appendix(appendix, fmt, consolidation, status, context, layout)
+        _write_progress(progress, fmt, status)
+        if charts:
+            _write_charts(workbook, fmt, consolidation, layout)
+        if trend:
+            _write_trend(workbook, fmt, consolidation, trend)
+    appendix.activate()
+    workbook.set_properties({
+        "title": f"{consolidation.plan.document.appendix.heading} {consolidation.plan.document.appendix.number}".strip()
+                 + f" — {context.period.label}",
+        "subject": f"{consolidation.plan.id} {context.period}",
+        "author": context.owner, "company": context.owner, "created": context.created,
+        "comments": "Tổng hợp bởi xlkpi từ các báo cáo đã tiếp nhận.",
+    })
+    for name, value in (("kind", "consolidated"), ("plan", consolidation.plan.id),
+                        ("plan_version", consolidation.plan.version), ("campaign", context.campaign),
+                        ("period", str(context.period))):
+        workbook.set_custom_property(f"xlkpi.{name}", value, "text")
+    workbook.close()
+    # Decree 30: page numbers centred at the top, none on the first page (XlsxWriter has no API for it)
+    prototype = Prototype(buffer.getvalue(), [], timestamp=context.created,
+                          patch={"xl/worksheets/sheet1.xml": _different_first_page})
+    return prototype.render({})
+
+
+def _different_first_page(xml: bytes) -> bytes:
+    return xml.replace(b"<headerFooter>", b'<headerFooter differentFirst="1">', 1)
+
+
+def _formats(workbook: Any) -> dict[str, Any]:
+    def add(**props: Any) -> Any:
+        return workbook.add_format({"font_name": FONT, "font_size": 12, "valign": "vcenter", **props})
+
+    border = {"border": 1, "text_wrap": True}
+    return {
+        "heading": add(bold=True, font_size=14, align="center"),
+        "title": add(bold=True, font_size=13, align="center", text_wrap=True),
+        "attached": add(italic=True, font_size=13, align="center", text_wrap=True),
+        "header": add(bold=True, align="center", **border),
+        "colnum": add(italic=True, align="center", font_size=11, **border),
+        "section": add(bold=True, **border),
+        "text": add(**border),
+        "center": add(align="center", **border),
+        "number": add(align="center", num_format="#,##0.00", **border),
+        "integer": add(align="center", num_format="#,##0", **border),
+        "judgement": add(align="center", bold=True, **border),
+        "note": add(italic=True, font_size=12, text_wrap=True, valign="top"),
+        "sign": add(bold=True, align="center", font_size=13),
+        "sign_name": add(bold=True, align="center", font_size=13),
+        "recipients_title": add(bold=True, italic=True, font_size=12),
+        "recipients": add(font_size=11),
+        "d_header": add(bold=True, align="center", bg_color="#D9E1F2", font_size=11, **border),
+        "d_text": add(font_size=11, **border),
+        "d_center": add(font_size=11, align="center", **border),
+        "d_int": add(font_size=11, num_format="#,##0", **border),
+        "d_pct": add(font_size=11, num_format="0.00", align="center", **border),
+        "d_sub_text": add(font_size=11, bold=True, bg_color="#F2F2F2", **border),
+        "d_sub_int": add(font_size=11, bold=True, bg_color="#F2F2F2", num_format="#,##0", **border),
+        "d_sub_pct": add(font_size=11, bold=True, bg_color="#F2F2F2", num_format="0.00", align="center", **border),
+        "d_sub_center": add(font_size=11, bold=True, bg_color="#F2F2F2", align="center", **border),
+        "met": workbook.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"}),
+        "not_met": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+        "not_arisen": workbook.add_format({"bg_color": "#EDEDED", "font_color": "#595959"}),
+    }
+
+
+def _cached(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status,
+                  layout: DetailLayout) -> None:
+    year = consolidation.year
+    states = {u.unit.code: u for u in status.units}
+    for col, (header, width) in enumerate(zip(FIXED, FIXED_WIDTHS)):
+        sheet.merge_range(0, col, 1, col, header, fmt["d_header"])
+        sheet.set_column(col, col, width)
+    for columns in layout.columns:
+        indicator = columns.indicator
+        parts = [c for c in (columns.numerator, columns.denominator, columns.value, columns.judgement) if c is not None]
+        title = f"{indicator.number} {indicator.name}"
+        if len(parts) > 1:
+            sheet.merge_range(0, parts[0], 0, parts[-1], title, fmt["d_header"])
+        else:
+            sheet.write_string(0, parts[0], title, fmt["d_header"])
+        kind = indicator.measure.kind
+        names = {"rate": ("Tử số", "Mẫu số", "Tỷ lệ (%)", "Đánh giá"), "text": ("Nội dung",),
+                 "yesno": ("Trả lời", "Đánh giá")}.get(kind, ("Kết quả", "Đánh giá"))
+        for col, name in zip(parts, names):
+            sheet.write_string(1, col, name, fmt["d_header"])
+            sheet.set_column(col, col, 30 if kind == "text" else 11)
+    sheet.set_row(0, 60)
+    number = 0
+    for entry in layout.rows:
+        row = entry.row
+        if entry.kind == UNIT_ROW:
+            unit = entry.unit
+            assert unit is not None
+            number += 1
+            state = states.get(unit.code)
+            fixed = (str(number), unit.code, "  " * entry.depth + unit.name, unit.level, unit.parent or "", UNIT_ROW,
+                     state.label if state else "")
+            for col, value in enumerate(fixed):
+                sheet.write_string(row, col, value, fmt["d_text"])
+            values = consolidation.values.get(unit.code, {})
+            for columns in layout.columns:
+                _write_unit_cells(sheet, fmt, columns, row, values.get(columns.indicator.id), unit)
+        else:
+            label = TOTAL_ROW if entry.kind == TOTAL_ROW else f"Cộng: {entry.unit.name}"  # type: ignore[union-attr]
+            fixed = ("", entry.unit.code if entry.unit else "", label, entry.unit.level if entry.unit else "", "",
+                     entry.kind, "")
+            for col, value in enumerate(fixed):
+                sheet.write_string(row, col, value, fmt["d_sub_text"])
+            rolled_map = (consolidation.totals if entry.kind == TOTAL_ROW
+                          else consolidation.by_parent.get(entry.unit.code, {}))  # type: ignore[union-attr]
+            for columns in layout.columns:
+                rolled = rolled_map.get(columns.indicator.id)
+                _write_rolled_cells(sheet, fmt, columns, entry, rolled, year)
+    last = layout.total.row if layout.total else HEAD_ROWS
+    for columns in layout.columns:
+        if columns.judgement is None:
+            continue
+        target = f"{xl_col_to_name(columns.judgement)}{HEAD_ROWS + 1}:{xl_col_to_name(columns.judgement)}{last + 1}"
+        for text, style in ((LABELS[MET], "met"), (LABELS[NOT_MET], "not_met"), (LABELS[NOT_ARISEN], "not_arisen")):
+            sheet.conditional_format(target, {"type": "cell", "criteria": "==", "value": f'"{text}"',
+                                              "format": fmt[style]})
+    sheet.freeze_panes(HEAD_ROWS, 3)
+    sheet.autofilter(1, 0, last, layout.last_col)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0, 1)
+    sheet.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
+
+
+def _write_unit_cells(sheet: Any, fmt: dict[str, Any], columns: DetailColumns, row: int, value: Any, unit: Unit
+                      ) -> None:
+    indicator = columns.indicator
+    applies = unit.level in indicator.levels
+    kind = indicator.measure.kind
+    if not applies or value is None:
+        for col in (columns.numerator, columns.denominator, columns.value, columns.judgement):
+            if col is not None:
+                sheet.write_blank(row, col, None, fmt["d_text"])
+        return
+    if kind == "rate":
+        # the unit's own figures; its rate is shown as a value (the roll-ups above are formulas over the
+        # numerators and denominators, which is what an auditor follows)
+        sheet.write_number(row, columns.numerator, value.numerator, fmt["d_int"])
+        sheet.write_number(row, columns.denominator, value.denominator, fmt["d_int"])
+        if value.denominator:
+            sheet.write_number(row, columns.value, 100 * value.numerator / value.denominator, fmt["d_pct"])
+        else:
+            sheet.write_string(row, columns.value, LABELS[NOT_ARISEN], fmt["d_center"])
+    elif kind == "yesno":
+        sheet.write_string(row, columns.value, value.text or "", fmt["d_center"])
+    elif kind == "text":
+        sheet.write_string(row, columns.value, value.text or "", fmt["d_text"])
+    else:
+        if value.value is None:
+            sheet.write_blank(row, columns.value, None, fmt["d_pct"])
+        else:
+            sheet.write_number(row, columns.value, value.value, fmt["d_pct" if kind == "percent" else "d_int"])
+    if columns.judgement is not None:
+        sheet.write_string(row, columns.judgement, LABELS.get(value.status, ""), fmt["d_center"])
+
+
+def _write_rolled_cells(sheet: Any, fmt: dict[str, Any], columns: DetailColumns, entry: DetailRow,
+                        rolled: Rolled | None, year: int) -> None:
+    row, first, last = entry.row, entry.first, entry.last
+    kind = columns.indicator.measure.kind
+    if kind == "rate":
+        sheet.write_formula(row, columns.numerator, sum_formula(columns.numerator, first, last), fmt["d_sub_int"],
+                            _cached(rolled.numerator if rolled and rolled.reported else None))
+        sheet.write_formula(row, columns.denominator, sum_formula(columns.denominator, first, last),
+                            fmt["d_sub_int"], _cached(rolled.denominator if rolled and rolled.reported else None))
+    formula = value_formula(columns, row, first, last)
+    if formula is None:
+        reported = f"{rolled.reported}/{rolled.expected} đơn vị báo cáo" if rolled else ""
+        sheet.write_string(row, columns.value, reported, fmt["d_sub_text"])
+        return
+    cached: Any = ""
+    if rolled is not None and rolled.reported:
+        cached = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else _cached(rolled.value)
+    style = "d_sub_pct" if kind in ("rate", "percent", "yesno") or columns.indicator.effective_rollup == "mean" \
+        else "d_sub_int"
+    sheet.write_formula(row, columns.value, formula, fmt[style], cached)
+    judgement = judgement_formula(columns, row, first, last, year)
+    sheet.write_formula(row, columns.judgement, judgement, fmt["d_sub_center"], rolled.label if rolled else "")
+
+
+# -- the appendix ------------------------------------------------------------------------------------------
+
+
+def _printed(indicator: Indicator, column: Column) -> str:
+    return indicator.printed(column) or ""
+
+
+def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status, context: Context,
+                    layout: DetailLayout, formulas: bool = True) -> None:
+    plan = consolidation.plan
+    columns = plan.columns
+    last = len(columns) - 1
+    widths = [c.width or 12 for c in columns]
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    full_width = sum(widths)
+    appendix = plan.document.appendix
+    row = 0
+    sheet.merge_range(row, 0, row, last, f"{appendix.heading} {appendix.number}".strip(), fmt["heading"])
+    row += 1
+    for line in appendix.title:
+        sheet.merge_range(row, 0, row, last, line, fmt["title"])
+        sheet.set_row(row, LINE_HEIGHT * lines_needed(line, full_width * 0.95) + 4)
+        row += 1
+    if appendix.attached:
+        sheet.merge_range(row, 0, row, last, appendix.attached, fmt["attached"])
+        sheet.set_row(row, LINE_HEIGHT * lines_needed(appendix.attached, full_width * 0.95) + 4)
+        row += 1
+    start, end = context.period.date_range(context.convention)  # type: ignore[arg-type]
+    sheet.merge_range(row, 0, row, last, f"Kết quả {context.period.label[0].lower()}{context.period.label[1:]} "
+                      f"(số liệu từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y})", fmt["attached"])
+    row += 2
+
+    header_first = row
+    grouped = any(c.group for c in columns)
+    if grouped:
+        col = 0
+        while col < len(columns):
+            column = columns[col]
+            if column.group:
+                span = col
+                while span + 1 < len(columns) and columns[span + 1].group == column.group:
+                    span += 1
+                if span > col:
+                    sheet.merge_range(row, col, row, span, column.group, fmt["header"])
+                else:
+                    sheet.write_string(row, col, column.group, fmt["header"])
+                for inner in range(col, span + 1):
+                    sheet.write_string(row + 1, inner, columns[inner].header, fmt["header"])
+                col = span + 1
+            else:
+                sheet.merge_range(row, col, row + 1, col, column.header, fmt["header"])
+                col += 1
+        row += 2
+    else:
+        for col, column in enumerate(columns):
+            sheet.write_string(row, col, column.header, fmt["header"])
+        row += 1
+    if grouped:  # the top row holds the groups; headers merged over both rows share their height
+        top = max([lines_needed(c.group, sum(w for d, w in zip(columns, widths) if d.group == c.group))
+                   for c in columns if c.group] + [1])
+        bottom = max([lines_needed(c.header, w) for c, w in zip(columns, widths) if c.group] + [1])
+        spanning = max([lines_needed(c.header, w) for c, w in zip(columns, widths) if not c.group] + [1])
+        bottom = max(bottom, spanning - top)
+        sheet.set_row(header_first, LINE_HEIGHT * top + 6)
+        sheet.set_row(header_first + 1, LINE_HEIGHT * bottom + 6)
+    else:
+        sheet.set_row(header_first, LINE_HEIGHT * max(lines_needed(c.header, w) for c, w in zip(columns, widths)) + 6)
+    for col in range(len(columns)):
+        sheet.write_string(row, col, f"({col + 1})", fmt["colnum"])
+    number_row = row
+    row += 1
+
+    total = layout.total
+    current: Section | None = None
+    for section, indicator in plan.iter_indicators():
+        if section is not None and section is not current:
+            current = section
+            if section.layout == "row":
+                sheet.write_string(row, 0, section.number, fmt["section"])
+                if last > 0:
+                    sheet.merge_range(row, 1, row, last, section.title, fmt["section"])
+            else:
+                sheet.merge_range(row, 0, row, last, f"{section.number} {section.title}", fmt["section"])
+            sheet.set_row(row, LINE_HEIGHT * lines_needed(section.title, full_width - widths[0]) + 4)
+            row += 1
+        rolled = consolidation.totals[indicator.id]
+        detail = layout.of(indicator.id)
+        height = 1
+        for col, column in enumerate(columns):
+            if column.shows in RESULT_COLUMNS:
+                _write_result(sheet, fmt, row, col, column.shows, rolled, detail if formulas else None, total)
+                continue
+            text = _printed(indicator, column)
+            style = "text" if column.shows in ("name", "implementing", "monitoring", "evidence", "basis", "note",
+                                               "timeframe") else "center"
+            sheet.write_string(row, col, text, fmt[style])
+            height = max(height, lines_needed(text, widths[col]))
+        sheet.set_row(row, LINE_HEIGHT * height + 4)
+        row += 1
+
+    row += 1
+    for line in _footnote(consolidation, status, context):
+        sheet.merge_range(row, 0, row, last, line, fmt["note"])
+        sheet.set_row(row, LINE_HEIGHT * lines_needed(line, full_width * 0.95) + 4)
+        row += 1
+    row += 1
+    _write_signature(sheet, fmt, plan, row, last)
+
+    sheet.repeat_rows(header_first, number_row)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=1.18, right=0.59, top=0.79, bottom=0.79)  # 30, 15, 20, 20 mm
+    sheet.set_header(f'&C&"{FONT},Regular"&13&P')
+    sheet.hide_gridlines(2)
+
+
+def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: str, rolled: Rolled,
+                  detail: DetailColumns | None, total: DetailRow | None) -> None:
+    """A result cell: a formula over the detail sheet with its cached value, or (``detail`` None: the
+    print copy, or no unit reports the indicator) the value itself."""
+    kind = rolled.indicator.measure.kind
+    if detail is None or total is None:
+        if shows == "result":
+            if rolled.status == NOT_ARISEN or kind == "text" or rolled.value is None:
+                text = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else (
+                    rolled.units_met if kind == "text" else "")
+                sheet.write_string(row, col, text, fmt["center"])
+            else:
+                style = "integer" if kind == "count" and rolled.indicator.effective_rollup == "sum" else "number"
+                sheet.write_number(row, col, rolled.value, fmt[style])
+        elif shows == "units-met":
+            sheet.write_string(row, col, rolled.units_met, fmt["center"])
+        else:
+            sheet.write_string(row, col, rolled.label, fmt["judgement"])
+        return
+    if shows == "result":
+        if kind == "text":
+            sheet.write_string(row, col, rolled.units_met, fmt["center"])
+            return
+        cached: Any = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else _cached(rolled.value)
+        reference = f"='{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.value)}"
+        style = "integer" if kind == "count" and rolled.indicator.effective_rollup == "sum" else "number"
+        sheet.write_formula(row, col, reference, fmt[style], cached)
+    elif shows == "units-met":
+        if kind == "text" or detail.judgement is None:
+            sheet.write_string(row, col, rolled.units_met, fmt["center"])
+            return
+        sheet.write_formula(row, col, units_met_formula(detail, total.first, total.last), fmt["center"],
+                            rolled.units_met)
+    else:
+        if detail.judgement is None:
+            sheet.write_string(row, col, rolled.label, fmt["judgement"])
+            return
+        sheet.write_formula(row, col, f"='{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.judgement)}",
+                            fmt["judgement"], rolled.label)
+
+
+def _names(units: list[Unit]) -> str:
+    shown = ", ".join(u.name for u in units[:MAX_NAMED])
+    if len(units) > MAX_NAMED:
+        shown += f" và {len(units) - MAX_NAMED} đơn vị khác (xem trang \"{PROGRESS}\")"
+    return shown
+
+
+def _footnote(consolidation: Consolidation, status: Status, context: Context) -> list[str]:
+    submitted = [u for u in status.units if u.sha256]
+    lines = [f"Ghi chú: Số liệu tổng hợp từ báo cáo hợp lệ của {len(submitted)}/{len(status.units)} đơn vị."]
+    missing = [u.unit for u in status.units if u.state == MISSING]
+    late = [u.unit for u in status.units if u.late]
+    rejected = [u.unit for u in status.units if u.state == RESUBMIT]
+    if missing:
+        lines.append(f"- Chưa nộp ({len(missing)}): {_names(missing)}.")
+    if late:
+        lines.append(f"- Nộp muộn ({len(late)}): {_names(late)}.")
+    if rejected:
+        lines.append(f"- Báo cáo bị từ chối, phải nộp lại ({len(rejected)}): {_names(rejected)}"
+                     + (" (số liệu tính theo bản hợp lệ gửi trước, nếu có)." if any(u.sha256 for u in status.units
+                                                                                  if u.state == RESUBMIT) else "."))
+    if not (missing or late or rejected):
+        lines.append("- Tất cả các đơn vị đã nộp đúng hạn, báo cáo hợp lệ.")
+    return lines
+
+
+def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last: int) -> None:
+    signer = plan.document.signer
+    split = max(1, (last + 1) // 2)
+    left_end, right_start = split - 1, split
+    sheet.merge_range(row, right_start, row, last, signer.on_behalf, fmt["sign"])
+    sheet.merge_range(row + 1, right_start, row + 1, last, signer.title, fmt["sign"])
+    if signer.name:
+        sheet.merge_range(row + 5, right_start, row + 5, last, signer.name, fmt["sign_name"])
+    if plan.document.recipients:
+        if left_end > 0:
+            sheet.merge_range(row, 0, row, left_end, "Nơi nhận:", fmt["recipients_title"])
+        else:
+            sheet.write_string(row, 0, "Nơi nhận:", fmt["recipients_title"])
+        for offset, recipient in enumerate(plan.document.recipients, start=1):
+            text = recipient if recipient.startswith("-") else f"- {recipient}"
+            if left_end > 0:
+                sheet.merge_range(row + offset, 0, row + offset, left_end, text, fmt["recipients"])
+            else:
+                sheet.write_string(row + offset, 0, text, fmt["recipients"])
+
+
+# -- progress and charts ---------------------------------------------------------------------------------
+
+
+def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status) -> None:
+    headers = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 26), ("Tệp", 48),
+               ("Thời điểm nhận", 20), ("Nộp muộn", 10))
+    for col, (header, width) in enumerate(headers):
+        sheet.write_string(0, col, header, fmt["d_header"])
+        sheet.set_column(col, col, width)
+    for row, entry in enumerate(status.units, start=1):
+        for col, value in enumerate((str(row), *entry.cells())):
+            sheet.write_string(row, col, value, fmt["d_text"])
+    sheet.freeze_panes(1, 3)
+    sheet.autofilter(0, 0, max(1, len(status.units)), len(headers) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+
+
+def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation, layout: DetailLayout) -> None:
+    rates = [c for c in layout.columns if c.indicator.measure.kind == "rate"]
+    judged = [c for c in layout.columns if c.judgement is not None]
+    if not rates and not judged:
+        return
+    charts = workbook.add_worksheet(CHARTS)
+    charts.set_landscape()
+    charts.set_paper(9)
+    charts.fit_to_pages(1, 0)
+    data = workbook.add_worksheet(CHART_DATA)
+    data.hide()
+    units = [r for r in layout.rows if r.kind == UNIT_ROW]
+    rows = units if len(units) <= MAX_CHART_UNITS else [r for r in layout.rows if r.kind == SUBTOTAL_ROW] or units
+    year = consolidation.year
+    # categories: unit (or parent) names, linked to the detail sheet
+    for i, entry in enumerate(rows):
+        data.write_formula(i, 0, f"='{DETAIL}'!{xl_rowcol_to_cell(entry.row, 2)}", None,
+                           entry.unit.name if entry.unit else "")
+    position = 0
+    for n, columns in enumerate(rates, start=1):
+        rule = general_rule(columns.indicator, year)
+        value_col, target_col = 2 * n - 1, 2 * n
+        for i, entry in enumerate(rows):
+            data.write_formula(i, value_col, f"=IFERROR(--'{DETAIL}'!{xl_rowcol_to_cell(entry.row, columns.value)},0)",
+                               None, _chart_value(consolidation, entry, columns))
+            if rule is not None:
+                data.write_number(i, target_col, rule.value)
+        chart = workbook.add_chart({"type": "column"})
+        last = len(rows) - 1
+        chart.add_series({"name": "Kết quả (%)", "categories": [CHART_DATA, 0, 0, last, 0],
+                          "values": [CHART_DATA, 0, value_col, last, value_col], "fill": {"color": "#4472C4"}})
+        if rule is not None:
+            line = workbook.add_chart({"type": "line"})
+            line.add_series({"name": f"Chỉ tiêu ({format_number(rule.value)}%)",
+                             "categories": [CHART_DATA, 0, 0, last, 0],
+                             "values": [CHART_DATA, 0, target_col, last, target_col],
+                             "line": {"color": "#C00000", "width": 2}, "marker": {"type": "none"}})
+            chart.combine(line)
+        chart.set_title({"name": f"{columns.indicator.number}. {columns.indicator.name}"[:120],
+                         "name_font": {"size": 11, "name": FONT}})
+        chart.set_y_axis({"min": 0, "max": 100, "name": "%"})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 900, "height": 360})
+        charts.insert_chart(position, 0, chart)
+        position += 19
+    if judged:
+        base = 2 * len(rates) + 1
+        for i, columns in enumerate(judged):
+            rolled = consolidation.totals[columns.indicator.id]
+            data.write_string(i, base, f"CT {columns.indicator.number}")
+            data.write_number(i, base + 1, rolled.met)
+            data.write_number(i, base + 2, max(0, rolled.judged - rolled.met))
+        overview = workbook.add_chart({"type": "bar", "subtype": "stacked"})
+        last = len(judged) - 1
+        overview.add_series({"name": "Số đơn vị đạt", "categories": [CHART_DATA, 0, base, last, base],
+                             "values": [CHART_DATA, 0, base + 1, last, base + 1], "fill": {"color": "#70AD47"}})
+        overview.add_series({"name": "Số đơn vị chưa đạt", "categories": [CHART_DATA, 0, base, last, base],
+                             "values": [CHART_DATA, 0, base + 2, last, base + 2], "fill": {"color": "#C00000"}})
+        overview.set_title({"name": "Số đơn vị đạt chỉ tiêu", "name_font": {"size": 12, "name": FONT}})
+        overview.set_legend({"position": "bottom"})
+        overview.set_size({"width": 900, "height": max(300, 40 * len(judged))})
+        charts.insert_chart(position, 0, overview)
+
+
+def _chart_value(consolidation: Consolidation, entry: DetailRow, columns: DetailColumns) -> float:
+    indicator = columns.indicator.id
+    if entry.kind == UNIT_ROW and entry.unit is not None:
+        value = consolidation.values.get(entry.unit.code, {}).get(indicator)
+        return value.value or 0.0 if value else 0.0
+    rolled = consolidation.by_parent.get(entry.unit.code, {}).get(indicator) if entry.unit else None
+    return rolled.value or 0.0 if rolled else 0.0
+
+
+def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation,
+                 trend: list[tuple[Period, dict[str, Rolled]]]) -> None:
+    """Each indicator's rolled-up result in each period (the same plan's campaigns), and a line chart of
+    the rate indicators."""
+    sheet = workbook.add_worksheet(TREND)
+    fixed = (("STT", 6), ("Chỉ tiêu", 50), ("Chỉ tiêu năm", 12))
+    for col, (header, width) in enumerate(fixed):
+        sheet.write_string(0, col, header, fmt["d_header"])
+        sheet.set_column(col, col, width)
+    for n, (period, _) in enumerate(trend):
+        sheet.write_string(0, len(fixed) + n, period.label, fmt["d_header"])
+        sheet.set_column(len(fixed) + n, len(fixed) + n, 14)
+    indicators = consolidation.plan.all_indicators
+    for row, indicator in enumerate(indicators, start=1):
+        target = indicator.targets.get(consolidation.year)
+        sheet.write_string(row, 0, indicator.number, fmt["d_center"])
+        sheet.write_string(row, 1, indicator.name, fmt["d_text"])
+        sheet.write_string(row, 2, target.text if target else "", fmt["d_center"])
+        for n, (_, totals) in enumerate(trend):
+            rolled = totals.get(indicator.id)
+            col = len(fixed) + n
+            if rolled is not None and rolled.value is not None and indicator.measure.kind != "text":
+                sheet.write_number(row, col, rolled.value, fmt["d_pct"])
+            else:
+                sheet.write_string(row, col, rolled.label if rolled else LABELS[NO_DATA], fmt["d_center"])
+    sheet.freeze_panes(1, 2)
+    rates = [(row, i) for row, i in enumerate(indicators, start=1) if i.measure.kind == "rate"]
+    if rates and len(trend) > 1:
+        chart = workbook.add_chart({"type": "line"})
+        last_col = len(fixed) + len(trend) - 1
+        for row, indicator in rates:
+            chart.add_series({"name": f"{indicator.number}. {indicator.name}"[:60],
+                              "categories": [TREND, 0, len(fixed), 0, last_col],
+                              "values": [TREND, row, len(fixed), row, last_col], "marker": {"type": "circle"}})
+        chart.set_title({"name": "Kết quả các chỉ tiêu tỷ lệ qua các kỳ (%)", "name_font": {"size": 12, "name": FONT}})
+        chart.set_y_axis({"min": 0, "max": 100})
+        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart.set_size({"width": 1000, "height": 480})
+        sheet.insert_chart(len(indicators) + 3, 1, chart)

@@ -1,0 +1,93 @@
+"""``xlkpi consolidate``: the appendix for signature, from the ledger's accepted submissions."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlkpi.collect import ledger as L
+from xlkpi.report.appendix import Context, write_consolidated
+from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
+from xlkpi.common.files import atomic_output
+from xlkpi.common.office import convert
+from xlkpi.problems import XlkpiError
+from xlkpi.report.rollup import Consolidation, accepted_values, consolidate_values
+from xlkpi.collect.status import Status, read_status
+from xlkpi.report.submission import SubmissionResult, fill_upper_workbook
+
+
+@dataclass
+class ConsolidateResult:
+    path: Path
+    consolidation: Consolidation
+    status: Status
+    pdf: Path | None = None
+    submission: SubmissionResult | None = None
+
+
+def appendix_path(campaign: Campaign) -> Path:
+    return campaign.reports / f"{campaign.plan.id}-{campaign.config.period.lower()}-phu-luc.xlsx"
+
+
+def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
+    """Roll up the accepted submissions recorded in the ledger."""
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        status = read_status(campaign, connection)
+        values = accepted_values(connection)
+    finally:
+        connection.close()
+    return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values), status
+
+
+def trend_campaigns(campaign: Campaign) -> list[Campaign]:
+    """The campaigns of the same plan beside this one (sibling folders with a ledger), this one included,
+    in the order of their periods."""
+    found = [campaign]
+    for config in sorted(campaign.directory.parent.glob(f"*/{CONFIG_NAME}")):
+        folder = config.parent
+        if folder.resolve() == campaign.directory.resolve() or not (folder / L.LEDGER_NAME).exists():
+            continue
+        try:
+            other = open_campaign(folder)
+        except XlkpiError:
+            continue  # a folder that is not a readable campaign is not part of the trend
+        if other.config.plan_id == campaign.config.plan_id:
+            found.append(other)
+    return sorted(found, key=lambda c: (c.period.date_range(c.config.convention)[1], str(c.period)))
+
+
+def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, trend: bool = False,
+                submission: str | Path | None = None, upper_plan: str | Path | None = None) -> ConsolidateResult:
+    consolidation, status = gather(campaign)
+    config = campaign.config
+    context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created)
+    periods = None
+    if trend:
+        periods = []
+        for other in trend_campaigns(campaign):
+            totals = consolidation.totals if other is campaign else gather(other)[0].totals
+            periods.append((other.period, totals))
+    data = write_consolidated(consolidation, status, context, charts=charts, trend=periods)
+    path = appendix_path(campaign)
+    with atomic_output(path, force=True) as temp:
+        temp.write_bytes(data)
+    result = ConsolidateResult(path, consolidation, status)
+    if submission is not None:
+        result.submission = fill_upper_workbook(submission, consolidation, config.owner, campaign.reports, upper_plan)
+    if pdf:
+        result.pdf = print_appendix(consolidation, status, context, path.with_suffix(".pdf"))
+    return result
+
+
+def print_appendix(consolidation: Consolidation, status: Status, context: Context, target: Path) -> Path:
+    """The appendix alone, as PDF through LibreOffice (a print copy with the results as values)."""
+    copy = write_consolidated(consolidation, status, context, print_copy=True)
+    with tempfile.TemporaryDirectory(prefix="xlkpi-pdf-") as folder:
+        source = Path(folder) / f"{target.stem}.xlsx"
+        source.write_bytes(copy)
+        produced = convert(source, "pdf", folder)
+        with atomic_output(target, force=True) as temp:
+            temp.write_bytes(produced.read_bytes())
+    return target

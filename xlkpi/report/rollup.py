@@ -1,0 +1,183 @@
+"""Rolling results up, the way the domain requires.
+
+- A rate rolls up by its parts: Σ numerators / Σ denominators over the units that reported it — never the
+  mean of the units' percentages.  A unit whose denominator is 0 ("không phát sinh") adds nothing to
+  either sum and is not counted as met or missed.
+- A count sums (or takes the mean, min or max, as the plan says); a percentage takes the mean, min or max;
+  a yes/no indicator gives the share of units answering "Có"; a text indicator is listed, not judged.
+- The rolled-up value is judged against the plan's target for the year (its general target); with a
+  floor, every single unit must also reach the floor.  Each unit is judged against its own target.
+
+Only accepted submissions count (the ledger's current accepted file of each unit).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from xlkpi.collect import ledger as L
+from xlkpi.plan.model import Indicator, Plan
+from xlkpi.units.roster import Roster, Unit
+from xlkpi.plan.targets import Rule
+from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET, judge
+
+NO_DATA = "no-data"
+LABELS = {
+    MET: "Đạt",
+    NOT_MET: "Chưa đạt",
+    NOT_ARISEN: "Không phát sinh",
+    NOT_JUDGED: "Chưa đánh giá",
+    NO_DATA: "Chưa có số liệu",
+}
+
+
+@dataclass(frozen=True)
+class UnitValue:
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    text: str | None
+    explanation: str
+    evidence: str
+    status: str
+
+
+@dataclass
+class Rolled:
+    indicator: Indicator
+    numerator: float | None = None
+    denominator: float | None = None
+    value: float | None = None
+    status: str = NO_DATA
+    #: units that must report the indicator / that did (accepted) / that were judged / that met their target
+    expected: int = 0
+    reported: int = 0
+    judged: int = 0
+    met: int = 0
+    not_arisen: int = 0
+    #: units below the floor of the target, when it has one
+    below_floor: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def units_met(self) -> str:
+        """ "35/38 đơn vị đạt" — units that met their target out of those judged — and how many reported
+        that nothing arose ("(2 không phát sinh)"), which are neither met nor missed."""
+        if self.indicator.measure.kind == "text":
+            return f"{self.reported}/{self.expected} đơn vị báo cáo"
+        if not self.reported:
+            return "Chưa có đơn vị báo cáo"
+        text = f"{self.met}/{self.judged} đơn vị đạt"
+        if self.not_arisen:
+            text += f" ({self.not_arisen} không phát sinh)"
+        return text
+
+
+def accepted_values(connection: sqlite3.Connection) -> dict[str, dict[str, UnitValue]]:
+    """unit code -> indicator id -> the values of the unit's current accepted submission."""
+    current = L.current_submissions(connection)
+    by_sha = {sha: unit for unit, (sha, _, _) in current.items()}
+    found: dict[str, dict[str, UnitValue]] = {}
+    for sha, indicator, numerator, denominator, value, text, explanation, evidence, status in connection.execute(
+        'SELECT sha256, indicator, numerator, denominator, value, text, explanation, evidence, status FROM "values"'
+    ):
+        unit = by_sha.get(sha)
+        if unit is not None:
+            found.setdefault(unit, {})[indicator] = UnitValue(numerator, denominator, value, text, explanation or "",
+                                                             evidence or "", status)
+    return found
+
+
+def general_rule(indicator: Indicator, year: int) -> Rule | None:
+    if indicator.measure.kind == "text":
+        return None
+    target = indicator.targets.get(year)
+    return target.effective_rule if target else None
+
+
+def roll_up(indicator: Indicator, rule: Rule | None, expected: int, reported: Iterable[tuple[str, UnitValue]]
+            ) -> Rolled:
+    """Roll up the (unit code, value) pairs of the units that reported ``indicator``."""
+    rolled = Rolled(indicator, expected=expected)
+    pairs = list(reported)
+    values = [v for _, v in pairs]
+    rolled.reported = len(values)
+    if not values:
+        return rolled
+    kind = indicator.measure.kind
+    rolled.judged = sum(1 for v in values if v.status in (MET, NOT_MET))
+    rolled.met = sum(1 for v in values if v.status == MET)
+    rolled.not_arisen = sum(1 for v in values if v.status == NOT_ARISEN)
+    if kind == "rate":
+        arisen = [v for v in values if v.denominator]
+        rolled.numerator = sum(v.numerator or 0 for v in arisen)
+        rolled.denominator = sum(v.denominator or 0 for v in arisen)
+        if not rolled.denominator:
+            rolled.status = NOT_ARISEN
+            return rolled
+        rolled.value = 100 * rolled.numerator / rolled.denominator
+    elif kind == "text":
+        rolled.status = NOT_JUDGED
+        return rolled
+    else:
+        numbers = [v.value for v in values if v.value is not None]
+        if not numbers:
+            return rolled
+        how = indicator.effective_rollup
+        if how == "sum":
+            rolled.value = sum(numbers)
+        elif how == "min":
+            rolled.value = min(numbers)
+        elif how == "max":
+            rolled.value = max(numbers)
+        else:  # mean, share-yes (yes = 100, no = 0)
+            rolled.value = sum(numbers) / len(numbers)
+    if rule is not None and rule.floor is not None:
+        rolled.below_floor = [code for code, v in pairs if v.value is not None and not rule.within_floor(v.value)]
+    status = judge(rule, rolled.value)
+    if status == MET and rolled.below_floor:
+        status = NOT_MET
+    rolled.status = status
+    return rolled
+
+
+@dataclass
+class Consolidation:
+    """Every indicator rolled up over the whole roster and over each parent's units."""
+
+    plan: Plan
+    year: int
+    roster: Roster
+    values: dict[str, dict[str, UnitValue]]
+    totals: dict[str, Rolled] = field(default_factory=dict)
+    by_parent: dict[str, dict[str, Rolled]] = field(default_factory=dict)
+
+    def reporting_units(self, indicator: Indicator, within: Iterable[Unit] | None = None) -> list[Unit]:
+        units = within if within is not None else self.roster.units
+        return [u for u in units if u.level in indicator.levels]
+
+
+def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, dict[str, UnitValue]]) -> Consolidation:
+    result = Consolidation(plan, year, roster, values)
+    parents = [u for u in roster.units if roster.children(u.code)]
+    below = {p.code: [p, *roster.descendants(p.code)] for p in parents}  # a reporting parent counts itself too
+    for indicator in plan.all_indicators:
+        rule = general_rule(indicator, year)
+        units = result.reporting_units(indicator)
+        result.totals[indicator.id] = roll_up(indicator, rule, len(units), _reported(values, units, indicator))
+        for parent in parents:
+            inside = result.reporting_units(indicator, below[parent.code])
+            result.by_parent.setdefault(parent.code, {})[indicator.id] = roll_up(
+                indicator, rule, len(inside), _reported(values, inside, indicator))
+    return result
+
+
+def _reported(values: dict[str, dict[str, UnitValue]], units: Iterable[Unit], indicator: Indicator
+              ) -> list[tuple[str, UnitValue]]:
+    return [(u.code, values[u.code][indicator.id]) for u in units
+            if u.code in values and indicator.id in values[u.code]]
