@@ -317,36 +317,49 @@ def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: s
 @click.option("--assign", "assign", multiple=True, metavar="FILE=UNIT",
               help="Xác nhận đơn vị cho một tệp không có mã nhận dạng (lặp lại được) / assign a unit to a file.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Số tiến trình (mặc định: tất cả các lõi) / processes.")
+@click.option("--received", metavar="'dd/mm/yyyy HH:MM'", default=None,
+              help="Thời điểm nhận của mọi tệp trong lần chạy này (tệp lưu vào inbox muộn hơn lúc nhận) / receipt "
+                   "time of every file of this run.")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=60, show_default=True,
+              help="Số giây tối đa để đọc một tệp; quá thì tệp bị từ chối / seconds one file may take.")
 @json_option
 @handle_errors
 def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: tuple[str, ...], jobs: int | None,
-                    as_json: bool) -> None:
+                    received: str | None, time_limit: float, as_json: bool) -> None:
     """Thu nhận các tệp báo cáo gửi về / read, check and record the returned workbooks.
 
-    Reads every file under PATHS (default: the campaign's inbox/, with sub-folders), detects its
-    format from its content, checks identity, locked cells and every value, and records it in the
-    ledger; writes the collection report and feedback copies into reports/. Returned files are never
-    modified. Exit code 0 when nothing needs action, 1 when a unit must resubmit or a file could not
-    be identified.
+    Reads every file under PATHS (default: the campaign's inbox/, with sub-folders; a .zip of returns
+    is opened in memory and each file in it read on its own), detects its format from its content,
+    checks identity, locked cells and every value, and records it in the ledger; writes the collection
+    report and feedback copies into reports/. Each file is read in a worker process: a damaged or
+    hostile file is rejected with its reason and never stops the run. Returned files are never
+    modified. A file's receipt time is its modification time in the inbox, or --received. Exit code 0
+    when nothing needs action, 1 when a unit must resubmit or a file could not be identified or read.
     """
     from xlkpi.campaign.folder import open_campaign
+    from xlkpi.campaign.folder import parse_date_time
     from xlkpi.collect.run import collect, discover
 
+    received_at = parse_date_time(received) if received else None
     campaign = open_campaign(campaign_dir)
     roots = list(paths) or [campaign.inbox]
     total = len(discover([r for r in roots if r.exists()]))
     show_bar = total >= 200 and sys.stderr.isatty() and not as_json
     with click.progressbar(length=total, label="Đang đọc tệp", file=sys.stderr, hidden=not show_bar) as bar:
-        result = collect(campaign, paths, assign=assign, jobs=jobs, progress=bar.update)
+        result = collect(campaign, paths, assign=assign, jobs=jobs, progress=bar.update, received=received_at,
+                         time_limit=time_limit)
     status = result.status
+    trouble = status.has_problems or bool(result.unreadable)
     if as_json:
         report = Report(result.new_problems, stats={
             "files_seen": result.files_seen, "new_contents": result.new_contents, "states": result.states,
             "units": len(status.units), "submitted": status.count("submitted"), "late": status.count("late"),
             "resubmit": status.count("resubmit"), "missing": status.count("missing"),
+            "unreadable": [o.path for o in result.unreadable], "ledger_repaired": len(result.repaired),
         })
+        report.extend(p for o in result.unreadable for p in o.problems)
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        sys.exit(int(status.has_problems))
+        sys.exit(int(trouble))
     states = result.states
     click.echo(f"Đã đọc {result.files_seen} tệp ({result.new_contents} tệp mới) / {result.files_seen} files read, "
                f"{result.new_contents} new")
@@ -359,7 +372,10 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
     if rejected:
         click.echo(f"Tệp mới bị từ chối / new files rejected ({len(rejected)}):")
         for outcome in rejected[:MAX_SHOWN]:
-            errors = [p for p in outcome.problems if p.severity == "error"]
+            errors = [p for p in outcome.problems if p.severity == "error"] or outcome.problems
+            if not errors:
+                click.echo(f"  ✗ {outcome.path}")
+                continue
             first = errors[0]
             where = f" {first.sheet}!{first.cell}" if first.cell else ""
             click.echo(f"  ✗ {outcome.path} ({outcome.unit or 'không rõ đơn vị'}): {len(errors)} lỗi —{where} "
@@ -367,11 +383,18 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
         if len(rejected) > MAX_SHOWN:
             click.echo(f"  … và {len(rejected) - MAX_SHOWN} tệp khác")
         click.echo("  Chi tiết từng lỗi (tệp, trang, ô, nội dung) trong báo cáo tiếp nhận; --json để xem tất cả.")
+    if result.unreadable:
+        click.echo(f"Không mở được / could not open ({len(result.unreadable)}), sẽ đọc lại ở lần chạy sau:")
+        for outcome in result.unreadable[:MAX_SHOWN]:
+            click.echo(f"  ! {outcome.path}: {outcome.problems[0].message_vi}")
+    if result.repaired:
+        click.echo(f"Sổ theo dõi / ledger: loại bỏ số liệu không hợp lệ của {len(result.repaired)} tệp do phiên bản "
+                   f"cũ ghi (xem báo cáo tiếp nhận)")
     click.echo(f"Báo cáo tiếp nhận / collection report: {result.report_path}")
     if result.feedback:
         click.echo(f"Tệp phản hồi gửi lại đơn vị / feedback copies: {len(result.feedback)} trong "
                    f"{result.feedback[0].parent}")
-    sys.exit(int(status.has_problems))
+    sys.exit(int(trouble))
 
 
 @cli.command("status")

@@ -275,6 +275,65 @@ CATALOGUE: dict[str, Message] = {
         "Tệp bị hỏng hoặc không đọc được ({detail}). Hãy mở lại tệp trên máy của đơn vị, lưu lại và gửi lại.",
         "The file is damaged or unreadable ({detail}). Open it on the unit's computer, save it again and resend.",
     ),
+    "cell-outside-form": Message(
+        "Ô {cell} có nội dung nhưng nằm ngoài biểu mẫu (biểu mẫu không vượt quá {rows} dòng và cột {columns}). "
+        "Hãy xóa nội dung ô đó (hoặc nhập lại số liệu vào tệp gốc đã được cấp) rồi gửi lại.",
+        "Cell {cell} has content but lies outside the form (forms stay within {rows} rows and column {columns}). "
+        "Clear that cell (or enter the data again in the workbook you were given) and resend.",
+    ),
+    "cell-corrupt": Message(
+        "Ô {cell} bị hỏng ({detail}); không chương trình bảng tính nào ghi như vậy. Hãy mở tệp bằng Excel hoặc "
+        "LibreOffice, gõ lại giá trị ô này, lưu lại và gửi lại.",
+        "Cell {cell} is damaged ({detail}); no spreadsheet program writes this. Open the file in Excel or "
+        "LibreOffice, type the cell's value again, save and resend.",
+    ),
+    "xml-declarations": Message(
+        "Phần {part} trong tệp có khai báo DOCTYPE/ENTITY, điều mà không chương trình bảng tính nào ghi; vì an "
+        "toàn, tệp không được mở. Hãy mở tệp gốc bằng Excel hoặc LibreOffice, lưu lại dưới dạng .xlsx và gửi lại.",
+        "Part {part} of the file declares a DOCTYPE or entities, which no spreadsheet program writes; for safety "
+        "the file was not opened. Open the original in Excel or LibreOffice, save it as .xlsx and resend.",
+    ),
+    "zip-duplicate-member": Message(
+        "Tệp chứa hai phần cùng tên ({part}); không chương trình bảng tính nào ghi như vậy nên không biết phần nào "
+        "là thật. Hãy mở tệp gốc bằng Excel hoặc LibreOffice, lưu lại và gửi lại.",
+        "The file holds two parts named {part}; no spreadsheet program writes this, so neither can be trusted. "
+        "Open the original in Excel or LibreOffice, save it and resend.",
+    ),
+    "zip-unsafe-name": Message(
+        "Tệp chứa một phần có tên không an toàn ({part}: đường dẫn tuyệt đối hoặc có '..'); tệp không được mở. "
+        "Hãy gửi đúng tệp nhập liệu đã được cấp.",
+        "The file holds a part with an unsafe name ({part}: an absolute path or '..'); it was not opened. "
+        "Send the data-entry workbook you were given.",
+    ),
+    "unsupported-spreadsheet": Message(
+        "Tệp là bảng tính {kind}, định dạng xlkpi không đọc. Hãy mở tệp bằng {program}, chọn Lưu thành (Save As) "
+        "› Sổ làm việc Excel (.xlsx) rồi gửi lại tệp .xlsx.",
+        "The file is a {kind} spreadsheet, a format xlkpi does not read. Open it in {program}, choose Save As › "
+        "Excel Workbook (.xlsx) and send the .xlsx file.",
+    ),
+    "file-reader-failed": Message(
+        "Không đọc được tệp: tệp có cấu trúc bất thường ({detail}). Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại "
+        "dưới dạng .xlsx và gửi lại; nếu vẫn lỗi, hãy nhập lại số liệu vào tệp gốc đã được cấp.",
+        "The file cannot be read: its structure is abnormal ({detail}). Open it in Excel or LibreOffice, save it as "
+        ".xlsx and resend; if that fails, enter the data again in the workbook you were given.",
+    ),
+    "file-reader-crashed": Message(
+        "Chương trình đọc tệp bị dừng khi mở tệp này ({detail}); các tệp khác vẫn được xử lý. Hãy mở tệp bằng Excel "
+        "hoặc LibreOffice, lưu lại dưới dạng .xlsx và gửi lại.",
+        "Reading this file stopped the reader ({detail}); the other files were processed. Open it in Excel or "
+        "LibreOffice, save it as .xlsx and resend.",
+    ),
+    "file-timeout": Message(
+        "Đọc tệp mất quá {limit} giây nên đã dừng; các tệp khác vẫn được xử lý. Tệp nhập liệu bình thường đọc trong "
+        "chưa đầy một giây: hãy gửi đúng tệp nhập liệu đã được cấp.",
+        "Reading the file took more than {limit} seconds and was stopped; the other files were processed. A normal "
+        "data-entry workbook reads in well under a second: send the workbook you were given.",
+    ),
+    "bundle-member-skipped": Message(
+        "Phần {member} trong tệp nén không được đọc ({detail}).",
+        "Member {member} of the archive was not read ({detail}).",
+        "warning",
+    ),
     "file-encrypted": Message(
         "Tệp được đặt mật khẩu mở nên không đọc được. Hãy bỏ mật khẩu mở tệp rồi gửi lại.",
         "The file is protected by an opening password. Remove the password and send it again.",
@@ -395,6 +454,12 @@ CATALOGUE: dict[str, Message] = {
         "Chỉ tiêu {number}: \"{value}\" không hợp lệ; chỉ chọn Có hoặc Không.",
         "Indicator {number}: \"{value}\" is not allowed; choose Có or Không.",
     ),
+    "date-in-number": Message(
+        "Chỉ tiêu {number}: ô nhập liệu chứa ngày tháng ({value}) thay vì số. Hãy gõ lại số liệu (không phải ngày "
+        "tháng) rồi gửi lại.",
+        "Indicator {number}: the input cell holds a date ({value}) instead of a number. Type the figure again "
+        "and resend.",
+    ),
     "formula-in-input": Message(
         "Chỉ tiêu {number}: ô nhập liệu chứa công thức. Hãy gõ trực tiếp số liệu (không dùng công thức) rồi gửi lại.",
         "Indicator {number}: the input cell holds a formula. Type the figure itself (no formula) and resend.",
@@ -415,6 +480,12 @@ CATALOGUE: dict[str, Message] = {
         "từ hộp thư đến.",
         "The ledger (ledger.sqlite) has format version {found}; this xlkpi uses {expected}. Use the xlkpi version "
         "that made the campaign, or rename the ledger and run 'xlkpi collect' again to rebuild it from the inbox.",
+    ),
+    "ledger-repaired": Message(
+        "Sổ theo dõi có số liệu không hợp lệ của tệp này ({detail}), do phiên bản xlkpi cũ ghi. Số liệu đó đã bị loại "
+        "khỏi sổ; tệp được đọc lại nếu còn trong thư mục inbox, nếu không hãy đề nghị đơn vị gửi lại.",
+        "The ledger held invalid values for this file ({detail}), written by an older xlkpi. They were removed; "
+        "the file is read again while it is still in the inbox, otherwise ask the unit to resend.",
     ),
     "upper-plan-missing": Message(
         "Không có kế hoạch '{plan}' mà tệp của cấp trên dùng. Hãy chỉ ra tệp kế hoạch của cấp trên bằng "

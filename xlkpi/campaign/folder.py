@@ -125,6 +125,18 @@ def parse_date(text: str) -> date:
     raise XlkpiError(problem("date-invalid", value=text))
 
 
+def parse_date_time(text: str) -> datetime:
+    """'20/10/2025 14:30' (or a date alone: midnight), as offices write it; ISO also works."""
+    value = " ".join(text.split())
+    for pattern in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                    "%d-%m-%Y %H:%M", "%d.%m.%Y %H:%M"):
+        try:
+            return datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+    return datetime.combine(parse_date(text), datetime.min.time())
+
+
 def init_campaign(
     directory: str | Path,
     *,

@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from xlkpi.forms import layout as F
@@ -34,6 +36,7 @@ MAX_VALUE = 1_000_000_000
 MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = 2000, 1000, 500
 
 MET, NOT_MET, NOT_ARISEN, NOT_JUDGED = "met", "not-met", "not-arisen", "not-judged"
+IDENTITY_COLUMNS = frozenset({0, 1})  # the hidden sheet's field names and values
 
 
 @dataclass
@@ -93,7 +96,7 @@ def _places(book: SourceWorkbook) -> dict[str, dict[str, str]]:
     """The identity as each of the three places holds it (a place is absent when it has no 'unit')."""
     places: dict[str, dict[str, str]] = {}
     if HIDDEN_SHEET in book.sheets:
-        rows = book.rows(HIDDEN_SHEET)
+        rows = book.rows(HIDDEN_SHEET, IDENTITY_COLUMNS)
         found = {_text(r[0]): _text(r[1]) for r in rows[: len(FIELDS) + 1] if len(r) >= 2 and _text(r[0]) in FIELDS}
         if "unit" in found:
             places["sheet"] = found
@@ -178,8 +181,21 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
             for row, col in block.inputs.values():
                 raw = _cell(rows, row, col)
                 if raw not in (None, ""):
-                    result.raw_inputs[cell_name(row, col)] = raw if isinstance(raw, (int, float, str)) else str(raw)
+                    result.raw_inputs[cell_name(row, col)] = clean_input(raw)
     return result
+
+
+def clean_input(raw: Any) -> float | str:
+    """A typed value as the ledger keeps it: a finite number, or text (a date as dd/mm/yyyy, NaN as "NaN")."""
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, (int, float)):
+        return float(raw) if math.isfinite(raw) else str(raw)
+    if isinstance(raw, datetime):
+        return raw.strftime("%d/%m/%Y %H:%M") if (raw.hour, raw.minute) != (0, 0) else raw.strftime("%d/%m/%Y")
+    if isinstance(raw, date):
+        return raw.strftime("%d/%m/%Y")
+    return str(raw)[:MAX_TEXT]
 
 
 def _identity_is_ours(identity: dict[str, str], view: CampaignView, file: str, problems: list[Problem]) -> bool:
@@ -255,6 +271,9 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
         if not formula_free(role):
             return None
         raw = _cell(rows, *block.inputs[role])
+        if isinstance(raw, (datetime, date)):
+            report("date-in-number", role, value=raw.strftime("%d/%m/%Y"))
+            return None
         reading = read_number(raw)
         if reading.problem:
             report(reading.problem, role, value=_text(raw))
@@ -292,7 +311,9 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
         if formula_free(F.VALUE):
             raw = _cell(rows, *block.inputs[F.VALUE])
             reading = read_number(raw, percent=True)
-            if reading.problem:
+            if isinstance(raw, (datetime, date)):
+                report("date-in-number", F.VALUE, value=raw.strftime("%d/%m/%Y"))
+            elif reading.problem:
                 report(reading.problem, F.VALUE, value=_text(raw))
             elif reading.value is None:
                 report("value-missing", F.VALUE, what="tỷ lệ", what_en="the percentage")
@@ -321,6 +342,8 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
                 value.text = content
 
     for role, limit, attribute in ((F.EXPLANATION, MAX_EXPLANATION, "explanation"), (F.EVIDENCE, MAX_EVIDENCE, "evidence")):
+        if not formula_free(role):  # a formula's cached text is no answer: the unit must type it
+            continue
         content = _text(_cell(rows, *block.inputs[role]))  # text stays text: never evaluated as a formula
         if len(content) > limit:
             report("text-too-long", role, length=len(content), limit=limit)

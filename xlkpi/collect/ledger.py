@@ -17,6 +17,8 @@ running again on the same inbox changes nothing.  States are derived from the co
 
 from __future__ import annotations
 
+import json
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -178,6 +180,56 @@ def problems_of(connection: sqlite3.Connection, sha256s: Iterable[str] | None = 
         wanted = set(sha256s)
         found = {k: v for k, v in found.items() if k in wanted}
     return found
+
+
+def _finite(value: object) -> bool:
+    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value))
+
+
+def clean_row(row: tuple) -> bool:
+    """Whether a values row (indicator, numerator, denominator, value, text, explanation, evidence, status) is
+    fit for the ledger: finite numbers or none, texts as text."""
+    _, numerator, denominator, value, text, explanation, evidence, _ = row
+    return (_finite(numerator) and _finite(denominator) and _finite(value)
+            and all(x is None or isinstance(x, str) for x in (text, explanation, evidence)))
+
+
+def _strict_json(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise ValueError(constant)
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def repair(connection: sqlite3.Connection) -> list[str]:
+    """Find contents whose recorded values are not clean (written by an older version: an infinite number, a
+    NaN in the typed inputs), reject them with a problem that says so and forget their values, so that a
+    file still in the inbox is read again (the caller treats them as unknown).  Returns their SHA-256s."""
+    bad: dict[str, str] = {}
+    for sha, indicator, numerator, denominator, value in connection.execute(
+        'SELECT sha256, indicator, numerator, denominator, value FROM "values" '
+        "WHERE abs(numerator) > 1e308 OR abs(denominator) > 1e308 OR abs(value) > 1e308 "
+        "OR typeof(numerator) NOT IN ('real', 'integer', 'null') OR typeof(denominator) NOT IN ('real', 'integer', 'null') "
+        "OR typeof(value) NOT IN ('real', 'integer', 'null')"
+    ):
+        bad.setdefault(sha, f"chỉ tiêu {indicator}: {numerator}, {denominator}, {value}")
+    for sha, cells in connection.execute("SELECT sha256, cells FROM inputs"):
+        try:
+            parsed = _strict_json(cells)
+            if not isinstance(parsed, dict):
+                raise ValueError("not a mapping")
+        except (ValueError, TypeError) as exc:
+            bad.setdefault(sha, f"ô nhập liệu: {exc}"[:120])
+    for sha, detail in bad.items():
+        for table in ('"values"', "inputs", "problems"):
+            connection.execute(f"DELETE FROM {table} WHERE sha256 = ?", (sha,))
+        connection.execute("UPDATE contents SET verdict = ? WHERE sha256 = ?", (REJECTED, sha))
+        message = problem("ledger-repaired", detail=detail)
+        connection.execute(
+            "INSERT INTO problems (sha256, seq, code, severity, sheet, cell, message_vi, message_en) "
+            "VALUES (?, 0, ?, ?, NULL, NULL, ?, ?)", (sha, message.code, message.severity, message.message_vi,
+                                                     message.message_en))
+    return sorted(bad)
 
 
 def now() -> str:

@@ -11,12 +11,13 @@ failure is a :class:`~xlkpi.problems.Problem` naming the file.
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from html import unescape
 from typing import Any
@@ -32,6 +33,8 @@ MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_RATIO = 200  # uncompressed / compressed, for parts larger than 1 MB
 MAX_CELLS = 200_000  # per sheet read
+#: a cell with content beyond these, on a sheet the collector reads, is the file's problem (forms are far smaller)
+MAX_ROWS, MAX_COLS = 5000, 200
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".xltx", ".xlt", ".ots"}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -58,6 +61,11 @@ class SourceWorkbook:
     _sheet_readers: dict[str, Any] = field(default_factory=dict)
     _open_book: Any = None  # opens calamine lazily when the direct reader cannot be used
 
+    #: sheet name -> (rows, columns, farthest cell) of the cells with content, where known before calamine reads
+    #: the sheet (calamine allocates the whole range at once: a lone cell at XFD1048576 would ask for 512 GB)
+    _extents: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    _extent_of: Any = None  # xlsx: sheet name -> its extent, computed on demand
+
     def formulas_in(self, sheet: str) -> set[tuple[int, int]]:
         """The cells of ``sheet`` that hold a formula (a unit may type one into an input cell)."""
         if sheet not in self.formula_cells and sheet in self._sheet_readers:
@@ -68,29 +76,55 @@ class SourceWorkbook:
         """The sheet's values as rows of Python values (float, str, bool, datetime; "" when empty).
 
         ``columns`` and ``first_row``, when given on the first read of a sheet, let the direct xlsx reader
-        skip the other cells (they read as ""); formula cells are then known for those cells only."""
-        if sheet not in self._rows and sheet in self._sheet_readers:
+        skip the other cells (they read as ""); formula cells are then known for those cells only.
+        Whatever goes wrong while reading the sheet raises XlkpiError naming the file and sheet."""
+        if sheet not in self._rows:
+            try:
+                self._read_sheet(sheet, columns, first_row)
+            except XlkpiError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError, EOFError,
+                    ElementTree.ParseError, UnicodeDecodeError, OverflowError) as exc:
+                raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet,
+                                         detail=_short(exc))) from exc
+            except Exception as exc:  # noqa: BLE001 — untrusted input: whatever happens is this file's problem
+                raise XlkpiError(problem("file-reader-failed", file=self.file, sheet=sheet,
+                                         detail=_short(exc))) from exc
+        return self._rows[sheet]
+
+    def _read_sheet(self, sheet: str, columns: frozenset[int] | None, first_row: int) -> None:
+        if sheet in self._sheet_readers:
             parsed = self._sheet_readers[sheet](columns, first_row)
             if parsed is not None:
                 self._rows[sheet], self.formula_cells[sheet] = parsed
-        if sheet not in self._rows:
-            if self._book is None and self._open_book is not None:
-                self._book = self._open_book()
-            try:
-                data = self._book.get_sheet_by_name(sheet)
-                if data.total_height * data.total_width > MAX_CELLS:
-                    raise XlkpiError(problem("too-many-cells", file=self.file, sheet=sheet,
-                                             count=data.total_height * data.total_width, limit=MAX_CELLS))
-                self._rows[sheet] = data.to_python(skip_empty_area=False)
-            except python_calamine.CalamineError as exc:
-                raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=str(exc)[:200])) from exc
-        return self._rows[sheet]
+                return
+        if sheet not in self._extents and self._extent_of is not None:
+            self._extents[sheet] = self._extent_of(sheet)
+        if sheet in self._extents:
+            height, width, farthest = self._extents[sheet]
+            if height > MAX_ROWS or width > MAX_COLS:
+                raise XlkpiError(problem("cell-outside-form", file=self.file, sheet=sheet, cell=farthest,
+                                         rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1)))
+        if self._book is None and self._open_book is not None:
+            self._book = self._open_book()
+        try:
+            data = self._book.get_sheet_by_name(sheet)
+            if data.total_height * data.total_width > MAX_CELLS:
+                raise XlkpiError(problem("too-many-cells", file=self.file, sheet=sheet,
+                                         count=data.total_height * data.total_width, limit=MAX_CELLS))
+            self._rows[sheet] = data.to_python(skip_empty_area=False)
+        except python_calamine.CalamineError as exc:
+            raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=_short(exc))) from exc
 
     def close(self) -> None:
         if self._book is not None:
             self._book.close()
             self._book = None
         self._sheet_readers.clear()
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def sniff(data: bytes) -> str:
@@ -117,7 +151,18 @@ def sniff(data: bytes) -> str:
 
 
 def read_workbook(data: bytes, file: str) -> SourceWorkbook:
-    """Read a returned workbook from its bytes; raise XlkpiError with located problems."""
+    """Read a returned workbook from its bytes; raise XlkpiError with located problems.
+
+    Untrusted input: whatever goes wrong (a library's exception, memory) ends as an XlkpiError naming the file."""
+    try:
+        return _read_workbook(data, file)
+    except XlkpiError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise XlkpiError(problem("file-reader-failed", file=file, detail=_short(exc))) from exc
+
+
+def _read_workbook(data: bytes, file: str) -> SourceWorkbook:
     if len(data) > MAX_FILE_BYTES:
         raise XlkpiError(problem("file-too-large", file=file, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024))
     kind = sniff(data)
@@ -176,6 +221,7 @@ class _FastZip:
             raise ValueError("zip64 or inconsistent directory")
         self._data = data
         self._entries: dict[str, _ZipEntry] = {}
+        self.names: list[str] = []  # every member name as listed, duplicates included
         position = start
         for _ in range(count):
             if data[position: position + 4] != b"PK\x01\x02":
@@ -185,7 +231,8 @@ class _FastZip:
             if flags & 1 or method not in (0, 8) or 0xFFFFFFFF in (compress_size, file_size, offset):
                 raise ValueError("encrypted, zip64 or unusual entry")
             name = data[position + 46: position + 46 + name_length].decode("utf-8" if flags & 0x800 else "cp437")
-            self._entries[name] = _ZipEntry(name, file_size, compress_size, method, offset, flags)
+            self._entries.setdefault(name, _ZipEntry(name, file_size, compress_size, method, offset, flags))
+            self.names.append(name)
             position += 46 + name_length + extra_length + comment_length
 
     def infolist(self) -> list[_ZipEntry]:
@@ -193,6 +240,13 @@ class _FastZip:
 
     def namelist(self) -> list[str]:
         return list(self._entries)
+
+    def raw(self, name: str) -> bytes:
+        """A member's bytes as stored (compressed): a cheap cache key for parts every form shares."""
+        entry = self._entries[name]
+        name_length, extra_length = struct.unpack_from("<HH", self._data, entry.offset + 26)
+        begin = entry.offset + 30 + name_length + extra_length
+        return self._data[begin: begin + entry.compress_size]
 
     def read(self, name: str) -> bytes:
         entry = self._entries[name]
@@ -213,6 +267,51 @@ class _FastZip:
         return content
 
 
+class _Archive:
+    """The parts of a zip, read safely: every XML part is refused when it declares a DOCTYPE or entities
+    (no spreadsheet program writes them; they are how XML bombs and external entities get in)."""
+
+    def __init__(self, archive: Any, file: str):
+        self._archive, self.file = archive, file
+        self.raw = getattr(archive, "raw", None)
+
+    def read(self, name: str) -> bytes:
+        content = self._archive.read(name)
+        if name.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in content or b"<!ENTITY" in content):
+            raise XlkpiError(problem("xml-declarations", file=self.file, part=name))
+        return content
+
+    def check_all(self, names: list[str]) -> None:
+        """Check every XML part (before a general library, which reads all of them, opens the file)."""
+        for name in names:
+            if name.endswith((".xml", ".rels")):
+                self.read(name)
+
+
+def _member_names(archive: Any) -> list[str]:
+    return archive.names if isinstance(archive, _FastZip) else [info.filename for info in archive.infolist()]
+
+
+def _check_names(names: list[str], file: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        folded = name.replace("\\", "/").lower()
+        if folded in seen:
+            raise XlkpiError(problem("zip-duplicate-member", file=file, part=name))
+        seen.add(folded)
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":") or "\x00" in name:
+            raise XlkpiError(problem("zip-unsafe-name", file=file, part=name[:120]))
+
+
+#: spreadsheets in zip containers that xlkpi does not read: how to turn them into .xlsx
+_OTHER_SPREADSHEETS = (
+    ("xl/workbook.bin", "Excel nhị phân (.xlsb)", "Excel"),
+    ("Index/Document.iwa", "Apple Numbers (.numbers)", "Numbers (Tệp › Xuất sang › Excel)"),
+    ("Index.zip", "Apple Numbers (.numbers)", "Numbers (Tệp › Xuất sang › Excel)"),
+)
+
+
 def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
     try:
         try:
@@ -220,22 +319,29 @@ def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
         except (ValueError, struct.error, UnicodeDecodeError):
             archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+    except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError, struct.error) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=_short(exc))) from exc
     _check_bomb(infos, file)
-    names = {info.filename for info in infos}
+    listed = _member_names(archive)
+    _check_names(listed, file)
+    names = set(listed)
+    safe = _Archive(archive, file)
     try:
         if kind == "ods" or "content.xml" in names and "mimetype" in names:
             if archive.read("mimetype").strip() != ODS_MIME:
                 raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tài liệu OpenDocument khác"))
-            if "META-INF/manifest.xml" in names and b"encryption-data" in archive.read("META-INF/manifest.xml"):
+            if "META-INF/manifest.xml" in names and b"encryption-data" in safe.read("META-INF/manifest.xml"):
                 raise XlkpiError(problem("file-encrypted", file=file))
-            return _read_ods(archive, data, file)
+            return _read_ods(safe, data, file, listed)
         if "xl/workbook.xml" not in names:
+            for marker, kind_name, program in _OTHER_SPREADSHEETS:
+                if marker in names:
+                    raise XlkpiError(problem("unsupported-spreadsheet", file=file, kind=kind_name, program=program))
             raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tệp nén ZIP"))
-        return _read_xlsx(archive, data, file, names)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error) as exc:
-        raise XlkpiError(problem("file-corrupt", file=file, detail=str(exc)[:200])) from exc
+        return _read_xlsx(safe, data, file, names, listed)
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ElementTree.ParseError, ValueError,
+            UnicodeDecodeError, struct.error) as exc:
+        raise XlkpiError(problem("file-corrupt", file=file, detail=_short(exc))) from exc
 
 
 def _check_bomb(infos: list[zipfile.ZipInfo], file: str) -> None:
@@ -286,10 +392,15 @@ def _string_constant(formula: str) -> str:
     return text
 
 
-def _read_xlsx(archive: Any, data: bytes, file: str, names: set[str]) -> SourceWorkbook:
+def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], listed: list[str]) -> SourceWorkbook:
     workbook_xml = archive.read("xl/workbook.xml")
     source = SourceWorkbook(file, "xlsx", _xlsx_visibility(workbook_xml))
-    source._open_book = lambda: _open_calamine(data, file)
+
+    def open_book() -> Any:
+        archive.check_all(listed)  # calamine reads parts the direct reader never looks at
+        return _open_calamine(data, file)
+
+    source._open_book = open_book
     if not source.sheets:  # no <sheet> element the direct reader understands: let calamine decide
         source._book = source._open_book()
         source.sheets = _visibility(source._book)
@@ -314,6 +425,8 @@ def _read_xlsx(archive: Any, data: bytes, file: str, names: set[str]) -> SourceW
             if rel_id and target:
                 rels[rel_id.group(1)] = target.group(1).decode("utf-8")
     strings = _SharedStrings(archive, names)
+    dates = _DateStyles(archive, names, b'date1904="1"' in workbook_xml or b"date1904=\"true\"" in workbook_xml)
+    parts: dict[str, str] = {}
     for element in _SHEET.findall(workbook_xml):
         name = _ATTR_NAME.search(element)
         rel = _R_ID.search(element) or _ANY_ID.search(element)
@@ -322,10 +435,106 @@ def _read_xlsx(archive: Any, data: bytes, file: str, names: set[str]) -> SourceW
         target = rels[rel.group(1)]
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if part in names:
-            source._sheet_readers[_unescape(name.group(1))] = (
-                lambda columns, first_row, part=part, strings=strings: _xlsx_sheet(
-                    archive.read(part), strings, columns, first_row))
+            sheet = _unescape(name.group(1))
+            parts[sheet] = part
+
+            def read(columns: frozenset[int] | None, first_row: int, part: str = part, sheet: str = sheet) -> Any:
+                try:
+                    return _xlsx_sheet(archive.read(part), strings, columns, first_row, dates)
+                except _CellError as exc:
+                    raise XlkpiError(problem(exc.code, file=file, sheet=sheet, cell=exc.cell, detail=exc.detail,
+                                             rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
+
+            source._sheet_readers[sheet] = read
+    source._extent_of = lambda sheet: _xlsx_extent(archive.read(parts[sheet])) if sheet in parts else (0, 0, "")
     return source
+
+
+class _CellError(Exception):
+    """A cell the direct reader cannot take: its code becomes a problem located at that cell."""
+
+    def __init__(self, code: str, cell: str, detail: str = ""):
+        super().__init__(code, cell, detail)
+        self.code, self.cell, self.detail = code, cell, detail
+
+
+_ANY_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(?<!/)>')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d{1,7})"')
+
+
+def _xlsx_extent(xml: bytes) -> tuple[int, int, str]:
+    """(rows, columns, farthest cell) of a sheet's cells with content, and of its declared dimension."""
+    height = width = 0
+    farthest = ""
+    matches = [(m.group(1), m.group(2)) for m in _ANY_CELL_REF.finditer(xml)]
+    dimension = _DIMENSION.search(xml)
+    if dimension:
+        matches.append((dimension.group(1), dimension.group(2)))
+    for letters, number in matches:
+        row, col = int(number), _column_index(letters) + 1
+        if row > height or col > width:
+            if row > MAX_ROWS or col > MAX_COLS:
+                farthest = (letters + number).decode("ascii")
+            height, width = max(height, row), max(col, width)
+    return height, width, farthest
+
+
+#: number formats Excel has built in that show a date or a time
+_BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)})
+_NUM_FMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bformatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
+_XF_FORMAT = re.compile(rb'\bnumFmtId="(\d+)"')
+_STYLES_CACHE: dict[bytes, frozenset[int]] = {}
+
+
+def is_date_format(code: str) -> bool:
+    """Whether a number format shows a date or time: d, m, y, h or s outside quotes, escapes and [colours]."""
+    bare = re.sub(r'"[^"]*"|\\.|_.|\*.', "", code)
+    bare = re.sub(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]", "", bare, flags=re.I)
+    return bool(re.search(r"[dmyhs]", bare.split(";")[0], re.I)) and "General" not in bare
+
+
+class _DateStyles:
+    """Which cell styles of a workbook show dates: typed into a number input, a date is no number."""
+
+    def __init__(self, archive: _Archive, names: set[str], date1904: bool):
+        self._archive, self._present = archive, "xl/styles.xml" in names
+        self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        self._styles: frozenset[int] | None = None
+
+    @property
+    def styles(self) -> frozenset[int]:
+        if self._styles is None:
+            self._styles = frozenset()
+            if self._present:
+                key = self._archive.raw("xl/styles.xml") if self._archive.raw else None
+                cached = _STYLES_CACHE.get(key) if key is not None else None
+                if cached is None:
+                    cached = _date_styles(self._archive.read("xl/styles.xml"))
+                    if key is not None:
+                        if len(_STYLES_CACHE) > 64:
+                            _STYLES_CACHE.clear()
+                        _STYLES_CACHE[key] = cached
+                self._styles = cached
+        return self._styles
+
+    def as_date(self, serial: float) -> datetime | float:
+        if 0 <= serial < 2_958_466:  # up to 9999-12-31
+            return self.epoch + timedelta(days=serial)
+        return serial
+
+
+def _date_styles(xml: bytes) -> frozenset[int]:
+    custom = {int(i): _unescape(code) for i, code in _NUM_FMT.findall(xml)}
+    block = _CELL_XFS.search(xml)
+    found = set()
+    for index, attributes in enumerate(_XF.findall(block.group(0)) if block else []):
+        format_id = _XF_FORMAT.search(attributes)
+        number = int(format_id.group(1)) if format_id else 0
+        if number in _BUILTIN_DATE_FORMATS or (number in custom and is_date_format(custom[number])):
+            found.add(index)
+    return frozenset(found)
 
 
 _SHEET_STATE = re.compile(rb'\bstate="([^"]*)"')
@@ -336,7 +545,6 @@ _TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 _PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 _STRING_ITEM = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-MAX_ROWS, MAX_COLS = 5000, 200  # far beyond any form; larger sheets go to calamine's own checks
 
 
 def _unescape(raw: bytes) -> str:
@@ -445,12 +653,14 @@ def _plain_cells(xml: bytes, letters: frozenset[bytes] | None, first_row: int = 
     return _plain_pattern(letters).findall(xml, max(start, 0), end)
 
 
-def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None = None, first_row: int = 0
-                ) -> tuple[list[list[Any]], set[tuple[int, int]]] | None:
+def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None = None, first_row: int = 0,
+                dates: _DateStyles | None = None) -> tuple[list[list[Any]], set[tuple[int, int]]] | None:
     """(rows, formula cells) read straight from a sheet's XML; None when it holds something unusual.
 
     Only cells with content are visited (empty styled cells, ``<c r="F10" s="5"/>``, are skipped by the
-    pattern itself); per cell, plain substring tests decide the rest."""
+    pattern itself); per cell, plain substring tests decide the rest.  A cell that no spreadsheet program
+    writes (a shared-string index that is no number or out of range, a number that is NaN) or a cell with
+    content beyond MAX_ROWS × MAX_COLS raises _CellError: that file's problem, at that cell."""
     cells: dict[tuple[int, int], Any] = {}
     formulas: set[tuple[int, int]] = set()
     wanted = frozenset(_column_letters(c) for c in columns) if columns is not None else None
@@ -466,6 +676,7 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         found = plain
     column_index = _COLUMN_INDEX
     decoded = strings._decoded
+    date_styles: frozenset[int] | None = None
     for letters, number, attributes, body in found:
         if wanted is not None and letters not in wanted:
             continue
@@ -474,7 +685,7 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         if col is None:
             col = _column_index(letters)
         if row >= MAX_ROWS or col >= MAX_COLS:
-            return None
+            raise _CellError("cell-outside-form", (letters + number).decode("ascii"))
         if b"<f" in body or b":f" in body:
             if _FORMULA.search(body):
                 formulas.add((row, col))
@@ -487,7 +698,10 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             continue
         start = body.find(b"<v>")
         if start >= 0:
-            raw = body[start + 3: body.find(b"</v>", start)]
+            end = body.find(b"</v>", start)
+            if end < 0:
+                raise _CellError("cell-corrupt", (letters + number).decode("ascii"), "thẻ <v> không đóng")
+            raw = body[start + 3: end]
         else:
             found_value = _VALUE.search(body)  # a namespace prefix: <x:v>
             if found_value is None:
@@ -496,18 +710,35 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         if not raw:
             continue  # an empty cached result (<v></v>): an empty cell
         if kind == b"s":
-            index = int(raw)
+            try:
+                index = int(raw)
+            except ValueError:
+                index = -1
             text = decoded.get(index)
             if text is None:
-                if index >= strings.count:
-                    return None
+                if not 0 <= index < strings.count:
+                    raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
+                                     f"chuỗi dùng chung số {raw[:20].decode('utf-8', 'replace')} không có trong tệp")
                 text = strings[index]
             cells[(row, col)] = text
         elif kind == b"n":
             try:
-                cells[(row, col)] = float(raw)
+                value = float(raw)
             except ValueError:
-                return None
+                value = math.nan
+            if not math.isfinite(value) or b"_" in raw:
+                raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
+                                 f"'{raw[:20].decode('utf-8', 'replace')}' không phải là số")
+            if dates is not None:
+                style_at = attributes.find(b' s="')
+                if style_at >= 0:
+                    if date_styles is None:
+                        date_styles = dates.styles
+                    if date_styles and int(attributes[style_at + 4: attributes.index(b'"', style_at + 4)] or 0) \
+                            in date_styles:
+                        cells[(row, col)] = dates.as_date(value)
+                        continue
+            cells[(row, col)] = value
         elif kind in (b"str", b"e"):
             cells[(row, col)] = _xml_text(raw)
         elif kind == b"b":
@@ -539,46 +770,79 @@ _ODS = {
 }
 
 
-def _read_ods(archive: zipfile.ZipFile, data: bytes, file: str) -> SourceWorkbook:
-    book = _open_calamine(data, file)
-    source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
-    names = set(archive.namelist())
-    source.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and "script" not in n for n in names)
+def _read_ods(archive: _Archive, data: bytes, file: str, listed: list[str]) -> SourceWorkbook:
+    names = set(listed)
+    archive.check_all(listed)  # calamine reads them all
+    properties: dict[str, str] = {}
+    saved_at = None
     if "meta.xml" in names:
         meta = ElementTree.fromstring(archive.read("meta.xml"))
         for element in meta.iter(f"{{{_ODS['meta']}}}user-defined"):
-            source.properties[element.get(f"{{{_ODS['meta']}}}name", "")] = element.text or ""
+            properties[element.get(f"{{{_ODS['meta']}}}name", "")] = element.text or ""
         date = meta.find(f".//{{{_ODS['dc']}}}date")
         if date is not None and date.text:
-            source.saved_at = _parse_time(date.text)
+            saved_at = _parse_time(date.text)
     table_ns = _ODS["table"]
+    defined_names: dict[str, str] = {}
+    formula_cells: dict[str, set[tuple[int, int]]] = {}
+    extents: dict[str, tuple[int, int, str]] = {}
     for event, element in ElementTree.iterparse(io.BytesIO(archive.read("content.xml")), events=("end",)):
         if element.tag == f"{{{table_ns}}}named-expression":
-            source.defined_names[element.get(f"{{{table_ns}}}name", "")] = _string_constant(
+            defined_names[element.get(f"{{{table_ns}}}name", "")] = _string_constant(
                 element.get(f"{{{table_ns}}}expression", ""))
         elif element.tag == f"{{{table_ns}}}table":
-            source.formula_cells[element.get(f"{{{table_ns}}}name", "")] = _ods_formula_cells(element, table_ns)
+            name = element.get(f"{{{table_ns}}}name", "")
+            formula_cells[name], extents[name] = _ods_cells(element, table_ns)
             element.clear()
+    # calamine expands repeated cells of every table on opening: a crafted repeat must stop here
+    for name, (height, width, farthest) in extents.items():
+        if height > MAX_ROWS or width > MAX_COLS:
+            raise XlkpiError(problem("cell-outside-form", file=file, sheet=name, cell=farthest, rows=MAX_ROWS,
+                                     columns=column_letter(MAX_COLS - 1)))
+    book = _open_calamine(data, file)
+    source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
+    source.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and "script" not in n for n in names)
+    source.properties, source.saved_at = properties, saved_at
+    source.defined_names, source.formula_cells, source._extents = defined_names, formula_cells, extents
     return source
 
 
-def _ods_formula_cells(table: ElementTree.Element, ns: str) -> set[tuple[int, int]]:
+def _ods_cells(table: ElementTree.Element, ns: str) -> tuple[set[tuple[int, int]], tuple[int, int, str]]:
+    """The cells holding formulas (at most MAX_CELLS) and the extent of the cells with content."""
     cells: set[tuple[int, int]] = set()
+    height = width = 0
+    farthest = ""
     row_index = 0
+    cell_tags = (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell")
+    value_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
     for row in table.iter(f"{{{ns}}}table-row"):
-        rows_repeated = int(row.get(f"{{{ns}}}number-rows-repeated", "1"))
+        rows_repeated = _repeat(row.get(f"{{{ns}}}number-rows-repeated"))
         col = 0
         for cell in row:
-            if cell.tag not in (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell"):
+            if cell.tag not in cell_tags:
                 continue
-            repeated = int(cell.get(f"{{{ns}}}number-columns-repeated", "1"))
-            if cell.get(f"{{{ns}}}formula") is not None:
-                for r in range(row_index, row_index + min(rows_repeated, 1000)):
-                    for c in range(col, col + min(repeated, 1000)):
-                        cells.add((r, c))
+            repeated = _repeat(cell.get(f"{{{ns}}}number-columns-repeated"))
+            has_formula = cell.get(f"{{{ns}}}formula") is not None
+            if has_formula or cell.get(value_type) is not None or len(cell):
+                bottom, right = row_index + rows_repeated, col + repeated
+                if bottom > height or right > width:
+                    height, width = max(height, bottom), max(width, right)
+                    if bottom > MAX_ROWS or right > MAX_COLS:
+                        farthest = f"{column_letter(min(right, 16384) - 1)}{bottom}"
+                if has_formula and len(cells) < MAX_CELLS:
+                    for r in range(row_index, min(row_index + rows_repeated, MAX_ROWS)):
+                        for c in range(col, min(col + repeated, MAX_COLS)):
+                            cells.add((r, c))
             col += repeated
         row_index += rows_repeated
-    return cells
+    return cells, (height, width, farthest)
+
+
+def _repeat(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 1 << 24))
+    except ValueError:
+        return 1
 
 
 # -- xls (BIFF8 in an OLE2 container) ----------------------------------------------------------------------
@@ -609,7 +873,7 @@ def _read_xls(data: bytes, file: str) -> SourceWorkbook:
         book = _open_calamine(data, file)
         source = SourceWorkbook(file, "xls", _visibility(book), _book=book)
         source.has_macros = any(s.startswith("_VBA_PROJECT_CUR") or s.startswith("Macros") for s in streams)
-        source.defined_names, source.formula_cells = _biff_names_and_formulas(workbook_stream)
+        source.defined_names, source.formula_cells, source._extents = _biff_names_and_formulas(workbook_stream)
         if "\x05DocumentSummaryInformation" in streams:
             source.properties = _user_defined_properties(ole.openstream("\x05DocumentSummaryInformation").read())
         try:
@@ -639,12 +903,27 @@ def _biff_string(body: bytes, offset: int, count: int) -> tuple[str, int]:
     return body[offset: offset + count].decode("latin-1"), offset + count
 
 
-def _biff_names_and_formulas(stream: bytes) -> tuple[dict[str, str], dict[str, set[tuple[int, int]]]]:
+_BIFF_CELLS = frozenset({0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6})  # one cell with content each
+
+
+def _biff_names_and_formulas(stream: bytes) -> tuple[dict[str, str], dict[str, set[tuple[int, int]]],
+                                                     dict[str, tuple[int, int, str]]]:
+    """Defined names, formula cells and each sheet's extent of cells with content, from the records."""
     names: dict[str, str] = {}
     sheets_at: dict[int, str] = {}
     formulas: dict[str, set[tuple[int, int]]] = {}
+    extents: dict[str, tuple[int, int, str]] = {}
     current: str | None = None
     for offset, kind, body in _records(stream):
+        if current is not None and (kind in _BIFF_CELLS or kind == 0x00BD) and len(body) >= 4:
+            row, col = struct.unpack_from("<HH", body, 0)
+            if kind == 0x00BD and len(body) >= 6:  # MULRK: several cells, the last column at the end
+                col = struct.unpack_from("<H", body, len(body) - 2)[0]
+            height, width, farthest = extents.get(current, (0, 0, ""))
+            if row + 1 > height or col + 1 > width:
+                if row + 1 > MAX_ROWS or col + 1 > MAX_COLS:
+                    farthest = f"{column_letter(col)}{row + 1}"
+                extents[current] = (max(height, row + 1), max(width, col + 1), farthest)
         if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET: where each sheet's records start, and its name
             position = struct.unpack_from("<I", body, 0)[0]
             count = body[6]
@@ -666,7 +945,7 @@ def _biff_names_and_formulas(stream: bytes) -> tuple[dict[str, str], dict[str, s
         elif kind == 0x0006 and current is not None and len(body) >= 4:  # FORMULA
             row, col = struct.unpack_from("<HH", body, 0)
             formulas[current].add((row, col))
-    return names, formulas
+    return names, formulas, extents
 
 
 def _user_defined_properties(stream: bytes) -> dict[str, str]:

@@ -19,6 +19,8 @@ from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.common.files import atomic_output
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
+from xlkpi.collect.checks import clean_input
+from xlkpi.forms.layout import SHEET as FORM_SHEET
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, SUBMITTED, Status
 
 FONT = "Times New Roman"
@@ -157,12 +159,16 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
         sha = entry.rejected_sha256
         assert sha is not None
         row = connection.execute("SELECT cells FROM inputs WHERE sha256 = ?", (sha,)).fetchone()
-        filled = json.loads(row[0]) if row else {}
+        try:  # what an older version recorded may hold NaN: shown as text, never written as a number
+            typed = json.loads(row[0], parse_constant=str) if row else {}
+        except ValueError:
+            typed = {}
+        filled = {cell: clean_input(value) for cell, value in typed.items()} if isinstance(typed, dict) else {}
         notes: dict[str, str] = {}
         for code, severity, sheet, where, message_vi, _ in problems.get(sha, []):
             if severity != "error":
                 continue
-            key = where or "A4"
+            key = where if where and sheet in (None, FORM_SHEET) else "A4"
             notes[key] = f"{notes[key]}\n{message_vi}" if key in notes else message_vi
         data = factory.feedback(entry.unit, filled, notes, FEEDBACK_BANNER)
         path = folder / names[entry.unit.code]

@@ -10,11 +10,12 @@ inspected, so running again on the same inbox does nothing new.
 
 from __future__ import annotations
 
-import gc
 import hashlib
+import io
 import json
-import multiprocessing
 import os
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,10 +25,15 @@ from typing import Any
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, problem
-from xlkpi.collect.readers import SPREADSHEET_SUFFIXES, read_workbook
+from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, read_workbook, sniff
+from xlkpi.common.workers import Failure, WorkerPool
 from xlkpi.collect.checks import CampaignView, inspect_workbook
 
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store"}
+UNREADABLE = "unreadable"  # not a ledger state: the file could not be opened, it is tried again next run
+#: parts that make a zip a document of its own (xlsx, ods, xlsb, numbers, docx …) rather than a bundle of files
+CONTAINER_MARKERS = {"[Content_Types].xml", "mimetype", "Index.zip"}
+OTHER_SPREADSHEET_SUFFIXES = {".xlsb", ".numbers"}
 
 
 @dataclass
@@ -58,6 +64,10 @@ class CollectResult:
     report_path: Path | None = None
     feedback: list[Path] = field(default_factory=list)
     status: Any = None  # xlkpi.collect.status.Status
+    #: files that could not be opened at all (locked, vanished): not recorded, tried again next run
+    unreadable: list[Outcome] = field(default_factory=list)
+    #: contents whose values an older version recorded badly: removed from the ledger, read again if present
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def new_problems(self) -> list[Problem]:
@@ -87,49 +97,129 @@ def _ignored_by_name(path: Path) -> str | None:
 
 # -- the work on one file (runs in worker processes) ------------------------------------------------------
 
-_VIEW: CampaignView | None = None
-_KNOWN: dict[str, tuple[str, str | None, int]] = {}
-_ASSIGN: dict[str, str] = {}
-_BASE: str | None = None
+#: a returned file larger than this is not read; a bundle (a .zip of returns) may be larger
+MAX_BUNDLE_BYTES = 200 * 1024 * 1024
+MAX_BUNDLE_MEMBERS = 5000
+MAX_BUNDLE_DEPTH = 2  # a zip inside a zip is opened; one level deeper is not
+BUNDLE_SEPARATOR = " › "
+#: one file may take this long (seconds) before its worker is stopped and the file rejected
+TIME_LIMIT = 60.0
+WORKER_MEMORY_MB = 2048
 
 
-def _relative(path: Path) -> str:
+@dataclass
+class Settings:
+    """Everything a worker needs, handed to it explicitly when it starts (nothing inherited)."""
+
+    view: CampaignView
+    known: dict[str, tuple[str, str | None, int]]
+    assign: dict[str, str]
+    base: str
+    received: str | None = None  # receipt time for every file of this run (collect --received)
+
+
+_SETTINGS: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _SETTINGS
+    _SETTINGS = settings
+
+
+def _relative(path: Path, base: str) -> str:
     """The path as the ledger records it: relative to the campaign folder when inside it."""
-    assert _BASE is not None
     absolute = os.path.abspath(path)
-    if absolute.startswith(_BASE + os.sep):
-        return absolute[len(_BASE) + 1:]
-    relative = os.path.relpath(absolute, _BASE)
-    return absolute if relative.startswith("..") else relative
+    if absolute.startswith(base + os.sep):
+        relative = absolute[len(base) + 1:]
+    else:
+        relative = os.path.relpath(absolute, base) if os.path.splitdrive(absolute)[0] == os.path.splitdrive(base)[0] \
+            else absolute
+        if relative.startswith(".."):
+            relative = absolute
+    return relative.replace(os.sep, "/")
 
 
-def _process(path: Path) -> Outcome:
-    assert _VIEW is not None
-    rel = _relative(path)
+def _inspect_path(path: Path) -> list[Outcome]:
+    """The outcome of one inbox file (several when it is a bundle of returns)."""
+    settings = _SETTINGS
+    assert settings is not None, "worker not initialised"
+    rel = _relative(path, settings.base)
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            if stat.st_size > MAX_BUNDLE_BYTES:
+                data = b""
+            else:
+                data = handle.read()
+    except OSError as exc:
+        return [Outcome(rel, "", 0, "", verdict=UNREADABLE, problems=[
+            problem("file-unreadable", file=rel, detail=exc.strerror or str(exc))])]
+    mtime = settings.received or datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" ")
+    if stat.st_size > MAX_BUNDLE_BYTES:
+        sha = _sha_of_file(path)
+        outcome = Outcome(rel, sha, stat.st_size, mtime)
+        if sha not in settings.known:
+            outcome.verdict = L.REJECTED
+            outcome.problems = [problem("file-too-large", file=rel, size=stat.st_size // 1024,
+                                        limit=MAX_FILE_BYTES // 1024)]
+        return [outcome]
+    assigned = settings.assign.get(str(path.resolve())) if settings.assign else None
+    return _inspect_bytes(data, rel, path.name, mtime, assigned, depth=0)
+
+
+def _sha_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        stat = os.fstat(handle.fileno())
-        data = handle.read()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _inspect_bytes(data: bytes, rel: str, name: str, mtime: str, assigned: str | None, depth: int) -> list[Outcome]:
+    settings = _SETTINGS
+    assert settings is not None
     sha = hashlib.sha256(data).hexdigest()
-    outcome = Outcome(rel, sha, len(data), datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" "))
-    assigned = _ASSIGN.get(str(path.resolve())) if _ASSIGN else None
-    known = _KNOWN.get(sha)
+    outcome = Outcome(rel, sha, len(data), mtime)
+    known = settings.known.get(sha)
     if known is not None and (assigned is None or (known[1] == assigned and known[2])):
-        return outcome
-    reason = _ignored_by_name(path)
+        return [outcome]
+    reason = _ignored_by_name(Path(name))
     if reason:
         outcome.verdict, outcome.note = L.IGNORED, reason
-        return outcome
+        return [outcome]
+    if bundle_names(data) is not None:
+        return _inspect_bundle(data, outcome, depth)
+    if len(data) > MAX_FILE_BYTES:
+        outcome.verdict = L.REJECTED
+        outcome.problems = [problem("file-too-large", file=rel, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024)]
+        return [outcome]
+    try:
+        _inspect_workbook(data, outcome, Path(name).suffix.lower(), assigned)
+    except Exception as exc:  # noqa: BLE001 — untrusted input: one file's failure is that file's verdict
+        outcome.verdict, outcome.values, outcome.raw_inputs = L.REJECTED, [], {}
+        outcome.problems = [problem("file-reader-failed", file=rel, detail=describe(exc))]
+    return [outcome]
+
+
+def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str | None) -> None:
+    settings = _SETTINGS
+    assert settings is not None
+    rel = outcome.path
     try:
         book = read_workbook(data, rel)
     except XlkpiError as exc:
         code = exc.problems[0].code
-        if path.suffix.lower() not in SPREADSHEET_SUFFIXES and code in ("not-a-spreadsheet", "file-empty"):
-            outcome.verdict, outcome.note = L.IGNORED, f"không phải bảng tính ({path.suffix or 'không có đuôi'})"
-            return outcome
+        if suffix not in SPREADSHEET_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES and code in ("not-a-spreadsheet", "file-empty"):
+            outcome.verdict, outcome.note = L.IGNORED, f"không phải bảng tính ({suffix or 'không có đuôi'})"
+            return
         outcome.verdict, outcome.problems = L.REJECTED, exc.problems
-        return outcome
+        return
     try:
-        inspection = inspect_workbook(book, _VIEW, rel, assigned)
+        inspection = inspect_workbook(book, settings.view, rel, assigned)
+    except XlkpiError as exc:  # a sheet that cannot be read: located by the reader
+        outcome.format = book.format
+        outcome.verdict, outcome.problems = L.REJECTED, exc.problems
+        return
     finally:
         book.close()
     outcome.format = book.format
@@ -142,11 +232,88 @@ def _process(path: Path) -> Outcome:
         outcome.raw_inputs = inspection.raw_inputs  # for the unit's feedback copy
     outcome.values = [(v.indicator, v.numerator, v.denominator, v.value, v.text, v.explanation, v.evidence, v.status)
                       for v in inspection.values]
-    return outcome
+    unclean = [row[0] for row in outcome.values if not L.clean_row(row)]
+    if unclean:  # never reached by a correct reader; the ledger must hold clean values whatever happens
+        outcome.verdict, outcome.values, outcome.raw_inputs = L.REJECTED, [], {}
+        outcome.problems = [problem("file-reader-failed", file=rel, detail=f"giá trị không hợp lệ ở {unclean[0]}")]
 
 
-def _process_chunk(chunk: list[Path]) -> list[Outcome]:
-    return [_process(path) for path in chunk]
+def bundle_names(data: bytes) -> list[zipfile.ZipInfo] | None:
+    """The members of a plain zip archive of files (not a spreadsheet in a zip container), else None."""
+    if sniff(data) != "zip":
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
+        return None  # not even a readable zip: the workbook reader says why
+    names = {info.filename for info in infos}
+    if names & CONTAINER_MARKERS or any(name.startswith(("xl/", "Index/")) for name in names):
+        return None
+    return infos
+
+
+def _inspect_bundle(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
+    """A .zip of returns, opened in memory (never extracted): each member is a file of its own."""
+    rel = outcome.path
+    infos = bundle_names(data) or []
+    members = [info for info in infos if not info.is_dir()]
+    problems: list[Problem] = []
+    if depth >= MAX_BUNDLE_DEPTH:
+        problems.append(problem("file-too-complex", file=rel, detail=f"tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp"))
+    elif len(members) > MAX_BUNDLE_MEMBERS:
+        problems.append(problem("file-too-complex", file=rel, detail=f"{len(members)} tệp trong tệp nén"))
+    elif sum(info.file_size for info in members) > MAX_BUNDLE_BYTES:
+        problems.append(problem("file-too-complex", file=rel,
+                                detail=f"giải nén ra {sum(i.file_size for i in members) // 1_048_576} MB"))
+    if problems:
+        outcome.verdict, outcome.problems = L.REJECTED, problems
+        return [outcome]
+    results: list[Outcome] = []
+    skipped: list[Problem] = []
+    seen: set[str] = set()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in members:
+            label = _member_label(info.filename)
+            member_path = f"{rel}{BUNDLE_SEPARATOR}{label}"
+            if member_path in seen:
+                skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail="trùng tên"))
+                continue
+            seen.add(member_path)
+            if info.file_size > MAX_FILE_BYTES or info.flag_bits & 0x1:
+                detail = "được đặt mật khẩu" if info.flag_bits & 0x1 else f"{info.file_size // 1024} KB, quá lớn"
+                skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=detail))
+                continue
+            try:
+                content = _read_member(archive, info)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=describe(exc)))
+                continue
+            results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], outcome.mtime, None,
+                                          depth + 1))
+    outcome.verdict = L.REJECTED if skipped and not results else L.IGNORED
+    outcome.problems = skipped
+    outcome.note = f"tệp nén: {len(results)} tệp bên trong được xét riêng ({rel}{BUNDLE_SEPARATOR}…)"
+    return [outcome, *results]
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, never more than it declares (a lying header cannot make it a bomb)."""
+    with archive.open(info) as handle:
+        content = handle.read(info.file_size + 1)
+    if len(content) != info.file_size:
+        raise ValueError("kích thước không khớp")
+    return content
+
+
+def _member_label(name: str) -> str:
+    """A member's name as shown and recorded: printable, forward slashes, never a path to extract to."""
+    cleaned = "".join(ch if ch.isprintable() else "?" for ch in name.replace("\\", "/"))
+    return "/".join(part for part in cleaned.split("/") if part not in ("", ".", "..")) or "?"
+
+
+def describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 # -- a run ---------------------------------------------------------------------------------------------
@@ -181,8 +348,17 @@ def collect(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     reports: bool = True,
+    received: datetime | None = None,
+    isolate: bool = True,
+    time_limit: float = TIME_LIMIT,
 ) -> CollectResult:
-    global _VIEW, _KNOWN, _ASSIGN, _BASE
+    """Read, check and record every file under ``paths`` (default: the inbox).
+
+    Each file is read in a worker process (``isolate``, the default): whatever one file does — an
+    exception, a crash of a reader library, more than ``time_limit`` seconds — ends with that file
+    rejected and a located problem; the run goes on.  ``received`` sets the receipt time of every file of
+    this run (files dropped into the inbox by hand long after they arrived); otherwise it is the file's
+    modification time."""
     roots = [Path(p) for p in paths] or [campaign.inbox]
     for root in roots:
         if not root.exists():
@@ -197,9 +373,13 @@ def collect(
         new = 0
         outcomes: list[Outcome] = []
         with L.transaction(connection):  # taken first: a concurrent run waits, then sees this run's files
+            result.repaired = L.repair(connection)
             known_files = L.known_files(connection)
-            _VIEW, _KNOWN, _ASSIGN = view, L.known_contents(connection), assignments
-            _BASE = str(campaign.directory.resolve())
+            known = L.known_contents(connection)
+            for sha in result.repaired:  # read again what an older version recorded badly
+                known.pop(sha, None)
+            settings = Settings(view, known, assignments, str(campaign.directory.resolve()),
+                                received.replace(microsecond=0).isoformat(sep=" ") if received else None)
             run_id = connection.execute(
                 "INSERT INTO runs (started, finished, files_seen, contents_new) VALUES (?, ?, ?, 0)",
                 (started, started, len(found)),
@@ -207,32 +387,55 @@ def collect(
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(found) // 100 or 1))
             size = max(1, min(64, len(found) // (jobs * 4) or 1))
             chunks = [found[i:i + size] for i in range(0, len(found), size)]
-            if jobs > 1:
-                gc.freeze()  # the workers share the parent's objects: keep the collector from copying their pages
-            pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
-            try:
-                results = pool.imap(_process_chunk, chunks) if pool else map(_process_chunk, chunks)
-                for chunk_outcomes in results:
-                    fresh = [o for o in chunk_outcomes if o.verdict is not None]
-                    _record_contents(connection, fresh, run_id, campaign.config.period)
-                    new += len(fresh)
-                    outcomes.extend(fresh)
-                    connection.executemany(
-                        "INSERT OR IGNORE INTO files (path, sha256, size, mtime, first_seen, state, note) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(o.path, o.sha256, o.size, o.mtime, started, o.verdict or _KNOWN[o.sha256][0], o.note)
-                         for o in chunk_outcomes if (o.path, o.sha256) not in known_files],
-                    )
-                    if progress:
-                        progress(len(chunk_outcomes))
-            finally:
-                if pool is not None:
-                    pool.terminate()
-                    pool.join()
-                    gc.unfreeze()
-                _VIEW = None
+
+            def record(chunk_outcomes: list[Outcome]) -> None:
+                nonlocal new
+                unreadable = [o for o in chunk_outcomes if o.verdict == UNREADABLE]
+                result.unreadable.extend(unreadable)
+                chunk_outcomes = [o for o in chunk_outcomes if o.verdict != UNREADABLE]
+                fresh = [o for o in chunk_outcomes if o.verdict is not None and o.sha256 not in recorded]
+                recorded.update(o.sha256 for o in fresh)
+                _record_contents(connection, fresh, run_id, campaign.config.period)
+                new += len(fresh)
+                outcomes.extend(fresh)
+                rows = [(o.path, o.sha256, o.size, o.mtime, started, o.verdict or known[o.sha256][0], o.note)
+                        for o in chunk_outcomes if (o.path, o.sha256) not in known_files]
+                known_files.update((row[0], row[1]) for row in rows)
+                connection.executemany(
+                    "INSERT OR IGNORE INTO files (path, sha256, size, mtime, first_seen, state, note) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+            recorded: set[str] = set()
+            if isolate and found:
+                with WorkerPool(jobs, _inspect_path, initializer=_init_worker, initargs=(settings,),
+                                time_limit=time_limit, memory_mb=WORKER_MEMORY_MB) as pool:
+                    for chunk, results in pool.run(chunks):
+                        chunk_outcomes = []
+                        for path, got in zip(chunk, results):
+                            chunk_outcomes.extend(_failed(path, got, settings, time_limit)
+                                                  if isinstance(got, Failure) else got)
+                        record(chunk_outcomes)
+                        if progress:
+                            progress(len(chunk))
+            else:
+                _init_worker(settings)
+                try:
+                    for chunk in chunks:
+                        chunk_outcomes = []
+                        for path in chunk:
+                            try:
+                                chunk_outcomes.extend(_inspect_path(path))
+                            except Exception as exc:  # noqa: BLE001 — as a worker would report it
+                                chunk_outcomes.extend(_failed(path, Failure(path, "exception", describe(exc)),
+                                                              settings, time_limit))
+                        record(chunk_outcomes)
+                        if progress:
+                            progress(len(chunk))
+                finally:
+                    _init_worker(None)  # type: ignore[arg-type]
             L.derive_states(connection)
             connection.execute("UPDATE runs SET finished = ?, contents_new = ? WHERE id = ?", (L.now(), new, run_id))
+        outcomes.sort(key=lambda o: o.path)
         result.outcomes = outcomes
         result.new_contents = new
         result.states = dict(connection.execute("SELECT state, COUNT(*) FROM files GROUP BY state").fetchall())
@@ -247,6 +450,25 @@ def collect(
         return result
     finally:
         connection.close()
+
+
+def _failed(path: Path, failure: Failure, settings: Settings, time_limit: float) -> list[Outcome]:
+    """The outcome of a file whose reading failed, crashed or overran: rejected, with what happened."""
+    rel = _relative(path, settings.base)
+    try:
+        stat = path.stat()
+        sha, size = _sha_of_file(path), stat.st_size
+        mtime = settings.received or datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" ")
+    except OSError as exc:
+        return [Outcome(rel, "", 0, "", verdict=UNREADABLE, problems=[
+            problem("file-unreadable", file=rel, detail=exc.strerror or str(exc))])]
+    if failure.kind == "timeout":
+        found = problem("file-timeout", file=rel, limit=f"{time_limit:g}")
+    elif failure.kind == "crashed":
+        found = problem("file-reader-crashed", file=rel, detail=failure.detail)
+    else:
+        found = problem("file-reader-failed", file=rel, detail=failure.detail)
+    return [Outcome(rel, sha, size, mtime, verdict=L.REJECTED, problems=[found])]
 
 
 def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int, period: str) -> None:
