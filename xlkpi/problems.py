@@ -64,6 +64,20 @@ CATALOGUE: dict[str, Message] = {
         "Hãy xóa hoặc đổi tên một trong hai.",
         "Key '{key}' appears twice in the same mapping (first at line {first_line}). Remove or rename one.",
     ),
+    "yaml-expansion": Message(
+        "Các bí danh YAML (*tên) làm tệp kế hoạch nở ra quá {limit} giá trị, cách một tệp độc hại tự nhân bản; tệp "
+        "không được đọc tiếp. Bí danh chỉ dùng để lặp lại một đoạn chữ; hãy viết đầy đủ thay cho bí danh lồng nhau.",
+        "YAML aliases (*name) expand the plan file beyond {limit} values, the way a hostile file multiplies itself; "
+        "it was not read further. Aliases are for repeating a piece of text; write nested ones out in full.",
+    ),
+    "yaml-too-large": Message(
+        "Tệp kế hoạch quá lớn ({size} KB, giới hạn {limit} KB). Hãy kiểm tra lại đúng tệp kế hoạch.",
+        "The plan file is too large ({size} KB, limit {limit} KB). Check that it is the right file.",
+    ),
+    "yaml-too-deep": Message(
+        "Tệp kế hoạch lồng nhau quá {limit} cấp; định dạng kế hoạch không cần như vậy. Hãy kiểm tra thụt lề.",
+        "The plan file nests deeper than {limit} levels, which the plan format never needs. Check the indentation.",
+    ),
     "yaml-not-mapping": Message(
         "Tệp kế hoạch phải là một khối khóa: giá trị (mapping) ở cấp ngoài cùng.",
         "A plan file must be a mapping (key: value) at the top level.",
@@ -186,6 +200,12 @@ CATALOGUE: dict[str, Message] = {
     "roster-duplicate-code": Message(
         "Mã đơn vị '{code}' bị trùng (đã có ở dòng {first_row}). Mỗi đơn vị phải có mã riêng.",
         "Unit code '{code}' is duplicated (first at row {first_row}). Each unit needs its own code.",
+    ),
+    "roster-bad-code": Message(
+        "Mã đơn vị '{code}' không dùng được: {detail}. Mã chỉ gồm chữ, số và các dấu - _ . (như mã ĐVHC 03388); "
+        "hãy sửa lại.",
+        "Unit code '{code}' cannot be used: {detail_en}. A code holds letters, digits and - _ . only (like the "
+        "official code 03388); correct it.",
     ),
     "roster-unknown-parent": Message(
         "Đơn vị cấp trên '{parent}' không có trong danh sách. Hãy thêm đơn vị đó hoặc sửa mã.",

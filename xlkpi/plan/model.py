@@ -318,7 +318,7 @@ def read_plan_file(path: str | Path) -> tuple[Plan | None, Report]:
         return None, report
     located = load_yaml(text, file)
     report.extend(located.problems)
-    if any(p.code == "yaml-syntax" for p in located.problems):
+    if any(p.code in ("yaml-syntax", "yaml-too-large", "yaml-too-deep", "yaml-expansion") for p in located.problems):
         return None, report
     if not isinstance(located.data, dict):
         report.problems.append(problem("yaml-not-mapping", file=file, line=1))

@@ -19,7 +19,7 @@ from xlkpi.common.files import atomic_output
 from xlkpi.campaign.periods import Period, target_year
 from xlkpi.plan.model import Plan, read_plan_file
 from xlkpi.problems import XlkpiError, problem
-from xlkpi.collect.readers import read_workbook
+from xlkpi.collect.readers import MAX_FILE_BYTES, read_workbook
 from xlkpi.report.rollup import Consolidation
 from xlkpi.common.text import cell_text
 from xlkpi.collect.checks import read_identity
@@ -48,8 +48,26 @@ def _upper_plan(identity: dict[str, str], given: str | Path | None, file: str) -
 
 def fill_upper_workbook(upper_file: str | Path, consolidation: Consolidation, reporter: str, out_dir: Path,
                         upper_plan: str | Path | None = None) -> SubmissionResult:
-    upper_file = Path(upper_file)
+    """Fill the upper level's workbook (untrusted: it came by e-mail) with this office's totals.
+
+    Whatever is wrong with that file ends as an XlkpiError naming it; the workbook is never changed in place."""
+    try:
+        return _fill_upper_workbook(Path(upper_file), consolidation, reporter, out_dir, upper_plan)
+    except XlkpiError:
+        raise
+    except OSError as exc:
+        raise XlkpiError(problem("file-unreadable", file=str(upper_file), detail=exc.strerror or str(exc))) from exc
+    except Exception as exc:  # noqa: BLE001 — a crafted file must not end in a traceback
+        raise XlkpiError(problem("upper-workbook-unusable", file=str(upper_file),
+                                 detail=f"{type(exc).__name__}: {exc}"[:200])) from exc
+
+
+def _fill_upper_workbook(upper_file: Path, consolidation: Consolidation, reporter: str, out_dir: Path,
+                         upper_plan: str | Path | None) -> SubmissionResult:
     file = str(upper_file)
+    if upper_file.stat().st_size > MAX_FILE_BYTES:
+        raise XlkpiError(problem("file-too-large", file=file, size=upper_file.stat().st_size // 1024,
+                                 limit=MAX_FILE_BYTES // 1024))
     data = upper_file.read_bytes()
     book = read_workbook(data, file)
     try:
@@ -58,7 +76,9 @@ def fill_upper_workbook(upper_file: str | Path, consolidation: Consolidation, re
             raise XlkpiError(problems)
         plan = _upper_plan(identity, upper_plan, file)
         year = target_year(plan.years, Period.parse(identity["period"]))
-        rows = book.rows(F.SHEET)
+        if F.SHEET not in book.sheets:
+            raise XlkpiError(problem("sheet-missing", file=file, sheet=F.SHEET, found=", ".join(book.sheets) or "-"))
+        rows = book.rows(F.SHEET, F.READ_COLUMNS)
     finally:
         book.close()
     layout = _matching_layout(plan, year, identity["unit"], rows, file)

@@ -286,6 +286,29 @@ def load_roster(path: str | Path, plan: Plan | None = None) -> Roster:
 
 # -- checks --------------------------------------------------------------------------------------------
 
+MAX_CODE_LENGTH = 40
+_FORBIDDEN_IN_CODE = set('/\\:*?"<>|')
+
+
+def code_fault(code: str) -> tuple[str, str] | None:
+    """Why a unit code cannot be used (it names files, ledger rows and identities), in Vietnamese and
+    English, or None."""
+    if len(code) > MAX_CODE_LENGTH:
+        return f"dài {len(code)} ký tự, tối đa {MAX_CODE_LENGTH}", f"{len(code)} characters long, at most {MAX_CODE_LENGTH}"
+    if any(not ch.isprintable() for ch in code):
+        return "có ký tự điều khiển hoặc không in được", "it holds control or unprintable characters"
+    bad = " ".join(sorted(_FORBIDDEN_IN_CODE & set(code)))
+    if bad:
+        return f"có ký tự {bad}", f"it holds {bad}"
+    if code != code.strip() or code.startswith("."):
+        return "bắt đầu hoặc kết thúc bằng khoảng trắng hoặc dấu chấm", "it starts or ends with a space or a dot"
+    return None
+
+
+def _shown(code: str) -> str:
+    return code.encode("unicode_escape").decode("ascii")[:60]
+
+
 
 def check_units(
     units: Iterable[Unit],
@@ -303,6 +326,11 @@ def check_units(
         cell = f"{cells[column]}{unit.row}" if column in cells and unit.row else None
         return problem(kind, file=file, sheet=sheet, cell=cell, row=unit.row, **context)
 
+    for unit in units:
+        for column, value in (("code", unit.code), ("parent", unit.parent or "")):
+            fault = code_fault(value) if value else None
+            if fault:
+                yield at("roster-bad-code", unit, column, code=_shown(value), detail=fault[0], detail_en=fault[1])
     first: dict[str, Unit] = {}
     for unit in units:
         if unit.code in first:
