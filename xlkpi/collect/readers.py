@@ -485,7 +485,7 @@ _NUM_FMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bforma
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
 _XF_FORMAT = re.compile(rb'\bnumFmtId="(\d+)"')
-_STYLES_CACHE: dict[bytes, frozenset[int]] = {}
+_STYLES_CACHE: dict[bytes, tuple[frozenset[int], int]] = {}
 
 
 def is_date_format(code: str) -> bool:
@@ -496,17 +496,17 @@ def is_date_format(code: str) -> bool:
 
 
 class _DateStyles:
-    """Which cell styles of a workbook show dates: typed into a number input, a date is no number."""
+    """Which cell styles of a workbook show dates (typed into a number input, a date is no number), and how
+    many cell styles there are (a cell pointing past them is damaged)."""
 
     def __init__(self, archive: _Archive, names: set[str], date1904: bool):
         self._archive, self._present = archive, "xl/styles.xml" in names
         self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
-        self._styles: frozenset[int] | None = None
+        self._parsed: tuple[frozenset[int], int] | None = None
 
-    @property
-    def styles(self) -> frozenset[int]:
-        if self._styles is None:
-            self._styles = frozenset()
+    def _parse(self) -> tuple[frozenset[int], int]:
+        if self._parsed is None:
+            self._parsed = (frozenset(), 1 << 62)  # no styles part: any index goes, as Excel repairs it
             if self._present:
                 key = self._archive.raw("xl/styles.xml") if self._archive.raw else None
                 cached = _STYLES_CACHE.get(key) if key is not None else None
@@ -516,8 +516,16 @@ class _DateStyles:
                         if len(_STYLES_CACHE) > 64:
                             _STYLES_CACHE.clear()
                         _STYLES_CACHE[key] = cached
-                self._styles = cached
-        return self._styles
+                self._parsed = cached
+        return self._parsed
+
+    @property
+    def styles(self) -> frozenset[int]:
+        return self._parse()[0]
+
+    @property
+    def count(self) -> int:
+        return self._parse()[1]
 
     def as_date(self, serial: float) -> datetime | float:
         if 0 <= serial < 2_958_466:  # up to 9999-12-31
@@ -525,16 +533,18 @@ class _DateStyles:
         return serial
 
 
-def _date_styles(xml: bytes) -> frozenset[int]:
+def _date_styles(xml: bytes) -> tuple[frozenset[int], int]:
+    """(the cell styles that show dates, the number of cell styles)."""
     custom = {int(i): _unescape(code) for i, code in _NUM_FMT.findall(xml)}
     block = _CELL_XFS.search(xml)
     found = set()
-    for index, attributes in enumerate(_XF.findall(block.group(0)) if block else []):
+    xfs = _XF.findall(block.group(0)) if block else []
+    for index, attributes in enumerate(xfs):
         format_id = _XF_FORMAT.search(attributes)
         number = int(format_id.group(1)) if format_id else 0
         if number in _BUILTIN_DATE_FORMATS or (number in custom and is_date_format(custom[number])):
             found.add(index)
-    return frozenset(found)
+    return frozenset(found), max(1, len(xfs))
 
 
 _SHEET_STATE = re.compile(rb'\bstate="([^"]*)"')
@@ -677,6 +687,7 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
     column_index = _COLUMN_INDEX
     decoded = strings._decoded
     date_styles: frozenset[int] | None = None
+    style_count: int | None = None
     for letters, number, attributes, body in found:
         if wanted is not None and letters not in wanted:
             continue
@@ -689,6 +700,19 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         if b"<f" in body or b":f" in body:
             if _FORMULA.search(body):
                 formulas.add((row, col))
+        style = -1
+        if dates is not None:
+            style_at = attributes.find(b' s="')
+            if style_at >= 0:
+                try:
+                    style = int(attributes[style_at + 4: attributes.index(b'"', style_at + 4)])
+                except ValueError:
+                    style = 1 << 62
+                if style_count is None:
+                    style_count = dates.count
+                if not 0 <= style < style_count:
+                    raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
+                                     f"kiểu định dạng số {style} không có trong tệp")
         kind = b"n"
         at = attributes.find(b't="')
         if at >= 0:
@@ -729,15 +753,12 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             if not math.isfinite(value) or b"_" in raw:
                 raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
                                  f"'{raw[:20].decode('utf-8', 'replace')}' không phải là số")
-            if dates is not None:
-                style_at = attributes.find(b' s="')
-                if style_at >= 0:
-                    if date_styles is None:
-                        date_styles = dates.styles
-                    if date_styles and int(attributes[style_at + 4: attributes.index(b'"', style_at + 4)] or 0) \
-                            in date_styles:
-                        cells[(row, col)] = dates.as_date(value)
-                        continue
+            if style >= 0 and dates is not None:
+                if date_styles is None:
+                    date_styles = dates.styles
+                if style in date_styles:
+                    cells[(row, col)] = dates.as_date(value)
+                    continue
             cells[(row, col)] = value
         elif kind in (b"str", b"e"):
             cells[(row, col)] = _xml_text(raw)
