@@ -33,3 +33,15 @@ def uno_python(soffice) -> str:
             pytest.fail("python3-uno is required in CI: .ci/run installs it")
         pytest.skip("LibreOffice's Python bridge is not installed (apt-get install python3-uno)")
     return python
+
+
+@pytest.fixture(params=["spawn", "default"])
+def start_method(request, monkeypatch):
+    """Run a test with workers started by "spawn" (as on Windows) and by the system's default."""
+    from xlkpi.common.workers import START_METHOD_VARIABLE
+
+    if request.param == "default":
+        monkeypatch.delenv(START_METHOD_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(START_METHOD_VARIABLE, request.param)
+    return request.param

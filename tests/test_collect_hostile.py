@@ -152,7 +152,7 @@ def test_a_crash_a_hang_or_an_exception_rejects_that_file_only(campaign, monkeyp
     assert by_name["good.xlsx"].verdict == by_name["good2.xlsx"].verdict == "accepted"
 
 
-def test_a_hostile_inbox_beside_every_valid_return(campaign):
+def test_a_hostile_inbox_beside_every_valid_return(campaign, start_method):
     """38 valid returns and every hostile file: the 38 are accepted, each bad file is rejected or flagged
     with its file (and sheet and cell), the command exits 1 and writes the report; a second run changes
     nothing."""

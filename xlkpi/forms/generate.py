@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from xlkpi.problems import Problem, XlkpiError, problem
 from xlkpi.units.roster import Unit
 from xlkpi.common.text import slug
 from xlkpi.forms.stamp import Prototype
+from xlkpi.common.workers import Failure, WorkerPool
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("unit", "name", "level", "file", "sha256", "indicators")
@@ -180,25 +180,35 @@ def select_units(plan: Plan, units: Iterable[Unit], codes: Sequence[str] = (), l
 
 # -- running ---------------------------------------------------------------------------------------------
 
-_FACTORY: WorkbookFactory | None = None
-_OUTBOX: Path | None = None
-_FORCE = False
+
+@dataclass
+class _Job:
+    """What a worker writes with, handed to it explicitly when it starts (nothing inherited)."""
+
+    factory: WorkbookFactory
+    outbox: Path
+    force: bool
 
 
-def _write_one(unit: Unit, name: str) -> tuple[str, str, str, int]:
-    assert _FACTORY is not None and _OUTBOX is not None
-    data, count = _FACTORY.workbook(unit)
-    path = _OUTBOX / name
-    with atomic_output(path, force=_FORCE) as temp:
-        temp.write_bytes(data)
-    return unit.code, name, hashlib.sha256(data).hexdigest(), count
+_JOB: _Job | None = None
 
 
-def _write_chunk(chunk: list[tuple[Unit, str]]) -> list[tuple[str, str, str, int]] | list[Problem]:
+def _init_worker(job: _Job | None) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _write_one(item: tuple[Unit, str]) -> tuple[str, str, str, int] | list[Problem]:
+    assert _JOB is not None, "worker not initialised"
+    unit, name = item
     try:
-        return [_write_one(unit, name) for unit, name in chunk]
+        data, count = _JOB.factory.workbook(unit)
+        path = _JOB.outbox / name
+        with atomic_output(path, force=_JOB.force) as temp:
+            temp.write_bytes(data)
     except XlkpiError as exc:
         return exc.problems
+    return unit.code, name, hashlib.sha256(data).hexdigest(), count
 
 
 def generate(
@@ -211,7 +221,6 @@ def generate(
     progress: Callable[[int], None] | None = None,
 ) -> GenerateResult:
     """Write the workbooks of the chosen units (default: every unit that reports) and the manifest."""
-    global _FACTORY, _OUTBOX, _FORCE
     plan, roster = campaign.plan, campaign.roster
     chosen, skipped, problems = select_units(plan, roster.units, units, level, roster.source)
     if problems:
@@ -229,9 +238,9 @@ def generate(
         raise XlkpiError(problem("output-unwritable", file=str(outbox), detail=exc.strerror or str(exc))) from exc
 
     factory = WorkbookFactory(plan, form_context(campaign), campaign.secret, campaign.target_year)
-    for unit in chosen:  # one prototype per level (and per unit with its own targets), made before forking
+    for unit in chosen:  # one prototype per level (and per unit with its own targets), made once, handed to workers
         factory._prototype(unit)
-    _FACTORY, _OUTBOX, _FORCE = factory, outbox, force
+    job = _Job(factory, outbox, force)
 
     work = [(u, names[u.code]) for u in chosen]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) // 50 or 1))
@@ -239,22 +248,33 @@ def generate(
     chunks = [work[i:i + chunk_size] for i in range(0, len(work), chunk_size)]
     written: dict[str, tuple[str, str, int]] = {}
     failures: list[Problem] = []
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
-    try:
-        results: Iterable = pool.imap_unordered(_write_chunk, chunks) if pool else map(_write_chunk, chunks)
+
+    def record(results: Iterable[Any]) -> None:
         for result in results:
-            if result and isinstance(result[0], Problem):
-                failures.extend(result)  # type: ignore[arg-type]
-                continue
-            for code, name, sha, count in result:  # type: ignore[misc]
+            if isinstance(result, Failure):
+                unit, name = result.item
+                failures.append(problem("output-unwritable", file=str(outbox / name), detail=result.detail))
+            elif isinstance(result, list):
+                failures.extend(result)
+            else:
+                code, name, sha, count = result
                 written[code] = (name, sha, count)
-            if progress:
-                progress(len(result))
-    finally:
-        if pool is not None:
-            pool.terminate()  # all results are in (or an error stops the run): end the workers either way
-            pool.join()
-        _FACTORY = _OUTBOX = None
+
+    if jobs > 1:
+        with WorkerPool(jobs, _write_one, initializer=_init_worker, initargs=(job,)) as pool:
+            for chunk, results in pool.run(chunks):
+                record(results)
+                if progress:
+                    progress(len(chunk))
+    else:
+        _init_worker(job)
+        try:
+            for chunk in chunks:
+                record(_write_one(item) for item in chunk)
+                if progress:
+                    progress(len(chunk))
+        finally:
+            _init_worker(None)
     if failures:
         raise XlkpiError(failures[:20])
 
