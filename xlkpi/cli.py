@@ -536,4 +536,7 @@ def demo_command(directory: Path) -> None:
 
 
 def main() -> None:
+    from xlkpi.common.text import make_console_safe
+
+    make_console_safe(sys.stdout, sys.stderr)
     cli(prog_name="xlkpi")

@@ -260,10 +260,11 @@ CATALOGUE: dict[str, Message] = {
         "No unit has anything to report: {detail_en}.",
     ),
     "libreoffice-missing": Message(
-        "Chưa cài LibreOffice nên không chuyển đổi được tệp. Hãy cài LibreOffice (gói libreoffice-calc) "
-        "rồi chạy lại.",
-        "LibreOffice is not installed, so the file cannot be converted. Install it (package "
-        "libreoffice-calc) and run again.",
+        "Chưa cài LibreOffice nên không chuyển đổi được tệp. Hãy cài LibreOffice (libreoffice.org; trên Linux gói "
+        "libreoffice-calc) rồi chạy lại; nếu đã cài ở thư mục khác, đặt biến môi trường XLKPI_SOFFICE là đường dẫn "
+        "của soffice.",
+        "LibreOffice is not installed, so the file cannot be converted. Install it (libreoffice.org; on Linux the "
+        "package libreoffice-calc) and run again; if it is installed elsewhere, set XLKPI_SOFFICE to soffice's path.",
     ),
     "libreoffice-failed": Message(
         "LibreOffice không chuyển đổi được tệp ({detail}).",

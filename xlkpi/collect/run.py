@@ -126,17 +126,19 @@ def _init_worker(settings: Settings) -> None:
     _SETTINGS = settings
 
 
-def _relative(path: Path, base: str) -> str:
-    """The path as the ledger records it: relative to the campaign folder when inside it."""
-    absolute = os.path.abspath(path)
-    if absolute.startswith(base + os.sep):
+def _relative(path: Path | str, base: str, paths: Any = os.path) -> str:
+    """The path as the ledger records it: relative to the campaign folder when inside it, with forward
+    slashes on every system (``paths`` is :mod:`os.path`; the tests pass :mod:`ntpath`)."""
+    absolute = paths.abspath(str(path))
+    if absolute.startswith(base + paths.sep):
         relative = absolute[len(base) + 1:]
-    else:
-        relative = os.path.relpath(absolute, base) if os.path.splitdrive(absolute)[0] == os.path.splitdrive(base)[0] \
-            else absolute
+    elif paths.splitdrive(absolute)[0].lower() == paths.splitdrive(base)[0].lower():
+        relative = paths.relpath(absolute, base)
         if relative.startswith(".."):
             relative = absolute
-    return relative.replace(os.sep, "/")
+    else:  # another drive: no relative path exists
+        relative = absolute
+    return relative.replace(paths.sep, "/")
 
 
 def _inspect_path(path: Path) -> list[Outcome]:

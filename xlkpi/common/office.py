@@ -5,18 +5,45 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from xlkpi.problems import XlkpiError, problem
 
 
-def find_soffice() -> str | None:
-    """The LibreOffice program, or None when it is not installed."""
+SOFFICE_VARIABLE = "XLKPI_SOFFICE"
+
+
+def install_candidates(platform: str = sys.platform, environ: Mapping[str, str] = os.environ) -> list[Path]:
+    """Where LibreOffice installs itself when it is not on the PATH (as on Windows and macOS)."""
+    if platform == "win32":
+        roots = [environ.get(name) for name in ("ProgramFiles", "ProgramW6432", "ProgramFiles(x86)")]
+        if environ.get("LOCALAPPDATA"):
+            roots.append(str(Path(environ["LOCALAPPDATA"]) / "Programs"))
+        roots += [r"C:\Program Files", r"C:\Program Files (x86)"]
+        return [Path(root) / "LibreOffice" / "program" / "soffice.exe" for root in dict.fromkeys(r for r in roots if r)]
+    if platform == "darwin":
+        return [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice"),
+                Path.home() / "Applications/LibreOffice.app/Contents/MacOS/soffice"]
+    return [Path("/usr/lib/libreoffice/program/soffice"), Path("/opt/libreoffice/program/soffice"),
+            Path("/snap/bin/libreoffice")]
+
+
+def find_soffice(platform: str = sys.platform, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The LibreOffice program, or None when it is not installed: ``XLKPI_SOFFICE``, then the PATH, then the
+    folders LibreOffice's installers use on Windows, macOS and Linux."""
+    chosen = environ.get(SOFFICE_VARIABLE)
+    if chosen and Path(chosen).is_file():
+        return chosen
     for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
+        found = shutil.which(name, path=environ.get("PATH"))
         if found:
             return found
+    for candidate in install_candidates(platform, environ):
+        if candidate.is_file():
+            return str(candidate)
     return None
 
 

@@ -50,3 +50,83 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+# -- consoles that cannot show Vietnamese ---------------------------------------------------------------------
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # the five tone marks, as combining characters
+_SYMBOLS = {"✓": "OK", "✗": "X", "—": "-", "–": "-", "…": "...", "›": ">", "→": "->", "Σ": "S", "≥": ">=",
+            "≤": "<=", "×": "x", "“": '"', "”": '"', "‘": "'", "’": "'", "•": "*", "·": "."}
+
+
+def console_fallback(error: UnicodeError, encoding: str) -> tuple[str, int]:
+    """What to write instead of characters a legacy console's code page (``encoding``) lacks: the letter with
+    its accents as combining marks when the code page has them (Windows-1258), or with the accents it has
+    ("ệ" -> "ê" in Windows-1252), else without ("Đ" -> "D"); symbols in ASCII ("✓" -> "OK")."""
+    assert isinstance(error, UnicodeEncodeError)
+    bad = error.object[error.start:error.end]
+    out = []
+    for char in bad:
+        decomposed = unicodedata.normalize("NFD", char)
+        tones = "".join(ch for ch in decomposed if ch in _TONES)
+        vowel = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
+        written = False
+        for candidate in (vowel + tones, decomposed):  # Windows-1258: "ệ" is "ê" and a combining dot below
+            try:
+                candidate.encode(encoding)
+                out.append(candidate)
+                written = True
+                break
+            except (UnicodeEncodeError, LookupError):
+                continue
+        if written:
+            continue
+        if char in _SYMBOLS:
+            out.append(_SYMBOLS[char])
+            continue
+        kept = _with_fewer_marks(decomposed, encoding)
+        if kept:
+            out.append(kept)
+            continue
+        folded = strip_diacritics(char)
+        out.append(folded if folded.isascii() and folded else "?")
+    return "".join(out), error.end
+
+
+def _with_fewer_marks(decomposed: str, encoding: str) -> str | None:
+    marks = [i for i, ch in enumerate(decomposed) if unicodedata.combining(ch)]
+    marks.sort(key=lambda i: decomposed[i] not in _TONES)  # lose the tone before the letter's own mark (ê, ơ)
+    for drop in marks:
+        candidate = unicodedata.normalize("NFC", decomposed[:drop] + decomposed[drop + 1:])
+        try:
+            candidate.encode(encoding)
+            return candidate
+        except (UnicodeEncodeError, LookupError):
+            continue
+    return None
+
+
+def make_console_safe(*streams: Any) -> None:
+    """Let output streams whose encoding cannot write Vietnamese (a Windows console on a legacy code page,
+    PYTHONIOENCODING=cp1252) write it readably instead of failing with UnicodeEncodeError."""
+    import codecs
+
+    for stream in streams:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "Đã đọc ✓ ệ".encode(encoding)
+            continue
+        except (UnicodeEncodeError, LookupError):
+            pass
+        # a handler per encoding: the error a charmap codec raises names "charmap", not the code page
+        handler = f"xlkpi-console-{codecs.lookup(encoding).name}"
+        try:
+            codecs.lookup_error(handler)
+        except LookupError:
+            codecs.register_error(handler, lambda error, encoding=encoding: console_fallback(error, encoding))
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors=handler)
+            except (ValueError, OSError):
+                pass
