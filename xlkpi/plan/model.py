@@ -274,6 +274,23 @@ class Plan(_Strict):
     def all_indicators(self) -> list[Indicator]:
         return [indicator for _, indicator in self.iter_indicators()]
 
+    def full_number(self, indicator_id: str) -> str:
+        """The indicator's number as a reader can find it: with its section's ("I.1") when the plan has
+        sections (their numbering may restart, so "1" alone would be ambiguous), else as printed."""
+        for section, item in self.iter_indicators():
+            if item.id == indicator_id:
+                number = item.number.strip().rstrip(".")
+                if section is not None and section.number.strip():
+                    return f"{section.number.strip().rstrip('.')}.{number}" if number else section.number.strip()
+                return number
+        raise KeyError(indicator_id)
+
+    def section_of(self, indicator_id: str) -> Section | None:
+        for section, item in self.iter_indicators():
+            if item.id == indicator_id:
+                return section
+        raise KeyError(indicator_id)
+
     def indicator(self, indicator_id: str) -> Indicator:
         for item in self.all_indicators:
             if item.id == indicator_id:

@@ -1,7 +1,8 @@
 """``xlkpi export``: the long table of results, for other systems.
 
-One row per unit and indicator of every accepted submission: unit, level, parent, indicator, period,
-numerator, denominator, value, judgement, submission file.  CSV (UTF-8 with BOM, so Excel shows
+One row per unit and indicator of every accepted submission: unit, level, parent, indicator, its number
+with its section ("I.1"), period, numerator, denominator, value, judgement, submission file and when it
+was received.  CSV (UTF-8 with BOM, so Excel shows
 Vietnamese) or JSON.  In CSV, a text that a spreadsheet would take for a formula (starting with = + - @)
 gets a leading apostrophe, so that opening the file in Excel never runs what a unit typed; JSON keeps
 every text exactly.
@@ -20,8 +21,8 @@ from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.report.rollup import LABELS
 
-COLUMNS = ("unit", "unit_name", "level", "parent", "indicator", "number", "period", "numerator", "denominator",
-           "value", "text", "judgement", "explanation", "evidence", "file")
+COLUMNS = ("unit", "unit_name", "level", "parent", "indicator", "number", "section", "period", "numerator",
+           "denominator", "value", "text", "judgement", "explanation", "evidence", "file", "received_at")
 
 
 def long_table(campaign: Campaign) -> list[dict[str, Any]]:
@@ -35,8 +36,11 @@ def long_table(campaign: Campaign) -> list[dict[str, Any]]:
 def _rows(campaign: Campaign, connection: sqlite3.Connection) -> list[dict[str, Any]]:
     current = L.current_submissions(connection)
     files = {sha: path for unit, (sha, path, _) in current.items()}
-    order = {i.id: n for n, i in enumerate(campaign.plan.all_indicators)}
-    numbers = {i.id: i.number for i in campaign.plan.all_indicators}
+    received = {sha: at for unit, (sha, _, at) in current.items()}
+    plan = campaign.plan
+    order = {i.id: n for n, i in enumerate(plan.all_indicators)}
+    numbers = {i.id: plan.full_number(i.id) for i in plan.all_indicators}
+    sections = {i.id: (s.title if s else "") for s, i in plan.iter_indicators()}
     units = {u.code: u for u in campaign.roster.units}
     unit_order = {code: n for n, code in enumerate(units)}
     rows = []
@@ -49,10 +53,10 @@ def _rows(campaign: Campaign, connection: sqlite3.Connection) -> list[dict[str, 
         rows.append({
             "unit": unit, "unit_name": units[unit].name, "level": units[unit].level,
             "parent": units[unit].parent or "", "indicator": indicator, "number": numbers.get(indicator, ""),
-            "period": period, "numerator": _whole(numerator), "denominator": _whole(denominator),
+            "section": sections.get(indicator, ""), "period": period, "numerator": _whole(numerator), "denominator": _whole(denominator),
             "value": None if value is None else round(value, 6), "text": text,
             "judgement": LABELS.get(status, status), "explanation": explanation or "", "evidence": evidence or "",
-            "file": files[sha],
+            "file": files[sha], "received_at": received[sha],
         })
     rows.sort(key=lambda r: (unit_order.get(r["unit"], 0), order.get(r["indicator"], 0)))
     return rows
