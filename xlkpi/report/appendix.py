@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,7 +38,7 @@ from xlkpi.units.roster import Unit
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
-from xlkpi.forms.stamp import Prototype
+from xlkpi.report import sheetxml as X
 
 FONT = "Times New Roman"
 APPENDIX, DETAIL, PROGRESS, CHARTS, CHART_DATA = "Phụ lục", "Chi tiết đơn vị", "Tiến độ nộp", "Biểu đồ", "Dữ liệu biểu đồ"
@@ -235,6 +236,7 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
     fmt = _formats(workbook)
     layout = detail_layout(consolidation)
     appendix = workbook.add_worksheet(APPENDIX)
+    streamed: dict[str, tuple[Callable[[], Iterator[str]], str]] = {}
     if print_copy:
         _write_appendix(appendix, fmt, consolidation, status, context, layout, formulas=False)
     else:
@@ -247,6 +249,14 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
             _write_charts(workbook, fmt, consolidation, layout)
         if trend:
             _write_trend(workbook, fmt, consolidation, trend)
+        styles = {name: fmt[name]._get_xf_index() for name in STREAMED_FORMATS}  # registered before closing
+        last_row = layout.total.row if layout.total else HEAD_ROWS
+        streamed = {
+            "xl/worksheets/sheet2.xml": (lambda: _detail_rows(consolidation, status, layout, styles),
+                                         f"A1:{X.column(layout.last_col)}{last_row + 1}"),
+            "xl/worksheets/sheet3.xml": (lambda: _progress_rows(status, styles),
+                                         f"A1:{X.column(len(PROGRESS_HEADERS) - 1)}{len(status.units) + 1}"),
+        }
     appendix.activate()
     workbook.set_properties({
         "title": f"{consolidation.plan.document.appendix.heading} {consolidation.plan.document.appendix.number}".strip()
@@ -260,10 +270,10 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
                         ("period", str(context.period))):
         workbook.set_custom_property(f"xlkpi.{name}", value, "text")
     workbook.close()
-    # Decree 30: page numbers centred at the top, none on the first page (XlsxWriter has no API for it)
-    prototype = Prototype(buffer.getvalue(), [], timestamp=context.created,
-                          patch={"xl/worksheets/sheet1.xml": _different_first_page})
-    return prototype.render({})
+    # Decree 30: page numbers centred at the top, none on the first page (XlsxWriter has no API for it);
+    # the detail and progress rows go straight into their sheets
+    return X.repack(buffer.getvalue(), timestamp=context.created,
+                    patch={"xl/worksheets/sheet1.xml": _different_first_page}, rows=streamed)
 
 
 def _different_first_page(xml: bytes) -> bytes:
@@ -333,32 +343,6 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
             sheet.write_string(1, col, name, fmt["d_header"])
             sheet.set_column(col, col, 30 if kind == "text" else 11)
     sheet.set_row(0, 60)
-    number = 0
-    for entry in layout.rows:
-        row = entry.row
-        if entry.kind == UNIT_ROW:
-            unit = entry.unit
-            assert unit is not None
-            number += 1
-            state = states.get(unit.code)
-            fixed = (str(number), unit.code, "  " * entry.depth + unit.name, unit.level, unit.parent or "", UNIT_ROW,
-                     state.label if state else "")
-            for col, value in enumerate(fixed):
-                sheet.write_string(row, col, value, fmt["d_text"])
-            values = consolidation.values.get(unit.code, {})
-            for columns in layout.columns:
-                _write_unit_cells(sheet, fmt, columns, row, values.get(columns.indicator.id), unit)
-        else:
-            label = TOTAL_ROW if entry.kind == TOTAL_ROW else f"Cộng: {entry.unit.name}"  # type: ignore[union-attr]
-            fixed = ("", entry.unit.code if entry.unit else "", label, entry.unit.level if entry.unit else "", "",
-                     entry.kind, "")
-            for col, value in enumerate(fixed):
-                sheet.write_string(row, col, value, fmt["d_sub_text"])
-            rolled_map = (consolidation.totals if entry.kind == TOTAL_ROW
-                          else consolidation.by_parent.get(entry.unit.code, {}))  # type: ignore[union-attr]
-            for columns in layout.columns:
-                rolled = rolled_map.get(columns.indicator.id)
-                _write_rolled_cells(sheet, fmt, columns, entry, rolled, year)
     last = layout.total.row if layout.total else HEAD_ROWS
     for columns in layout.columns:
         if columns.judgement is None:
@@ -376,60 +360,102 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
     sheet.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
 
 
-def _write_unit_cells(sheet: Any, fmt: dict[str, Any], columns: DetailColumns, row: int, value: Any, unit: Unit
-                      ) -> None:
+STREAMED_FORMATS = ("d_text", "d_center", "d_int", "d_pct", "d_sub_text", "d_sub_int", "d_sub_pct", "d_sub_center")
+
+
+def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLayout, styles: dict[str, int]
+                 ) -> Iterator[str]:
+    """The detail sheet's rows below its header, as XML: each unit's figures, and a subtotal per parent and
+    the grand total as formulas (with their values) over the unit rows."""
+    year = consolidation.year
+    states = {u.unit.code: u for u in status.units}
+    text, sub_text = styles["d_text"], styles["d_sub_text"]
+    number = 0
+    for entry in layout.rows:
+        row = entry.row
+        cells: list[str] = []
+        if entry.kind == UNIT_ROW:
+            unit = entry.unit
+            assert unit is not None
+            number += 1
+            state = states.get(unit.code)
+            fixed = (str(number), unit.code, "  " * entry.depth + unit.name, unit.level, unit.parent or "", UNIT_ROW,
+                     state.label if state else "")
+            cells += [X.string(row, col, text, value) for col, value in enumerate(fixed)]
+            values = consolidation.values.get(unit.code, {})
+            for columns in layout.columns:
+                cells += _unit_cells(columns, row, values.get(columns.indicator.id), unit, styles)
+        else:
+            label = TOTAL_ROW if entry.kind == TOTAL_ROW else f"Cộng: {entry.unit.name}"  # type: ignore[union-attr]
+            fixed = ("", entry.unit.code if entry.unit else "", label, entry.unit.level if entry.unit else "", "",
+                     entry.kind, "")
+            cells += [X.string(row, col, sub_text, value) for col, value in enumerate(fixed)]
+            rolled_map = (consolidation.totals if entry.kind == TOTAL_ROW
+                          else consolidation.by_parent.get(entry.unit.code, {}))  # type: ignore[union-attr]
+            for columns in layout.columns:
+                cells += _rolled_cells(columns, entry, rolled_map.get(columns.indicator.id), year, styles)
+        yield X.row(row, cells)
+
+
+def _unit_cells(columns: DetailColumns, row: int, value: Any, unit: Unit, styles: dict[str, int]) -> list[str]:
     indicator = columns.indicator
-    applies = unit.level in indicator.levels
     kind = indicator.measure.kind
-    if not applies or value is None:
-        for col in (columns.numerator, columns.denominator, columns.value, columns.judgement):
-            if col is not None:
-                sheet.write_blank(row, col, None, fmt["d_text"])
-        return
+    if unit.level not in indicator.levels or value is None:
+        return [X.blank(row, col, styles["d_text"]) for col in
+                (columns.numerator, columns.denominator, columns.value, columns.judgement) if col is not None]
+    cells = []
     if kind == "rate":
-        # the unit's own figures; its rate is shown as a value (the roll-ups above are formulas over the
+        # the unit's own figures; its rate is shown as a value (the roll-ups below are formulas over the
         # numerators and denominators, which is what an auditor follows)
-        sheet.write_number(row, columns.numerator, value.numerator, fmt["d_int"])
-        sheet.write_number(row, columns.denominator, value.denominator, fmt["d_int"])
+        cells.append(X.number(row, columns.numerator, styles["d_int"], value.numerator))  # type: ignore[arg-type]
+        cells.append(X.number(row, columns.denominator, styles["d_int"], value.denominator))  # type: ignore[arg-type]
         if value.denominator:
-            sheet.write_number(row, columns.value, 100 * value.numerator / value.denominator, fmt["d_pct"])
+            cells.append(X.number(row, columns.value, styles["d_pct"],  # type: ignore[arg-type]
+                                  100 * value.numerator / value.denominator))
         else:
-            sheet.write_string(row, columns.value, LABELS[NOT_ARISEN], fmt["d_center"])
+            cells.append(X.string(row, columns.value, styles["d_center"], LABELS[NOT_ARISEN]))  # type: ignore[arg-type]
     elif kind == "yesno":
-        sheet.write_string(row, columns.value, value.text or "", fmt["d_center"])
+        cells.append(X.string(row, columns.value, styles["d_center"], value.text or ""))  # type: ignore[arg-type]
     elif kind == "text":
-        sheet.write_string(row, columns.value, value.text or "", fmt["d_text"])
+        cells.append(X.string(row, columns.value, styles["d_text"], value.text or ""))  # type: ignore[arg-type]
+    elif value.value is None:
+        cells.append(X.blank(row, columns.value, styles["d_pct"]))  # type: ignore[arg-type]
     else:
-        if value.value is None:
-            sheet.write_blank(row, columns.value, None, fmt["d_pct"])
-        else:
-            sheet.write_number(row, columns.value, value.value, fmt["d_pct" if kind == "percent" else "d_int"])
+        cells.append(X.number(row, columns.value, styles["d_pct" if kind == "percent" else "d_int"],  # type: ignore[arg-type]
+                              value.value))
     if columns.judgement is not None:
-        sheet.write_string(row, columns.judgement, LABELS.get(value.status, ""), fmt["d_center"])
+        cells.append(X.string(row, columns.judgement, styles["d_center"], LABELS.get(value.status, "")))
+    return cells
 
 
-def _write_rolled_cells(sheet: Any, fmt: dict[str, Any], columns: DetailColumns, entry: DetailRow,
-                        rolled: Rolled | None, year: int) -> None:
+def _rolled_cells(columns: DetailColumns, entry: DetailRow, rolled: Rolled | None, year: int,
+                  styles: dict[str, int]) -> list[str]:
     row, first, last = entry.row, entry.first, entry.last
     kind = columns.indicator.measure.kind
+    cells = []
     if kind == "rate":
-        sheet.write_formula(row, columns.numerator, sum_formula(columns.numerator, first, last), fmt["d_sub_int"],
-                            _cached(rolled.numerator if rolled and rolled.reported else None))
-        sheet.write_formula(row, columns.denominator, sum_formula(columns.denominator, first, last),
-                            fmt["d_sub_int"], _cached(rolled.denominator if rolled and rolled.reported else None))
+        assert columns.numerator is not None and columns.denominator is not None
+        cells.append(X.formula(row, columns.numerator, styles["d_sub_int"], sum_formula(columns.numerator, first, last),
+                               _cached(rolled.numerator if rolled and rolled.reported else None)))
+        cells.append(X.formula(row, columns.denominator, styles["d_sub_int"],
+                               sum_formula(columns.denominator, first, last),
+                               _cached(rolled.denominator if rolled and rolled.reported else None)))
+    assert columns.value is not None
     formula = value_formula(columns, row, first, last)
     if formula is None:
         reported = f"{rolled.reported}/{rolled.expected} đơn vị báo cáo" if rolled else ""
-        sheet.write_string(row, columns.value, reported, fmt["d_sub_text"])
-        return
+        cells.append(X.string(row, columns.value, styles["d_sub_text"], reported))
+        return cells
     cached: Any = ""
     if rolled is not None and rolled.reported:
         cached = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else _cached(rolled.value)
     style = "d_sub_pct" if kind in ("rate", "percent", "yesno") or columns.indicator.effective_rollup == "mean" \
         else "d_sub_int"
-    sheet.write_formula(row, columns.value, formula, fmt[style], cached)
+    cells.append(X.formula(row, columns.value, styles[style], formula, cached))
     judgement = judgement_formula(columns, row, first, last, year)
-    sheet.write_formula(row, columns.judgement, judgement, fmt["d_sub_center"], rolled.label if rolled else "")
+    assert columns.judgement is not None and judgement is not None
+    cells.append(X.formula(row, columns.judgement, styles["d_sub_center"], judgement, rolled.label if rolled else ""))
+    return cells
 
 
 # -- the appendix ------------------------------------------------------------------------------------------
@@ -641,20 +667,26 @@ def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last
 # -- progress and charts ---------------------------------------------------------------------------------
 
 
+PROGRESS_HEADERS = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 26), ("Tệp", 48),
+                    ("Thời điểm nhận", 20), ("Nộp muộn", 10))
+
+
 def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status) -> None:
-    headers = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 26), ("Tệp", 48),
-               ("Thời điểm nhận", 20), ("Nộp muộn", 10))
-    for col, (header, width) in enumerate(headers):
+    """The header and the sheet's settings; the rows are streamed by :func:`_progress_rows`."""
+    for col, (header, width) in enumerate(PROGRESS_HEADERS):
         sheet.write_string(0, col, header, fmt["d_header"])
         sheet.set_column(col, col, width)
-    for row, entry in enumerate(status.units, start=1):
-        for col, value in enumerate((str(row), *entry.cells())):
-            sheet.write_string(row, col, value, fmt["d_text"])
     sheet.freeze_panes(1, 3)
-    sheet.autofilter(0, 0, max(1, len(status.units)), len(headers) - 1)
+    sheet.autofilter(0, 0, max(1, len(status.units)), len(PROGRESS_HEADERS) - 1)
     sheet.set_landscape()
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
+
+
+def _progress_rows(status: Status, styles: dict[str, int]) -> Iterator[str]:
+    text = styles["d_text"]
+    for row, entry in enumerate(status.units, start=1):
+        yield X.row(row, [X.string(row, col, text, value) for col, value in enumerate((str(row), *entry.cells()))])
 
 
 def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation, layout: DetailLayout) -> None:
