@@ -3,12 +3,12 @@ holds is wrong) with a located problem, and never stops the run nor poisons the 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
 import time
 import zipfile
-import io
 
 import pytest
 from click.testing import CliRunner
@@ -180,3 +180,15 @@ def test_a_hostile_inbox_beside_every_valid_return(campaign, start_method):
     rows = ledger_rows(campaign)
     second = runner.invoke(cli, ["collect", "--campaign", str(campaign.directory)])
     assert second.exit_code == 1 and ledger_rows(campaign) == rows
+
+
+def test_a_zip_that_stores_its_returns_uncompressed_is_a_bundle_too(campaign):
+    """Some archivers store .xlsx files as they are: their own part names then show in the zip's bytes."""
+    code = campaign.roster.units[1].code
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(f"{code}.xlsx", filled(campaign, code))
+    drop(campaign, "stored.zip", out.getvalue())
+    result = run(campaign)
+    member = next(o for o in result.outcomes if o.path.endswith(f"stored.zip › {code}.xlsx"))
+    assert member.verdict == "accepted" and member.unit == code

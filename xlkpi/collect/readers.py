@@ -288,6 +288,18 @@ class _Archive:
                 self.read(name)
 
 
+def member_names(data: bytes) -> list[str] | None:
+    """The names a zip's central directory lists, read cheaply; None when it is no readable zip."""
+    try:
+        return _FastZip(data).names
+    except (ValueError, struct.error, UnicodeDecodeError):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
+            return None
+
+
 def _member_names(archive: Any) -> list[str]:
     return archive.names if isinstance(archive, _FastZip) else [info.filename for info in archive.infolist()]
 

@@ -25,7 +25,7 @@ from typing import Any
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, problem
-from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, read_workbook, sniff
+from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, member_names, read_workbook, sniff
 from xlkpi.common.workers import Failure, WorkerPool
 from xlkpi.collect.checks import CampaignView, inspect_workbook
 
@@ -244,15 +244,14 @@ def bundle_names(data: bytes) -> list[zipfile.ZipInfo] | None:
     """The members of a plain zip archive of files (not a spreadsheet in a zip container), else None."""
     if sniff(data) != "zip":
         return None
+    names = member_names(data)  # the archive's own names (a stored .xlsx inside has its names in the bytes too)
+    if names is None or set(names) & CONTAINER_MARKERS or any(name.startswith(("xl/", "Index/")) for name in names):
+        return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
+            return archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
         return None  # not even a readable zip: the workbook reader says why
-    names = {info.filename for info in infos}
-    if names & CONTAINER_MARKERS or any(name.startswith(("xl/", "Index/")) for name in names):
-        return None
-    return infos
 
 
 def _inspect_bundle(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
