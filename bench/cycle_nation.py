@@ -5,6 +5,10 @@ commune under the same 34 provinces, with synthetic codes) it runs, each step in
 init + generate, the simulated fill (not counted in the total), collect, consolidate; and prints each
 step's wall time, ms per unit and peak memory, and the total without the fill.
 
+At the scales given by --baseline (default: 1) the same job is also done the straightforward way with
+openpyxl (bench/openpyxl_pipeline.py: write the forms, read the returns, write the consolidated
+workbook), in the same run, and the ratio printed: a figure that holds on a noisy machine.
+
     python bench/cycle_nation.py                 # the nation
     python bench/cycle_nation.py --scales 1,10,30
 """
@@ -13,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import random
 import resource
 import shutil
@@ -24,6 +27,7 @@ import time
 from pathlib import Path
 
 STEPS = ("generate", "fill", "collect", "consolidate")
+BASELINE = ("openpyxl-generate", "openpyxl-collect", "openpyxl-consolidate")
 
 
 def roster(base: Path, scale: int) -> Path:
@@ -73,13 +77,26 @@ def step(name: str, folder: Path, roster_path: Path) -> dict:
     elif name == "fill":
         campaign = open_campaign(folder)
         work = [(str(p), str(campaign.inbox / p.name), n) for n, p in enumerate(sorted(campaign.outbox.glob("*.xlsx")))]
-        with multiprocessing.get_context("fork").Pool() as pool:
+        from xlkpi.common.workers import context
+
+        with context().Pool() as pool:
             pool.map(_fill_one, work, chunksize=64)
         units = len(work)
     elif name == "collect":
         from xlkpi.collect.run import collect
 
         units = collect(open_campaign(folder), reports=False).files_seen
+    elif name.startswith("openpyxl-"):
+        import openpyxl_pipeline as O
+
+        campaign = open_campaign(folder)
+        if name == "openpyxl-generate":
+            units = O.generate(campaign, folder.parent / f"{folder.name}-openpyxl")
+        elif name == "openpyxl-collect":
+            units = O.collect(campaign, folder.parent / f"{folder.name}-openpyxl.sqlite")
+        else:
+            units = O.consolidate(campaign, folder.parent / f"{folder.name}-openpyxl.sqlite",
+                                  folder.parent / f"{folder.name}-openpyxl-phu-luc.xlsx")
     else:
         from xlkpi.report.consolidate import consolidate
 
@@ -93,6 +110,7 @@ def step(name: str, folder: Path, roster_path: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1", help="comma-separated multiples of the nation (default: 1)")
+    parser.add_argument("--baseline", default="1", help="scales at which the openpyxl pipeline runs too ('' for none)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the campaigns in this folder")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -103,21 +121,27 @@ def main() -> None:
         return
     base = args.keep or Path(tempfile.mkdtemp(prefix="xlkpi-cycle-"))
     try:
-        print(f"{'scale':>5} {'step':<12} {'units':>7} {'wall s':>8} {'ms/unit':>8} {'peak MB':>8}")
+        print(f"{'scale':>5} {'step':<20} {'units':>7} {'wall s':>8} {'ms/unit':>8} {'peak MB':>8}")
         for scale in (int(s) for s in args.scales.split(",")):
             roster_path = roster(base, scale)
             folder = base / f"campaign-{scale}"
             if folder.exists():
                 shutil.rmtree(folder)
-            total = 0.0
-            for name in STEPS:
+            total = baseline = 0.0
+            baseline_scales = {int(s) for s in args.baseline.split(",") if s.strip()}
+            for name in STEPS + (BASELINE if scale in baseline_scales else ()):
                 command = [sys.executable, __file__, "--step", name, "--folder", str(folder), "--roster", str(roster_path)]
                 figures = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
-                if name != "fill":
+                if name in BASELINE:
+                    baseline += figures["seconds"]
+                elif name != "fill":
                     total += figures["seconds"]
-                print(f"{scale:>5} {name:<12} {figures['units']:>7} {figures['seconds']:>8.2f} "
+                print(f"{scale:>5} {name:<20} {figures['units']:>7} {figures['seconds']:>8.2f} "
                       f"{1000 * figures['seconds'] / max(1, figures['units']):>8.3f} {figures['peak_mb']:>8.0f}")
-            print(f"{scale:>5} {'total':<12} {'':>7} {total:>8.2f}   (generate + collect + consolidate)")
+            print(f"{scale:>5} {'total':<20} {'':>7} {total:>8.2f}   (generate + collect + consolidate)")
+            if baseline:
+                print(f"{scale:>5} {'openpyxl total':<20} {'':>7} {baseline:>8.2f}   "
+                      f"(the same job with openpyxl: xlkpi is {baseline / total:.1f}× faster)")
             if args.keep is None:
                 shutil.rmtree(folder, ignore_errors=True)
     finally:

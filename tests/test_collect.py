@@ -376,6 +376,28 @@ def test_late_and_missing(campaign):
     assert result.status.count("missing") == 37
 
 
+def test_every_report_counts_the_same_way(campaign):
+    """Two late returns, one on time, one rejected: collect, status, consolidate and the collection report
+    say the same "đã nộp 3 (nộp muộn 2)"."""
+    late = datetime(2025, 10, 25, 10).timestamp()
+    codes = [u.code for u in campaign.roster.units]
+    for code in codes[:2]:
+        os.utime(drop(campaign, f"{code}.xlsx", filled(campaign, code)), (late, late))
+    drop(campaign, f"{codes[2]}.xlsx", filled(campaign, codes[2]))
+    drop(campaign, f"{codes[3]}.xlsx", filled(campaign, codes[3], {"F10": "abc"}))
+    sentence = "38 đơn vị phải báo cáo: đã nộp 3 (nộp muộn 2), phải nộp lại 1, chưa nộp 34"
+    runner = CliRunner()
+    where = ["--campaign", str(campaign.directory)]
+    for command in (["collect", *where, "--jobs", "1"], ["status", *where], ["consolidate", *where]):
+        result = runner.invoke(cli, command)
+        assert sentence in result.output, (command, result.output)
+    report = openpyxl.load_workbook(campaign.reports / "thu-nhan-2025-q3.xlsx")["Tổng hợp"]
+    shown = {row[0]: row[1] for row in report.iter_rows(values_only=True) if row[0]}
+    assert (shown["Đã nộp"], shown["    trong đó nộp muộn"], shown["Phải nộp lại"]) == ("3", "2", "1")
+    counts = json.loads(runner.invoke(cli, ["collect", *where, "--json"]).output)["stats"]
+    assert (counts["returned"], counts["late"], counts["resubmit"], counts["missing"]) == (3, 2, 1, 34)
+
+
 # -- the ledger under stress -----------------------------------------------------------------------------
 
 

@@ -353,8 +353,7 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
     if as_json:
         report = Report(result.new_problems, stats={
             "files_seen": result.files_seen, "new_contents": result.new_contents, "states": result.states,
-            "units": len(status.units), "submitted": status.count("submitted"), "late": status.count("late"),
-            "resubmit": status.count("resubmit"), "missing": status.count("missing"),
+            **status.counts(),
             "unreadable": [o.path for o in result.unreadable], "ledger_repaired": len(result.repaired),
         })
         report.extend(p for o in result.unreadable for p in o.problems)
@@ -366,8 +365,7 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
     click.echo("  tiếp nhận {0}, thay bằng bản sau {1}, trùng {2}, từ chối {3}, bỏ qua {4}".format(
         states.get("accepted", 0), states.get("superseded", 0), states.get("duplicate", 0),
         states.get("rejected", 0), states.get("ignored", 0)))
-    click.echo(f"Đơn vị / units: {len(status.units)} phải báo cáo — đã nộp {status.count('submitted') + status.count('late')}"
-               f" (muộn {status.late}), phải nộp lại {status.count('resubmit')}, chưa nộp {status.count('missing')}")
+    click.echo(f"Đơn vị / units: {status.summary_vi()}")
     rejected = [o for o in result.outcomes if o.verdict == "rejected"]
     if rejected:
         click.echo(f"Tệp mới bị từ chối / new files rejected ({len(rejected)}):")
@@ -422,8 +420,7 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
         sys.exit(int(status.has_problems))
     deadline = f"{status.deadline:%d/%m/%Y}" if status.deadline else "không đặt"
     click.echo(f"{campaign.id} — {campaign.period.label}, hạn nộp {deadline}")
-    click.echo(f"  {len(status.units)} đơn vị phải báo cáo: đã nộp {status.count('submitted')}, nộp muộn "
-               f"{status.count('late')}, phải nộp lại {status.count('resubmit')}, chưa nộp {status.count('missing')}")
+    click.echo(f"  {status.summary_vi()}")
     for state, title in (("resubmit", "Phải nộp lại / must resubmit"), ("late", "Nộp muộn / late"),
                          ("missing", "Chưa nộp / missing")):
         entries = [u for u in status.units if u.state == state]
@@ -470,12 +467,13 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
     result = consolidate(campaign, pdf=pdf, charts=not no_charts, trend=trend, submission=submission,
                          upper_plan=upper_plan)
     status = result.status
-    submitted = sum(1 for u in status.units if u.sha256)
     click.echo(f"✓ Phụ lục tổng hợp / appendix: {result.path}")
     if result.pdf:
         click.echo(f"  PDF: {result.pdf}")
-    click.echo(f"  {submitted}/{len(status.units)} đơn vị có báo cáo hợp lệ; chưa nộp {status.count('missing')}, "
-               f"nộp muộn {status.late}, phải nộp lại {status.count('resubmit')}")
+    click.echo(f"  {status.summary_vi()}")
+    earlier = status.with_data - status.returned
+    click.echo(f"  tổng hợp số liệu của {status.with_data}/{len(status.units)} đơn vị"
+               + (f" (trong đó {earlier} đơn vị phải nộp lại: dùng bản được tiếp nhận trước)" if earlier else ""))
     for rolled in result.consolidation.totals.values():
         indicator = rolled.indicator
         value = "" if rolled.value is None else f"{rolled.value:.2f}".replace(".", ",")

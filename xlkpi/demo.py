@@ -152,8 +152,7 @@ def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *,
                  f"{len(story['late'])} nộp muộn, {len(story['mistake'])} có lỗi, {len(story['resubmitted'])} gửi lại, "
                  f"{len(story['missing'])} không gửi"
                  + (f", 1 lưu bằng LibreOffice" if story["libreoffice"] else ""))
-    lines.append(f"3. Thu nhận / collected: đã nộp {status.count('submitted') + status.count('late')} "
-                 f"(muộn {status.late}), phải nộp lại {status.count('resubmit')}, chưa nộp {status.count('missing')}")
+    lines.append(f"3. Thu nhận / collected: {status.summary_vi()}")
     for entry in status.units:
         if entry.state == "resubmit":
             lines.append(f"   ✗ {entry.unit.name}: {entry.rejected_file}")

@@ -52,8 +52,32 @@ class Status:
         return sum(1 for u in self.units if u.state == state)
 
     @property
+    def returned(self) -> int:
+        """Units whose newest file was accepted: on time or late (one definition everywhere)."""
+        return self.count(SUBMITTED) + self.count(LATE)
+
+    @property
     def late(self) -> int:
-        return sum(1 for u in self.units if u.late)
+        """Units whose accepted return came after the deadline (among those returned)."""
+        return self.count(LATE)
+
+    @property
+    def with_data(self) -> int:
+        """Units whose figures are consolidated: those returned, and those that must resubmit but have an
+        earlier accepted return."""
+        return sum(1 for u in self.units if u.sha256)
+
+    def counts(self) -> dict[str, int]:
+        """The counts every report shows, under the same names everywhere (JSON included)."""
+        return {"units": len(self.units), "returned": self.returned, "late": self.late,
+                "resubmit": self.count(RESUBMIT), "missing": self.count(MISSING), "with_data": self.with_data}
+
+    def summary_vi(self) -> str:
+        """ "38 đơn vị phải báo cáo: đã nộp 33 (nộp muộn 3), phải nộp lại 3, chưa nộp 2" — the same sentence
+        in collect, status, consolidate, the demo and the collection report."""
+        late = f" (nộp muộn {self.late})" if self.late else ""
+        return (f"{len(self.units)} đơn vị phải báo cáo: đã nộp {self.returned}{late}, phải nộp lại "
+                f"{self.count(RESUBMIT)}, chưa nộp {self.count(MISSING)}")
 
     @property
     def has_problems(self) -> bool:
