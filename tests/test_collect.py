@@ -455,9 +455,15 @@ def test_collection_report_workbook(campaign):
     assert rows["03388"][4] == "Đã nộp" and rows["03388"][5] == "inbox/a.xlsx"
     assert rows["03390"][4] == "Phải nộp lại" and rows["03390"][8] == "1"
     assert rows["03394"][4] == "Chưa nộp"
+    assert rows["03388"][3] == "UBND cấp xã" or rows["03388"][3] == campaign.plan.level("xa").name
+    assert re.fullmatch(r"\d\d/\d\d/2025 \d\d:\d\d", rows["03388"][6]), "times as a Vietnamese reader writes them"
     issues = list(book["Vấn đề"].iter_rows(min_row=2, values_only=True))
-    assert issues == [("inbox/b.xlsx", "03390", "Nhập liệu", "F10", "not-a-number", "lỗi",
-                       'Chỉ tiêu 2: "abc" không phải là số. Hãy nhập một số, ví dụ 125.')]
+    name = campaign.roster.get("03390").name
+    assert issues == [("inbox/b.xlsx", f"03390 — {name}", "Nhập liệu", "F10", "lỗi",
+                       'Chỉ tiêu 2: "abc" không phải là số. Hãy nhập một số, ví dụ 125.', "not-a-number")]
+    # LibreOffice keeps an xlsx row's stored height: every row with wrapped text has one tall enough
+    sheet = book["Vấn đề"]
+    assert sheet.row_dimensions[2].height >= 16
 
 
 def test_collect_and_status_commands(campaign):

@@ -264,6 +264,12 @@ def test_unit_that_reports_nothing_and_unwritable_outbox(tmp_path):
     assert raised.value.problems[0].code == "unit-no-indicators"
     result = generate(campaign, jobs=1)  # the province row is the parent: skipped, said so
     assert [f.unit.code for f in result.files] == ["03388"] and [u.code for u in result.skipped] == ["12"]
+    from click.testing import CliRunner
+
+    from xlkpi.cli import cli
+
+    said = CliRunner().invoke(cli, ["generate", "--campaign", str(folder), "--force"]).output
+    assert f"bỏ qua 1 đơn vị ({campaign.plan.level('tinh').name})" in said, said
 
     campaign.outbox.rename(tmp_path / "moved")
     campaign.outbox.write_text("a file where the folder should be")

@@ -305,8 +305,9 @@ def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: s
     elapsed = time.perf_counter() - started
     click.echo(f"✓ {len(result.files)} tệp nhập liệu trong {campaign.outbox} ({elapsed:.1f} s)")
     if result.skipped:
-        levels = sorted({u.level for u in result.skipped})
-        click.echo(f"  bỏ qua {len(result.skipped)} đơn vị cấp {', '.join(levels)}: không phải báo cáo chỉ tiêu nào "
+        names = {level.id: level.name for level in campaign.plan.levels}
+        levels = sorted({names.get(u.level, u.level) for u in result.skipped})
+        click.echo(f"  bỏ qua {len(result.skipped)} đơn vị ({', '.join(levels)}): không phải báo cáo chỉ tiêu nào "
                    f"(đơn vị tổng hợp)")
     click.echo(f"  danh sách tệp / manifest: {result.manifest}")
 

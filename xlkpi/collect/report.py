@@ -18,12 +18,14 @@ import xlsxwriter
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.common.files import atomic_output
+from xlkpi.common.text import shown_time, wrapped_lines
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
 from xlkpi.collect.checks import clean_input
 from xlkpi.forms.layout import SHEET as FORM_SHEET
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, SUBMITTED, Status
 
 FONT = "Times New Roman"
+LINE_HEIGHT = 16.0  # points per line of 12-point Times New Roman
 FEEDBACK_DIR = "phan-hoi"
 STATE_LABELS = {
     L.ACCEPTED: "Tiếp nhận",
@@ -76,8 +78,7 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     summary.set_column(1, 1, 60)
     summary.write_string(0, 0, "BÁO CÁO TIẾP NHẬN TỆP BÁO CÁO", title)
     rows = [
-        ("Kế hoạch", f"{campaign.plan.id} (phiên bản {campaign.plan.version})"),
-        ("Đợt báo cáo", campaign.id),
+        ("Kế hoạch", f"{campaign.plan.title} (mã {campaign.plan.id}, phiên bản {campaign.plan.version})"),
         ("Kỳ báo cáo", f"{period.label}, số liệu {period.range_text(campaign.config.convention)}"),
         ("Hạn nộp", deadline),
         ("Đơn vị phải báo cáo", str(len(status.units))),
@@ -87,10 +88,12 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         ("Chưa nộp", str(status.count(MISSING))),
         ("Tệp không xác định được đơn vị (bị từ chối)", str(len(status.unidentified))),
         ("Tổng số tệp đã nhận", str(len(status.files))),
+        ("Mã đợt báo cáo (trong tệp của đơn vị)", campaign.id),
     ]
     for i, (label, value) in enumerate(rows, start=2):
         summary.write_string(i, 0, label, cell)
         summary.write_string(i, 1, value, cell)
+        summary.set_row(i, LINE_HEIGHT * max(wrapped_lines(label, 40), wrapped_lines(value, 60)) + 4)
 
     def table(name: str, columns: tuple[tuple[str, int], ...]) -> Any:
         """A sheet with its header row (bold, shaded) and column widths."""
@@ -100,46 +103,63 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
             sheet.set_column(col, col, width)
         return sheet
 
-    units = table("Đơn vị", (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 24),
-                             ("Tệp", 48), ("Thời điểm nhận", 20), ("Nộp muộn", 10), ("Số vấn đề (bản gửi sau cùng)", 14)))
+    level_names = {level.id: level.name for level in campaign.plan.levels}
+    names = {u.code: u.name for u in campaign.roster.units}
+    unit_columns = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 16), ("Tình trạng", 24), ("Tệp", 48),
+                    ("Thời điểm nhận", 17), ("Nộp muộn", 10), ("Số lỗi (bản gửi sau cùng)", 12))
+    units = table("Đơn vị", unit_columns)
     for row, entry in enumerate(status.units, start=1):
         sha = entry.rejected_sha256 if entry.state == RESUBMIT else entry.sha256
         count = len([p for p in problems.get(sha or "", []) if p[1] == "error"]) if sha else 0
-        for col, value in enumerate((str(row), *entry.cells(), str(count) if count else "")):
+        values = (str(row), *entry.cells(level_names), str(count) if count else "")
+        for col, value in enumerate(values):
             units.write_string(row, col, value, styles[entry.state] if col == 4 else cell)
+        units.set_row(row, _height(values, unit_columns))
     units.freeze_panes(1, 3)
     units.autofilter(0, 0, max(1, len(status.units)), 8)
 
-    issues = table("Vấn đề", (("Tệp", 44), ("Đơn vị", 12), ("Trang tính", 14), ("Ô", 8), ("Mã lỗi", 28), ("Mức", 10),
-                              ("Nội dung", 90)))
+    issue_columns = (("Tệp", 36), ("Đơn vị", 22), ("Trang tính", 12), ("Ô", 8), ("Mức", 9), ("Nội dung và cách sửa", 70),
+                     ("Mã lỗi", 22))
+    issues = table("Vấn đề", issue_columns)
     row = 1
     seen: set[str] = set()
     for file in status.files:
         if file.sha256 in seen or file.sha256 not in problems:
             continue
         seen.add(file.sha256)
+        unit = f"{file.unit} — {names[file.unit]}" if file.unit in names else (file.unit or "không rõ")
         for code, severity, sheet, where, message_vi, _ in problems[file.sha256]:
-            values = (file.path, file.unit or "", sheet or "", where or "", code,
-                      "lỗi" if severity == "error" else "cảnh báo", message_vi)
+            values = (file.path, unit, sheet or "", where or "", "lỗi" if severity == "error" else "cảnh báo",
+                      message_vi, code)
             for col, value in enumerate(values):
                 issues.write_string(row, col, value, cell)
+            issues.set_row(row, _height(values, issue_columns))
             row += 1
     issues.freeze_panes(1, 0)
     issues.autofilter(0, 0, max(1, row - 1), 6)
 
-    files = table("Tệp", (("Tệp", 48), ("Kích thước (byte)", 12), ("SHA-256", 20), ("Trạng thái", 20), ("Đơn vị", 12),
-                          ("Thời điểm tệp", 20), ("Ghi chú", 50)))
+    file_columns = (("Tệp", 44), ("Trạng thái", 18), ("Đơn vị", 24), ("Thời điểm nhận", 17), ("Ghi chú", 44),
+                    ("Kích thước (byte)", 11), ("SHA-256 (16 ký tự đầu)", 19))
+    files = table("Tệp", file_columns)
     for row, file in enumerate(status.files, start=1):
-        values = (file.path, str(file.size), file.sha256[:16], STATE_LABELS.get(file.state, file.state),
-                  file.unit or "", file.mtime, file.note or "")
+        unit = f"{file.unit} — {names[file.unit]}" if file.unit in names else (file.unit or "")
+        values = (file.path, STATE_LABELS.get(file.state, file.state), unit, shown_time(file.mtime), file.note or "",
+                  str(file.size), file.sha256[:16])
         for col, value in enumerate(values):
             files.write_string(row, col, value, cell)
+        files.set_row(row, _height(values, file_columns))
     files.freeze_panes(1, 0)
     for sheet in (summary, units, issues, files):
         sheet.set_landscape()
         sheet.set_paper(9)
         sheet.fit_to_pages(1, 0)
     workbook.set_properties({"title": f"Tiếp nhận báo cáo {campaign.id}", "created": campaign.config.created})
+
+
+def _height(values: tuple[str, ...], columns: tuple[tuple[str, int], ...]) -> float:
+    """A row's height for its wrapped texts: LibreOffice keeps an xlsx row's stored height, so rows left to
+    the program overprint each other."""
+    return LINE_HEIGHT * max(wrapped_lines(value, width - 1) for value, (_, width) in zip(values, columns)) + 4
 
 
 def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: Status) -> list[Path]:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
+from xlkpi.common.text import shown_time
 from xlkpi.units.roster import Unit
 
 SUBMITTED, LATE, MISSING, RESUBMIT = "submitted", "late", "missing", "resubmit"
@@ -33,10 +34,12 @@ class UnitStatus:
             return "Phải nộp lại (bản gửi sau bị từ chối)"
         return LABELS[self.state]
 
-    def cells(self) -> tuple[str, str, str, str, str, str, str]:
-        """What a report shows of the unit: code, name, level, state, file, time received, late."""
+    def cells(self, level_names: dict[str, str] | None = None) -> tuple[str, str, str, str, str, str, str]:
+        """What a report shows of the unit: code, name, level (its name), state, file, time received
+        (dd/mm/yyyy HH:MM), late."""
         file = self.rejected_file if self.state == RESUBMIT else self.file
-        return (self.unit.code, self.unit.name, self.unit.level, self.label, file or "", self.received_at or "",
+        level = (level_names or {}).get(self.unit.level, self.unit.level)
+        return (self.unit.code, self.unit.name, level, self.label, file or "", shown_time(self.received_at),
                 "Có" if self.late else "")
 
 

@@ -33,6 +33,29 @@ def slug(text: str, max_length: int = 60) -> str:
     return ascii_text[:max_length].rstrip("-") or "x"
 
 
+def wrapped_lines(text: str, per_line: float) -> int:
+    """Lines ``text`` takes when wrapped at word boundaries, ``per_line`` characters to a line (each
+    paragraph at least one).  Spreadsheet programs do not all fit row heights to wrapped text
+    (LibreOffice keeps an xlsx row's stored height), so writers set heights from this."""
+    import textwrap
+
+    width = max(4, int(per_line))
+    return max(1, sum(len(textwrap.wrap(part, width)) or 1 for part in str(text).split("\n")))
+
+
+def shown_time(iso: str | None) -> str:
+    """"2025-10-15 09:00:00" -> "15/10/2025 09:00", as a Vietnamese reader writes times."""
+    if not iso:
+        return ""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
 def cell_text(value: Any) -> str:
     """A spreadsheet cell's value as text: None -> "", 80.0 -> "80", surrounding spaces trimmed."""
     if value is None:

@@ -21,7 +21,6 @@ Everything a unit or the plan wrote is written as text: no text ever becomes a f
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +38,7 @@ from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
+from xlkpi.common.text import wrapped_lines
 
 FONT = "Times New Roman"
 APPENDIX, DETAIL, PROGRESS, CHARTS, CHART_DATA = "Phụ lục", "Chi tiết đơn vị", "Tiến độ nộp", "Biểu đồ", "Dữ liệu biểu đồ"
@@ -59,11 +59,9 @@ class Context:
 
 
 def lines_needed(text: str, width: float) -> int:
-    """Lines ``text`` takes when wrapped at word boundaries in a column ``width`` characters wide (13-point
-    Times New Roman fits about 0.9 characters per unit of width; a row slightly too tall prints fine,
-    one too short hides text)."""
-    per_line = max(4, int(width * 0.9) - 1)
-    return max(1, sum(len(textwrap.wrap(part, per_line)) or 1 for part in text.split("\n")))
+    """Lines ``text`` takes in a column ``width`` characters wide (13-point Times New Roman fits about 0.9
+    characters per unit of width; a row slightly too tall prints fine, one too short hides text)."""
+    return wrapped_lines(text, int(width * 0.9) - 1)
 
 
 # -- the detail sheet's layout ---------------------------------------------------------------------------
@@ -254,7 +252,8 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
         streamed = {
             "xl/worksheets/sheet2.xml": (lambda: _detail_rows(consolidation, status, layout, styles),
                                          f"A1:{X.column(layout.last_col)}{last_row + 1}"),
-            "xl/worksheets/sheet3.xml": (lambda: _progress_rows(status, styles),
+            "xl/worksheets/sheet3.xml": (lambda: _progress_rows(status, styles, {
+                level.id: level.name for level in consolidation.plan.levels}),
                                          f"A1:{X.column(len(PROGRESS_HEADERS) - 1)}{len(status.units) + 1}"),
         }
     appendix.activate()
@@ -683,10 +682,11 @@ def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status) -> None:
     sheet.fit_to_pages(1, 0)
 
 
-def _progress_rows(status: Status, styles: dict[str, int]) -> Iterator[str]:
+def _progress_rows(status: Status, styles: dict[str, int], level_names: dict[str, str]) -> Iterator[str]:
     text = styles["d_text"]
     for row, entry in enumerate(status.units, start=1):
-        yield X.row(row, [X.string(row, col, text, value) for col, value in enumerate((str(row), *entry.cells()))])
+        yield X.row(row, [X.string(row, col, text, value)
+                          for col, value in enumerate((str(row), *entry.cells(level_names)))])
 
 
 def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation, layout: DetailLayout) -> None:
