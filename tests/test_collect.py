@@ -376,6 +376,19 @@ def test_late_and_missing(campaign):
     assert result.status.count("missing") == 37
 
 
+def test_indicators_are_named_with_their_section_where_numbering_restarts(tmp_path):
+    """Cam Hiệp numbers its indicators 1, 2 … again in each section: "Chỉ tiêu 1" would be ambiguous."""
+    roster = tmp_path / "r.csv"
+    roster.write_text("code,name,level\ntt1,Trung tâm Phục vụ hành chính công,trung-tam\n", encoding="utf-8")
+    init_campaign(tmp_path / "c", plan="cam-hiep-2025", period="2025-Q3", roster=roster)
+    campaign = open_campaign(tmp_path / "c")
+    generate(campaign, jobs=1)
+    drop(campaign, "tt.xlsx", filled(campaign, "tt1", {"F11": "abc"}))
+    result = run(campaign)
+    message = next(p for p in result.new_problems if p.code == "not-a-number").message_vi
+    assert message.startswith("Chỉ tiêu I.1:"), message
+
+
 def test_every_report_counts_the_same_way(campaign):
     """Two late returns, one on time, one rejected: collect, status, consolidate and the collection report
     say the same "đã nộp 3 (nộp muộn 2)"."""

@@ -8,7 +8,6 @@ import random
 import sqlite3
 import time
 
-import pytest
 
 from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.collect import ledger as L

@@ -175,7 +175,8 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
         return result
     formulas = book.formulas_in(F.SHEET)
     for block in layout.blocks:
-        result.values.append(_read_block(rows, block, formulas, file, problems))
+        result.values.append(_read_block(rows, block, formulas, file, problems,
+                                         view.plan.full_number(block.indicator.id)))
     if not result.accepted:  # what the unit typed, for the feedback copy it gets back
         for block in layout.blocks:
             for row, col in block.inputs.values():
@@ -245,16 +246,17 @@ def _locked_content_intact(rows: list[list[Any]], layout: FormLayout, unit: Unit
         found = differs(block.first_row, F.COL_TARGET, block.target_text)
         if found is not None:
             problems.append(problem("target-tampered", file=file, sheet=F.SHEET,
-                                    cell=cell_name(block.first_row, F.COL_TARGET), number=block.indicator.number,
+                                    cell=cell_name(block.first_row, F.COL_TARGET),
+                                    number=layout.plan.full_number(block.indicator.id),
                                     expected=block.target_text, found=found))
     return not any(p.code == "locked-cell-changed" for p in problems)
 
 
 def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, int]], file: str,
-                problems: list[Problem]) -> IndicatorValue:
+                problems: list[Problem], number: str) -> IndicatorValue:
+    """The block's values, checked; ``number`` is the indicator's number as messages show it ("I.1")."""
     indicator = block.indicator
     kind = indicator.measure.kind
-    number = indicator.number
     value = IndicatorValue(indicator.id)
 
     def report(code: str, role: str, **context: Any) -> None:

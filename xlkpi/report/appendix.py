@@ -34,7 +34,7 @@ from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section
 from xlkpi.report.rollup import LABELS, NO_DATA, Consolidation, Rolled, general_rule
 from xlkpi.units.roster import Unit
-from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
+from xlkpi.collect.status import MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
@@ -322,15 +322,14 @@ def _cached(value: Any) -> Any:
 
 def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status,
                   layout: DetailLayout) -> None:
-    year = consolidation.year
-    states = {u.unit.code: u for u in status.units}
+    plan = consolidation.plan
     for col, (header, width) in enumerate(zip(FIXED, FIXED_WIDTHS)):
         sheet.merge_range(0, col, 1, col, header, fmt["d_header"])
         sheet.set_column(col, col, width)
     for columns in layout.columns:
         indicator = columns.indicator
         parts = [c for c in (columns.numerator, columns.denominator, columns.value, columns.judgement) if c is not None]
-        title = f"{indicator.number} {indicator.name}"
+        title = f"{plan.full_number(indicator.id)}. {indicator.name}"
         if len(parts) > 1:
             sheet.merge_range(0, parts[0], 0, parts[-1], title, fmt["d_header"])
         else:
@@ -727,7 +726,7 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
                              "values": [CHART_DATA, 0, target_col, last, target_col],
                              "line": {"color": "#C00000", "width": 2}, "marker": {"type": "none"}})
             chart.combine(line)
-        chart.set_title({"name": f"{columns.indicator.number}. {columns.indicator.name}"[:120],
+        chart.set_title({"name": f"{consolidation.plan.full_number(columns.indicator.id)}. {columns.indicator.name}"[:120],
                          "name_font": {"size": 11, "name": FONT}})
         chart.set_y_axis({"min": 0, "max": 100, "name": "%"})
         chart.set_legend({"position": "bottom"})
@@ -738,7 +737,7 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
         base = 2 * len(rates) + 1
         for i, columns in enumerate(judged):
             rolled = consolidation.totals[columns.indicator.id]
-            data.write_string(i, base, f"CT {columns.indicator.number}")
+            data.write_string(i, base, f"CT {consolidation.plan.full_number(columns.indicator.id)}")
             data.write_number(i, base + 1, rolled.met)
             data.write_number(i, base + 2, max(0, rolled.judged - rolled.met))
         overview = workbook.add_chart({"type": "bar", "subtype": "stacked"})
@@ -777,7 +776,7 @@ def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidatio
     indicators = consolidation.plan.all_indicators
     for row, indicator in enumerate(indicators, start=1):
         target = indicator.targets.get(consolidation.year)
-        sheet.write_string(row, 0, indicator.number, fmt["d_center"])
+        sheet.write_string(row, 0, consolidation.plan.full_number(indicator.id), fmt["d_center"])
         sheet.write_string(row, 1, indicator.name, fmt["d_text"])
         sheet.write_string(row, 2, target.text if target else "", fmt["d_center"])
         for n, (_, totals) in enumerate(trend):
@@ -793,7 +792,7 @@ def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidatio
         chart = workbook.add_chart({"type": "line"})
         last_col = len(fixed) + len(trend) - 1
         for row, indicator in rates:
-            chart.add_series({"name": f"{indicator.number}. {indicator.name}"[:60],
+            chart.add_series({"name": f"{consolidation.plan.full_number(indicator.id)}. {indicator.name}"[:60],
                               "categories": [TREND, 0, len(fixed), 0, last_col],
                               "values": [TREND, row, len(fixed), row, last_col], "marker": {"type": "circle"}})
         chart.set_title({"name": "Kết quả các chỉ tiêu tỷ lệ qua các kỳ (%)", "name_font": {"size": 12, "name": FONT}})

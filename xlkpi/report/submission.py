@@ -88,14 +88,14 @@ def _fill_upper_workbook(upper_file: Path, consolidation: Consolidation, reporte
         rolled = consolidation.totals.get(block.indicator.id)
         kind = block.indicator.measure.kind
         if rolled is None or not rolled.reported or kind in ("yesno", "text"):
-            result.left.append(block.indicator.number)
+            result.left.append(plan.full_number(block.indicator.id))
             continue
         if kind == "rate":
             values[F.cell_name(*block.inputs[F.NUMERATOR])] = int(rolled.numerator or 0)
             values[F.cell_name(*block.inputs[F.DENOMINATOR])] = int(rolled.denominator or 0)
             value = 100 * rolled.numerator / rolled.denominator if rolled.denominator else None
         elif rolled.value is None:
-            result.left.append(block.indicator.number)
+            result.left.append(plan.full_number(block.indicator.id))
             continue
         else:
             value = rolled.value
@@ -106,7 +106,7 @@ def _fill_upper_workbook(upper_file: Path, consolidation: Consolidation, reporte
                 f"Tổng hợp từ {rolled.reported}/{rolled.expected} đơn vị; {missed} đơn vị chưa đạt chỉ tiêu được giao.")
         values[F.cell_name(*block.inputs[F.EVIDENCE])] = (
             f"Phụ lục tổng hợp {consolidation.plan.id} của {reporter} ({rolled.reported}/{rolled.expected} đơn vị)")
-        result.filled.append(block.indicator.number)
+        result.filled.append(plan.full_number(block.indicator.id))
     try:
         filled = fill_workbook(data, values)
     except (ValueError, KeyError) as exc:
