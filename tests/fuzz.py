@@ -346,7 +346,8 @@ def run_batch(source: Source, rng: random.Random, mutants: int = 6, workers: int
         ):
             values.setdefault(sha, {})[indicator] = (numerator, denominator, value, text, explanation or "",
                                                      evidence or "")
-        accepted = {path: sha for path, sha, state in rows if state in (L.ACCEPTED, L.SUPERSEDED, L.DUPLICATE)}
+        verdicts = dict(connection.execute("SELECT sha256, verdict FROM contents").fetchall())
+        accepted = {path: sha for path, sha, _ in rows if verdicts.get(sha) == L.ACCEPTED}
     finally:
         connection.close()
     outcome_units = {o.path: o.unit for o in collected.outcomes}

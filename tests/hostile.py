@@ -189,6 +189,9 @@ CASES: list[Case] = [
          "rejected", "formula-in-input", SHEET, "I10"),
     Case("formula-in-evidence", lambda f, b, v: fill_workbook(f, {"J10": Formula("=A1", "1.")}),
          "rejected", "formula-in-input", SHEET, "J10"),
+    Case("error-value-in-evidence", lambda f, b, v: edit(f, FORM, lambda x: set_cell(
+        x, "J10", f'<c r="J10"{style_of(x, "J10")} t="e"><v>#DIV/0!</v></c>')),
+         "rejected", "error-in-input", SHEET, "J10"),
     Case("duplicate-member", lambda f, b, v: build_zip(members(f) + [(FORM, dict(members(b))[FORM])]),
          "rejected", "zip-duplicate-member"),
     Case("doctype-in-shared-strings", lambda f, b, v: edit(f, "xl/sharedStrings.xml", _with_doctype),

@@ -481,6 +481,12 @@ CATALOGUE: dict[str, Message] = {
         "Indicator {number}: the input cell holds a date ({value}) instead of a number. Type the figure again "
         "and resend.",
     ),
+    "error-in-input": Message(
+        "Chỉ tiêu {number}: ô nhập liệu chứa giá trị lỗi {value} thay vì số liệu. Hãy xóa ô và gõ lại số liệu "
+        "(hoặc nội dung) rồi gửi lại.",
+        "Indicator {number}: the input cell holds the error value {value} instead of data. Clear it, type the "
+        "figure (or text) again and resend.",
+    ),
     "formula-in-input": Message(
         "Chỉ tiêu {number}: ô nhập liệu chứa công thức. Hãy gõ trực tiếp số liệu (không dùng công thức) rồi gửi lại.",
         "Indicator {number}: the input cell holds a formula. Type the figure itself (no formula) and resend.",

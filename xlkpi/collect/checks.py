@@ -27,7 +27,7 @@ from xlkpi.forms.identity import FIELDS, HIDDEN_SHEET, NAME_PREFIX, PROPERTY_PRE
 from xlkpi.collect.numbers import read_number
 from xlkpi.plan.model import Plan
 from xlkpi.problems import Problem, problem
-from xlkpi.collect.readers import SourceWorkbook
+from xlkpi.collect.readers import ErrorValue, SourceWorkbook
 from xlkpi.units.roster import Roster, Unit
 from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
 from xlkpi.common.text import cell_text as _text, fold
@@ -264,8 +264,13 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
         problems.append(problem(code, file=file, sheet=F.SHEET, cell=cell_name(row, col), number=number, **context))
 
     def formula_free(role: str) -> bool:
+        """Whether the input holds something typed: not a formula, not an error value (#DIV/0!)."""
         if block.inputs[role] in formulas:
             report("formula-in-input", role)
+            return False
+        raw = _cell(rows, *block.inputs[role])
+        if isinstance(raw, ErrorValue):
+            report("error-in-input", role, value=str(raw))
             return False
         return True
 

@@ -41,6 +41,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
+class ErrorValue(str):
+    """A cell holding an error value (``#DIV/0!``, ``#N/A``), not text that happens to read the same."""
+
+
 @dataclass
 class SourceWorkbook:
     """A returned workbook, read: what the collector needs, nothing executed."""
@@ -772,8 +776,10 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
                     cells[(row, col)] = dates.as_date(value)
                     continue
             cells[(row, col)] = value
-        elif kind in (b"str", b"e"):
+        elif kind == b"str":
             cells[(row, col)] = _xml_text(raw)
+        elif kind == b"e":
+            cells[(row, col)] = ErrorValue(_xml_text(raw))
         elif kind == b"b":
             cells[(row, col)] = raw.strip() == b"1"
         else:
