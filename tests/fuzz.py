@@ -251,7 +251,10 @@ def _rows_calamine_isolated(data: bytes) -> list[list]:
     send.close()
     try:
         if receive.poll(30):
-            return receive.recv()
+            got = receive.recv()
+            if isinstance(got, Exception):
+                raise got
+            return got
         raise RuntimeError(f"calamine ended without an answer (exit code {child.exitcode})")
     finally:
         child.join(5)
