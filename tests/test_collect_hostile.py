@@ -120,7 +120,7 @@ def test_a_nan_recorded_by_an_older_version_is_repaired_not_fatal(campaign):
     assert again.repaired == [] and again.new_contents == 0
 
 
-def _reader_that_misbehaves(data: bytes, file: str):
+def _reader_that_misbehaves(data: bytes, file: str, archive=None):
     name = file.rsplit("/", 1)[-1]
     if name.startswith("crash"):
         os.abort()
@@ -128,7 +128,7 @@ def _reader_that_misbehaves(data: bytes, file: str):
         time.sleep(60)
     if name.startswith("boom"):
         raise RuntimeError("a bug in a reader library")
-    return read_workbook(data, file)
+    return read_workbook(data, file, archive)
 
 
 def test_a_crash_a_hang_or_an_exception_rejects_that_file_only(campaign, monkeypatch):

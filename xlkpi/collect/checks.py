@@ -81,6 +81,7 @@ class CampaignView:
 
     def __post_init__(self) -> None:
         self.units = {u.code: u for u in self.roster.units}
+        self.numbers = {i.id: self.plan.full_number(i.id) for i in self.plan.all_indicators}
 
     def layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow]]:
         own = F.own_targets(self.plan, self.year, unit.code)
@@ -175,8 +176,7 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
         return result
     formulas = book.formulas_in(F.SHEET)
     for block in layout.blocks:
-        result.values.append(_read_block(rows, block, formulas, file, problems,
-                                         view.plan.full_number(block.indicator.id)))
+        result.values.append(_read_block(rows, block, formulas, file, problems, view.numbers[block.indicator.id]))
     if not result.accepted:  # what the unit typed, for the feedback copy it gets back
         for block in layout.blocks:
             for row, col in block.inputs.values():

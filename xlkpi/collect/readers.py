@@ -154,19 +154,19 @@ def sniff(data: bytes) -> str:
         return "unknown"
 
 
-def read_workbook(data: bytes, file: str) -> SourceWorkbook:
+def read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkbook:
     """Read a returned workbook from its bytes; raise XlkpiError with located problems.
 
     Untrusted input: whatever goes wrong (a library's exception, memory) ends as an XlkpiError naming the file."""
     try:
-        return _read_workbook(data, file)
+        return _read_workbook(data, file, archive)
     except XlkpiError:
         raise
     except Exception as exc:  # noqa: BLE001
         raise XlkpiError(problem("file-reader-failed", file=file, detail=_short(exc))) from exc
 
 
-def _read_workbook(data: bytes, file: str) -> SourceWorkbook:
+def _read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkbook:
     if len(data) > MAX_FILE_BYTES:
         raise XlkpiError(problem("file-too-large", file=file, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024))
     kind = sniff(data)
@@ -177,7 +177,7 @@ def _read_workbook(data: bytes, file: str) -> SourceWorkbook:
     if kind in ("pdf", "text", "unknown"):
         raise XlkpiError(problem("not-a-spreadsheet", file=file, kind=_KIND_NAMES[kind]))
     if kind in ("zip", "ods"):
-        return _read_zip(data, file, kind)
+        return _read_zip(data, file, kind, archive)
     return _read_xls(data, file)
 
 
@@ -281,7 +281,7 @@ class _Archive:
 
     def read(self, name: str) -> bytes:
         content = self._archive.read(name)
-        if name.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in content or b"<!ENTITY" in content):
+        if b"<!" in content and name.endswith((".xml", ".rels")) and (b"<!DOCTYPE" in content or b"<!ENTITY" in content):
             raise XlkpiError(problem("xml-declarations", file=self.file, part=name))
         return content
 
@@ -292,16 +292,18 @@ class _Archive:
                 self.read(name)
 
 
-def member_names(data: bytes) -> list[str] | None:
-    """The names a zip's central directory lists, read cheaply; None when it is no readable zip."""
+def open_zip(data: bytes) -> tuple[list[str] | None, Any]:
+    """The names a zip's central directory lists, read cheaply, and the parsed archive to hand on to
+    :func:`read_workbook` (None when only :mod:`zipfile` could list it); no names when it is no zip."""
     try:
-        return _FastZip(data).names
+        archive = _FastZip(data)
+        return archive.names, archive
     except (ValueError, struct.error, UnicodeDecodeError):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                return archive.namelist()
+            with zipfile.ZipFile(io.BytesIO(data)) as listing:
+                return listing.namelist(), None
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
-            return None
+            return None, None
 
 
 def _member_names(archive: Any) -> list[str]:
@@ -309,6 +311,10 @@ def _member_names(archive: Any) -> list[str]:
 
 
 def _check_names(names: list[str], file: str) -> None:
+    joined = "\n".join(names)
+    if (len({name.lower() for name in names}) == len(names) and ".." not in joined and ":" not in joined
+            and "\\" not in joined and "\x00" not in joined and not any(name[:1] == "/" for name in names)):
+        return  # the usual case, decided without looking at each name
     seen: set[str] = set()
     for name in names:
         folded = name.replace("\\", "/").lower()
@@ -328,10 +334,11 @@ _OTHER_SPREADSHEETS = (
 )
 
 
-def _read_zip(data: bytes, file: str, kind: str) -> SourceWorkbook:
+def _read_zip(data: bytes, file: str, kind: str, parsed: Any = None) -> SourceWorkbook:
     try:
         try:
-            archive: Any = _FastZip(data) if kind == "zip" else zipfile.ZipFile(io.BytesIO(data))
+            archive: Any = parsed if parsed is not None and kind == "zip" else (
+                _FastZip(data) if kind == "zip" else zipfile.ZipFile(io.BytesIO(data)))
         except (ValueError, struct.error, UnicodeDecodeError):
             archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -474,6 +481,7 @@ class _CellError(Exception):
         self.code, self.cell, self.detail = code, cell, detail
 
 
+_ATTR_STYLE = re.compile(rb'(?:^|\s)s="([^"]*)"')
 _ANY_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(?<!/)>')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="(?:[A-Z]+\d+:)?([A-Z]{1,3})(\d{1,7})"')
 
@@ -519,6 +527,7 @@ class _DateStyles:
         self._archive, self._present = archive, "xl/styles.xml" in names
         self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
         self._parsed: tuple[frozenset[int], int] | None = None
+        self._keys: tuple[frozenset[bytes] | None, frozenset[bytes]] | None = None
 
     def _parse(self) -> tuple[frozenset[int], int]:
         if self._parsed is None:
@@ -543,10 +552,25 @@ class _DateStyles:
     def count(self) -> int:
         return self._parse()[1]
 
+    @property
+    def keys(self) -> tuple[frozenset[bytes] | None, frozenset[bytes]]:
+        """(every style index a cell may carry, those that show dates), as the bytes of the XML attribute —
+        compared per cell without parsing a number; None: no styles part, any index goes."""
+        if self._keys is None:
+            dates, count = self._parse()
+            valid = None if count == 1 << 62 else _style_keys(count)
+            self._keys = (valid, frozenset(str(i).encode() for i in dates))
+        return self._keys
+
     def as_date(self, serial: float) -> datetime | float:
         if 0 <= serial < 2_958_466:  # up to 9999-12-31
             return self.epoch + timedelta(days=serial)
         return serial
+
+
+@lru_cache(maxsize=64)
+def _style_keys(count: int) -> frozenset[bytes]:
+    return frozenset(str(i).encode() for i in range(count))
 
 
 def _date_styles(xml: bytes) -> tuple[frozenset[int], int]:
@@ -663,11 +687,11 @@ def _plain_pattern(letters: frozenset[bytes] | None) -> re.Pattern[bytes]:
         columns = rb"[" + b"".join(sorted(letters)) + rb"]"
     else:
         columns = rb"(?:" + b"|".join(sorted(letters, key=len, reverse=True)) + rb")"
-    return re.compile(rb'<c r="(' + columns + rb')(\d+)"([^>]*)(?<!/)>(.*?)</c>', re.S)
+    return re.compile(rb'<c r="(' + columns + rb')(\d+)"(?: s="([^"]*)")?([^>]*)(?<!/)>(.*?)</c>', re.S)
 
 
 def _plain_cells(xml: bytes, letters: frozenset[bytes] | None, first_row: int = 0
-                 ) -> list[tuple[bytes, bytes, bytes, bytes]] | None:
+                 ) -> list[tuple[bytes, bytes, bytes, bytes, bytes]] | None:
     """Content cells when every cell has the usual shape (every <c starts <c r="), else None; from
     ``first_row`` (zero-based) on when that row's element can be found."""
     end = xml.rfind(b"</sheetData>")  # validations and formats follow it: no cells there
@@ -697,14 +721,14 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             ref = _CELL_REF.search(attributes)
             if ref is None:
                 return None  # cells without addresses: leave it to calamine
-            found.append((ref.group(1), ref.group(2), attributes, body))
+            found.append((ref.group(1), ref.group(2), b"", attributes, body))
     else:
         found = plain
     column_index = _COLUMN_INDEX
     decoded = strings._decoded
-    date_styles: frozenset[int] | None = None
-    style_count: int | None = None
-    for letters, number, attributes, body in found:
+    valid_styles, date_styles = dates.keys if dates is not None else (None, frozenset())
+    string_count: int | None = None
+    for letters, number, style, attributes, body in found:
         if wanted is not None and letters not in wanted:
             continue
         row = int(number) - 1
@@ -716,19 +740,13 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         if b"<f" in body or b":f" in body:
             if _FORMULA.search(body):
                 formulas.add((row, col))
-        style = -1
-        if dates is not None:
-            style_at = attributes.find(b' s="')
-            if style_at >= 0:
-                try:
-                    style = int(attributes[style_at + 4: attributes.index(b'"', style_at + 4)])
-                except ValueError:
-                    style = 1 << 62
-                if style_count is None:
-                    style_count = dates.count
-                if not 0 <= style < style_count:
-                    raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
-                                     f"kiểu định dạng số {style} không có trong tệp")
+        if valid_styles is not None:
+            if not style and b's="' in attributes:  # the style attribute elsewhere than after the address
+                found_style = _ATTR_STYLE.search(attributes)
+                style = found_style.group(1) if found_style else b""
+            if style and style not in valid_styles:
+                raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
+                                 f"kiểu định dạng số {style[:12].decode('ascii', 'replace')} không có trong tệp")
         kind = b"n"
         at = attributes.find(b't="')
         if at >= 0:
@@ -756,7 +774,9 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
                 index = -1
             text = decoded.get(index)
             if text is None:
-                if not 0 <= index < strings.count:
+                if string_count is None:
+                    string_count = strings.count
+                if not 0 <= index < string_count:
                     raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
                                      f"chuỗi dùng chung số {raw[:20].decode('utf-8', 'replace')} không có trong tệp")
                 text = strings[index]
@@ -769,12 +789,9 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             if not math.isfinite(value) or b"_" in raw:
                 raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
                                  f"'{raw[:20].decode('utf-8', 'replace')}' không phải là số")
-            if style >= 0 and dates is not None:
-                if date_styles is None:
-                    date_styles = dates.styles
-                if style in date_styles:
-                    cells[(row, col)] = dates.as_date(value)
-                    continue
+            if style in date_styles and dates is not None:
+                cells[(row, col)] = dates.as_date(value)
+                continue
             cells[(row, col)] = value
         elif kind == b"str":
             cells[(row, col)] = _xml_text(raw)

@@ -25,7 +25,7 @@ from typing import Any
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, problem
-from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, member_names, read_workbook, sniff
+from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
 from xlkpi.common.workers import Failure, WorkerPool
 from xlkpi.collect.checks import CampaignView, inspect_workbook
 
@@ -189,26 +189,27 @@ def _inspect_bytes(data: bytes, rel: str, name: str, mtime: str, assigned: str |
     if reason:
         outcome.verdict, outcome.note = L.IGNORED, reason
         return [outcome]
-    if bundle_names(data) is not None:
+    names, parsed = open_zip(data) if data[:2] == b"PK" else (None, None)
+    if names is not None and is_bundle(names):
         return _inspect_bundle(data, outcome, depth)
     if len(data) > MAX_FILE_BYTES:
         outcome.verdict = L.REJECTED
         outcome.problems = [problem("file-too-large", file=rel, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024)]
         return [outcome]
     try:
-        _inspect_workbook(data, outcome, Path(name).suffix.lower(), assigned)
+        _inspect_workbook(data, outcome, Path(name).suffix.lower(), assigned, parsed)
     except Exception as exc:  # noqa: BLE001 — untrusted input: one file's failure is that file's verdict
         outcome.verdict, outcome.values, outcome.raw_inputs = L.REJECTED, [], {}
         outcome.problems = [problem("file-reader-failed", file=rel, detail=describe(exc))]
     return [outcome]
 
 
-def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str | None) -> None:
+def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str | None, parsed: Any = None) -> None:
     settings = _SETTINGS
     assert settings is not None
     rel = outcome.path
     try:
-        book = read_workbook(data, rel)
+        book = read_workbook(data, rel, parsed)
     except XlkpiError as exc:
         code = exc.problems[0].code
         if suffix not in SPREADSHEET_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES and code in ("not-a-spreadsheet", "file-empty"):
@@ -240,25 +241,25 @@ def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str 
         outcome.problems = [problem("file-reader-failed", file=rel, detail=f"giá trị không hợp lệ ở {unclean[0]}")]
 
 
-def bundle_names(data: bytes) -> list[zipfile.ZipInfo] | None:
-    """The members of a plain zip archive of files (not a spreadsheet in a zip container), else None."""
-    if sniff(data) != "zip":
-        return None
-    names = member_names(data)  # the archive's own names (a stored .xlsx inside has its names in the bytes too)
-    if names is None or set(names) & CONTAINER_MARKERS or any(name.startswith(("xl/", "Index/")) for name in names):
-        return None
+def is_bundle(names: list[str]) -> bool:
+    """Whether a zip's members make it a bundle of files rather than a document in a zip container
+    (xlsx, ods, xlsb, numbers …): decided by the archive's own names (a stored .xlsx inside shows its
+    part names in the bytes too)."""
+    return not (set(names) & CONTAINER_MARKERS or any(name.startswith(("xl/", "Index/")) for name in names))
+
+
+def bundle_members(data: bytes) -> list[zipfile.ZipInfo]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
-        return None  # not even a readable zip: the workbook reader says why
+        return []
 
 
 def _inspect_bundle(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
     """A .zip of returns, opened in memory (never extracted): each member is a file of its own."""
     rel = outcome.path
-    infos = bundle_names(data) or []
-    members = [info for info in infos if not info.is_dir()]
+    members = [info for info in bundle_members(data) if not info.is_dir()]
     problems: list[Problem] = []
     if depth >= MAX_BUNDLE_DEPTH:
         problems.append(problem("file-too-complex", file=rel, detail=f"tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp"))

@@ -16,6 +16,7 @@ Nothing a single item does stops the run.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing
 import os
 import sys
@@ -65,6 +66,10 @@ def _worker_main(connection: Any, slot: int, progress: Any, initializer: Callabl
     faulthandler.disable()  # a crash is the supervisor's to report, as the item's failure
     if initializer is not None:
         initializer(*initargs)
+    # what the worker holds from here on (inherited under fork, or just built) stays: keep the collector from
+    # walking it at every collection (under fork, walking it would also copy the parent's pages)
+    gc.collect()
+    gc.freeze()
     while True:
         try:
             message = connection.recv()
