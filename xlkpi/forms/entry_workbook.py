@@ -337,7 +337,8 @@ def xlsxwriter_workbook(
     sheet.freeze_panes(F.NUMBER_ROW + 1, 2)
     _page_setup(sheet, context, repeat=(F.HEADER_ROW, F.NUMBER_ROW))
     sheet.print_area(0, 0, note_row, last)
-    sheet.protect(context.password, {"select_locked_cells": True, "select_unlocked_cells": True})
+    # rows may be resized: a long explanation can be shown in full on screen and in print
+    sheet.protect(context.password, {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True})
     sheet.activate()
 
     # -- "Hướng dẫn" -------------------------------------------------------------------------------------
@@ -503,8 +504,9 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "section": add(bold=True, bg_color="#F2F2F2", **border),
         "text": add(**border),
         "center": add(align="center", **border),
-        "input_int": add(num_format="#,##0", align="right", **unlocked),
-        "input_dec": add(num_format="0.00", align="right", **unlocked),
+        # General: a value shows as it was typed (12.5 stays 12.5, not 13), so the clerk sees what collect reads
+        "input_int": add(align="right", **unlocked),
+        "input_dec": add(align="right", **unlocked),
         "input_text": add(num_format="@", **unlocked),
         "percent": add(num_format="0.00%", align="center", **border),
         "count": add(num_format="#,##0", align="center", **border),
