@@ -134,6 +134,10 @@ def test_protection_is_on_everywhere(lai_chau):
     assert workbook["xlkpi"].protection.sheet
     assert workbook["xlkpi"].sheet_state == "veryHidden"
     assert workbook.security.lockStructure and workbook.security.workbookPassword
+    # the clerk may resize rows (a long explanation shown in full), nothing else
+    assert sheet.protection.formatRows is False and sheet.protection.formatColumns is not False
+    for ref in ("F10", "F11"):  # inputs show what was typed: General, not #,##0 (12.5 would show as 13)
+        assert sheet[ref].number_format == "General"
 
 
 def test_every_input_has_validation_with_vietnamese_messages(lai_chau):
