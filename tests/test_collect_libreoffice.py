@@ -10,6 +10,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from xlkpi.campaign.folder import init_campaign, open_campaign
@@ -111,3 +112,14 @@ def test_password_protected_files_from_libreoffice(campaign, uno_python, tmp_pat
     for fmt in ("ods", "xls"):
         got = next(o for o in result.outcomes if o.path.endswith(f"matkhau/03388.{fmt}"))
         assert [p.code for p in got.problems] == ["file-encrypted"]
+
+
+def test_the_form_never_judges_figures_that_cannot_be_right(campaign, uno_python, tmp_path):
+    """Typed in LibreOffice and recalculated by it: (a) above (b) shows "Số liệu sai", not 112,64% and a green
+    "Đạt"; a negative count likewise; right figures give the rate and its judgement."""
+    values = {"F10": 150, "F11": 100, "F12": -5, "F13": 10, "F14": 45, "F15": 50}
+    fill_in_libreoffice(uno_python, workbook_of(campaign, "03388"), values, tmp_path, "xlsx")
+    sheet = openpyxl.load_workbook(next(tmp_path.glob("*.xlsx")), data_only=True)["Nhập liệu"]
+    assert sheet["G10"].value == "Số liệu sai: (a) lớn hơn (b)" and sheet["H10"].value in (None, "")
+    assert sheet["G12"].value == "Số liệu sai: nhập số nguyên ≥ 0" and sheet["H12"].value in (None, "")
+    assert sheet["G14"].value == pytest.approx(0.9) and sheet["H14"].value == "Đạt"

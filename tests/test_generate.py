@@ -167,14 +167,18 @@ def test_every_input_has_validation_with_vietnamese_messages(lai_chau):
 def test_formulas_compute_rate_and_judgement(lai_chau):
     _, result = lai_chau
     _, sheet = open_form(first_file(result).path)
-    assert sheet["G10"].value == '=IF(OR(F10="",F11=""),"",IF(F11=0,"Không phát sinh",F10/F11))'
+    assert sheet["G10"].value == (
+        '=IF(OR(F10="",F11=""),"",IF(OR(NOT(ISNUMBER(F10)),NOT(ISNUMBER(F11)),F10<0,F11<0,F10<>INT(F10),'
+        'F11<>INT(F11)),"Số liệu sai: nhập số nguyên ≥ 0",IF(F10>F11,"Số liệu sai: (a) lớn hơn (b)",'
+        'IF(F11=0,"Không phát sinh",F10/F11))))')
     assert sheet["H14"].value == ('=IF(G14="","",IF(G14="Không phát sinh","Không phát sinh",'
-                                  'IF(ROUND(G14*100,6)>=50,"Đạt","Chưa đạt")))')
+                                  'IF(ISNUMBER(G14),IF(ROUND(G14*100,6)>=50,"Đạt","Chưa đạt"),"")))')
     assert sheet["G10"].number_format == "0.00%"
     rules = [r for cf in sheet.conditional_formatting for r in cf.rules]
     assert any(r.type == "expression" and "Chưa đạt" in r.formula[0] and "LEN(TRIM($I10))=0" in r.formula[0]
                for r in rules)
     assert {r.formula[0] for r in rules if r.type == "cellIs"} == {'"Đạt"', '"Chưa đạt"', '"Không phát sinh"'}
+    assert any(r.type == "beginsWith" and r.text == "Số liệu sai" for r in rules), "wrong figures show in red"
 
 
 def test_identity_in_three_places_with_a_valid_digest(lai_chau):

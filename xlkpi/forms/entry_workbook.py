@@ -29,6 +29,9 @@ FONT = "Times New Roman"
 INPUT_FILL = "#FFF2CC"
 NOT_ARISEN = "Không phát sinh"
 MET, NOT_MET, NOT_JUDGED = "Đạt", "Chưa đạt", "Chưa đánh giá"
+#: what the result column shows instead of a rate computed from figures that cannot be right
+WRONG_PREFIX = "Số liệu sai"
+WRONG_NOT_NUMBER, WRONG_ORDER = f"{WRONG_PREFIX}: nhập số nguyên ≥ 0", f"{WRONG_PREFIX}: (a) lớn hơn (b)"
 YES, NO = "Có", "Không"
 
 HEADERS = (
@@ -95,7 +98,10 @@ def result_formula(block: Block) -> str | None:
     inputs = block.inputs
     if kind == "rate":
         a, b = cell_name(*inputs[F.NUMERATOR]), cell_name(*inputs[F.DENOMINATOR])
-        return f'=IF(OR({a}="",{b}=""),"",IF({b}=0,"{NOT_ARISEN}",{a}/{b}))'
+        # figures that cannot be right show so, never as a rate judged "Đạt" (112,64% with (a) > (b))
+        wrong = f"OR(NOT(ISNUMBER({a})),NOT(ISNUMBER({b})),{a}<0,{b}<0,{a}<>INT({a}),{b}<>INT({b}))"
+        return (f'=IF(OR({a}="",{b}=""),"",IF({wrong},"{WRONG_NOT_NUMBER}",IF({a}>{b},"{WRONG_ORDER}",'
+                f'IF({b}=0,"{NOT_ARISEN}",{a}/{b}))))')
     if kind == "text":
         return None
     value = cell_name(*inputs[F.VALUE])
@@ -121,7 +127,7 @@ def judgement_formula(block: Block) -> str | None:
             value = f"ROUND({result},6)"
         op = {">=": ">=", "<=": "<=", "=": "="}[rule.op]
         verdict = f'IF({value}{op}{rule.value:g},"{MET}","{NOT_MET}")'
-    return f'=IF({result}="","",IF({result}="{NOT_ARISEN}","{NOT_ARISEN}",{verdict}))'
+    return f'=IF({result}="","",IF({result}="{NOT_ARISEN}","{NOT_ARISEN}",IF(ISNUMBER({result}),{verdict},"")))'
 
 
 LINE_HEIGHT = 16.0  # points per line of 12-point Times New Roman
@@ -310,6 +316,9 @@ def xlsxwriter_workbook(
         for text, style in ((MET, "met"), (NOT_MET, "not_met"), (NOT_ARISEN, "not_arisen")):
             sheet.conditional_format(judgement_range, {"type": "cell", "criteria": "==", "value": f'"{text}"',
                                                        "format": fmt[style]})
+        result_range = f"{cell_name(F.FIRST_ROW, F.COL_RESULT)}:{cell_name(last_row, F.COL_RESULT)}"
+        sheet.conditional_format(result_range, {"type": "text", "criteria": "begins with", "value": WRONG_PREFIX,
+                                                "format": fmt["not_met"]})
         explanation_range = f"{cell_name(F.FIRST_ROW, F.COL_EXPLANATION)}:{cell_name(last_row, F.COL_EXPLANATION)}"
         top = F.FIRST_ROW + 1  # a relative formula, written for the range's top-left cell
         sheet.conditional_format(explanation_range, {
