@@ -352,11 +352,21 @@ def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campai
     assert result.status.count("resubmit") == 1 and result.status.has_problems
     [copy] = result.feedback
     assert copy.name == "03388_phuong-doan-ket.xlsx" and copy.parent.name == "phan-hoi"
-    sheet = openpyxl.load_workbook(copy)["Nhập liệu"]
+    book = openpyxl.load_workbook(copy)
+    assert book.sheetnames[:3] == ["Nhập liệu", "Phản hồi", "Hướng dẫn"]
+    sheet = book["Nhập liệu"]
     assert sheet["F10"].value == 900 and sheet["F12"].value == "abc"
-    assert sheet["F10"].fill.fgColor.rgb.endswith("FFC7CE") and "lớn hơn mẫu số" in sheet["F10"].comment.text
-    assert "không phải là số" in sheet["F12"].comment.text
+    assert "lớn hơn mẫu số" in sheet["F10"].comment.text and "không phải là số" in sheet["F12"].comment.text
     assert sheet["A7"].value.startswith("TỆP PHẢN HỒI")
+    # the red marks are conditional: they hold while the value is still wrong, and go when it is corrected
+    marks = {str(cf.sqref): cf.rules[0].formula[0] for cf in sheet.conditional_formatting
+             if cf.rules[0].type == "expression" and str(cf.sqref) in ("F10", "F12")}
+    assert "F10>F11" in marks["F10"] and "ISNUMBER(F12)" in marks["F12"]
+    assert sheet["F10"].fill.fgColor.rgb in (None, "00000000") or not sheet["F10"].fill.fgColor.rgb.endswith("FFC7CE")
+    # and a printed sheet lists every problem with its cell, indicator and what to do
+    findings = [row for row in book["Phản hồi"].iter_rows(min_row=6, values_only=True) if row[0]]
+    assert [(cell, number) for _, cell, number, _ in findings] == [("F10", "2"), ("F12", "3")]
+    assert "lớn hơn mẫu số" in findings[0][3]
     # the unit corrects the feedback copy and sends it back: accepted
     corrected = fill_workbook(copy.read_bytes(), {"F10": 90, "F11": 100, "F12": 99, "F13": 100,
                                                   "I12": "Một hồ sơ trả kết quả giấy theo yêu cầu."})
@@ -364,6 +374,22 @@ def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campai
     again = run(campaign)
     assert outcome(again, "x-sua.xlsx").verdict == "accepted", outcome(again, "x-sua.xlsx").problems
     assert again.status.count("resubmit") == 0 and not again.feedback
+
+
+def test_an_edited_target_is_shown_put_back_in_the_feedback_copy(campaign):
+    """The unit changed its target: the feedback copy shows the target as given, marked as put back, and
+    says what the unit had written; sent back as it is, the copy is accepted."""
+    drop(campaign, "target.xlsx", rewrite(filled(campaign), {
+        "xl/sharedStrings.xml": lambda c: c.replace("<t>Tối thiểu 50</t>".encode(), "<t>Tối thiểu 5</t>".encode())}))
+    [copy] = run(campaign).feedback
+    book = openpyxl.load_workbook(copy)
+    sheet = book["Nhập liệu"]
+    assert sheet["D14"].value == "Tối thiểu 50" and sheet["D14"].fill.fgColor.rgb.endswith("FFE699")
+    assert '"Tối thiểu 5"' in sheet["D14"].comment.text
+    [finding] = [row for row in book["Phản hồi"].iter_rows(min_row=6, values_only=True) if row[0]]
+    assert finding[1] == "D14" and '"Tối thiểu 5"' in finding[3] and '"Tối thiểu 50"' in finding[3]
+    drop(campaign, "target-lan-2.xlsx", copy.read_bytes())
+    assert outcome(run(campaign), "target-lan-2.xlsx").verdict == "accepted"
 
 
 def test_late_and_missing(campaign):

@@ -35,8 +35,8 @@ STATE_LABELS = {
     L.IGNORED: "Bỏ qua",
 }
 FEEDBACK_BANNER = (
-    "TỆP PHẢN HỒI: các ô tô đỏ có lỗi; di chuột vào ô (hoặc xem ghi chú) để biết cách sửa. "
-    "Sửa trực tiếp trong tệp này rồi gửi lại."
+    "TỆP PHẢN HỒI: trang \"Phản hồi\" liệt kê từng lỗi và cách sửa. Ô còn sai tô đỏ (tự hết đỏ khi sửa đúng); "
+    "ô tô vàng là chỉ tiêu đã bị sửa và đã được đặt lại. Sửa trực tiếp trong tệp này rồi gửi lại."
 )
 
 
@@ -185,12 +185,15 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
             typed = {}
         filled = {cell: clean_input(value) for cell, value in typed.items()} if isinstance(typed, dict) else {}
         notes: dict[str, str] = {}
+        findings: list[tuple[str, str]] = []
         for code, severity, sheet, where, message_vi, _ in problems.get(sha, []):
             if severity != "error":
                 continue
-            key = where if where and sheet in (None, FORM_SHEET) else "A4"
+            on_form = bool(where) and sheet in (None, FORM_SHEET)
+            key = where if on_form else "A4"
             notes[key] = f"{notes[key]}\n{message_vi}" if key in notes else message_vi
-        data = factory.feedback(entry.unit, filled, notes, FEEDBACK_BANNER)
+            findings.append((where if on_form else "", message_vi))
+        data = factory.feedback(entry.unit, filled, notes, FEEDBACK_BANNER, findings)
         path = folder / names[entry.unit.code]
         with atomic_output(path, force=True) as temp:
             temp.write_bytes(data)

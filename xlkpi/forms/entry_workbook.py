@@ -249,11 +249,15 @@ def xlsxwriter_workbook(
     filled: dict[str, Any] | None = None,
     notes: dict[str, str] | None = None,
     banner: str | None = None,
+    findings: list[tuple[str, str]] | None = None,
 ) -> bytes:
     """The workbook as XlsxWriter writes it (in memory), before structure protection is added.
 
-    ``filled`` (cell -> value), ``notes`` (cell -> message) and ``banner`` make a feedback copy: the unit's
-    own values, each problem cell flagged with a comment, and a line saying what to do."""
+    ``filled`` (cell -> value), ``notes`` (cell -> message), ``banner`` and ``findings`` ((cell, message) for
+    every problem, in order) make a feedback copy: the unit's own values; each input that was wrong red as
+    long as it is still wrong (a conditional format: the mark goes when the value is corrected); a locked
+    cell the unit had changed shown as restored; a comment on each; and a printed sheet "Phản hồi" listing
+    every problem with its cell and what to do."""
     filled = filled or {}
     notes = notes or {}
     buffer = io.BytesIO()
@@ -275,6 +279,7 @@ def xlsxwriter_workbook(
     send_to = context.send_to or context.owner
 
     sheet = workbook.add_worksheet(F.SHEET)
+    feedback_sheet = workbook.add_worksheet(FEEDBACK_SHEET) if findings is not None else None
     guide = workbook.add_worksheet(F.GUIDE_SHEET)
     hidden = workbook.add_worksheet(HIDDEN_SHEET)
 
@@ -333,6 +338,8 @@ def xlsxwriter_workbook(
     for cell, message in notes.items():
         sheet.write_comment(cell, message, {"author": "xlkpi", "x_scale": 3, "y_scale": 2,
                                             "font_name": FONT, "font_size": 11})
+    if feedback_sheet is not None:
+        _write_findings(feedback_sheet, fmt, layout, unit, findings or [], context.password)
 
     note_row = last_row + 2
     sheet.merge_range(note_row, 0, note_row, last,
@@ -397,10 +404,14 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
         own = lines_needed(label, WIDTHS[F.COL_LABEL])
         sheet.set_row(first + offset, LINE_HEIGHT * max(own, math.ceil(shared / rows)) + 4)
 
-    fixed(F.COL_NUMBER, indicator.number, "center")
-    fixed(F.COL_NAME, indicator.name, "text")
+    def restored(col: int, style: str) -> str:
+        """A locked cell the unit had changed is written as given, shown as put back (feedback copies)."""
+        return "restored" if cell_name(first, col) in notes else style
+
+    fixed(F.COL_NUMBER, indicator.number, restored(F.COL_NUMBER, "center"))
+    fixed(F.COL_NAME, indicator.name, restored(F.COL_NAME, "text"))
     fixed(F.COL_UNIT, indicator.unit, "center")
-    fixed(F.COL_TARGET, block.target_text, "center")
+    fixed(F.COL_TARGET, block.target_text, restored(F.COL_TARGET, "center"))
     for offset, label in enumerate(labels):
         sheet.write_string(first + offset, F.COL_LABEL, label, fmt["text"])
 
@@ -409,7 +420,6 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
     def put(row: int, col: int, style: str) -> None:
         """An input cell: the unit's value if there is one (as a number or as text, never a formula)."""
         name = cell_name(row, col)
-        style = "flagged" if name in notes else style
         value = filled.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             sheet.write_number(row, col, value, fmt[style])
@@ -434,12 +444,84 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
             sheet.write_blank(first, col, None, fmt[style])
     for role in (F.EXPLANATION, F.EVIDENCE):
         row, col = block.inputs[role]
-        style = "flagged" if cell_name(row, col) in notes else "input_text"
         if last > first:
-            sheet.merge_range(first, col, last, col, None, fmt[style])
-        put(row, col, style)
+            sheet.merge_range(first, col, last, col, None, fmt["input_text"])
+        put(row, col, "input_text")
     for cell, validation in input_validations(block):
         sheet.data_validation(cell, validation)
+    for role, (row, col) in block.inputs.items():  # feedback: red while still wrong
+        if cell_name(row, col) in notes:
+            condition = still_wrong(block, role)
+            if condition:
+                sheet.conditional_format(row, col, row, col, {"type": "formula", "criteria": condition,
+                                                              "format": fmt["flagged"]})
+
+
+FEEDBACK_SHEET = "Phản hồi"
+FEEDBACK_WIDTHS = (5, 9, 12, 110)
+
+
+def _write_findings(sheet: Any, fmt: dict[str, Any], layout: FormLayout, unit: UnitText,
+                    findings: list[tuple[str, str]], password: str) -> None:
+    """The printed list of what collect found: cell, indicator, what is wrong and what to do."""
+    numbers = {}
+    for block in layout.blocks:
+        for role, (row, col) in block.inputs.items():
+            numbers[cell_name(row, col)] = layout.plan.full_number(block.indicator.id)
+        for col in (F.COL_NUMBER, F.COL_NAME, F.COL_TARGET):
+            numbers[cell_name(block.first_row, col)] = layout.plan.full_number(block.indicator.id)
+    last = len(FEEDBACK_WIDTHS) - 1
+    for col, width in enumerate(FEEDBACK_WIDTHS):
+        sheet.set_column(col, col, width)
+    sheet.merge_range(0, 0, 0, last, "PHẢN HỒI KẾT QUẢ KIỂM TRA TỆP BÁO CÁO", fmt["title"])
+    sheet.merge_range(1, 0, 1, last, f"Đơn vị: {unit.name} (mã: {unit.code})", fmt["info_bold"])
+    intro = ("Tệp đơn vị gửi chưa được tiếp nhận vì các lỗi dưới đây. Hãy sửa ngay trong tệp này, ở trang "
+             f"\"{F.SHEET}\" (ô còn sai tô đỏ, tự hết đỏ khi sửa đúng), lưu lại và gửi lại.")
+    sheet.merge_range(2, 0, 2, last, intro, fmt["guide"])
+    sheet.set_row(2, LINE_HEIGHT * lines_needed(intro, sum(FEEDBACK_WIDTHS)) + 4)
+    for col, header in enumerate(("STT", "Ô", "Chỉ tiêu", "Lỗi và cách sửa")):
+        sheet.write_string(4, col, header, fmt["header"])
+    row = 5
+    for n, (cell, message) in enumerate(findings, start=1):
+        sheet.write_string(row, 0, str(n), fmt["center"])
+        sheet.write_string(row, 1, cell, fmt["center"])
+        sheet.write_string(row, 2, numbers.get(cell, ""), fmt["center"])
+        sheet.write_string(row, 3, message, fmt["text"])
+        sheet.set_row(row, LINE_HEIGHT * lines_needed(message, FEEDBACK_WIDTHS[3]) + 6)
+        row += 1
+    sheet.repeat_rows(4)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.set_margins(left=0.6, right=0.4, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_footer(f'&C&"{FONT},Regular"&10Phản hồi — trang &P/&N')
+    sheet.protect(password, {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True})
+
+
+def still_wrong(block: Block, role: str) -> str | None:
+    """A formula true while the input ``role`` of ``block`` is still wrong (the feedback copy's red mark
+    goes away once the clerk corrects the value); None when no formula can tell."""
+    row, col = block.inputs[role]
+    cell = cell_name(row, col)
+    kind = block.indicator.measure.kind
+    if role in (F.NUMERATOR, F.DENOMINATOR):
+        a, b = cell_name(*block.inputs[F.NUMERATOR]), cell_name(*block.inputs[F.DENOMINATOR])
+        return (f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell}),"
+                f"AND(ISNUMBER({a}),ISNUMBER({b}),{a}>{b})),TRUE))")
+    if role == F.VALUE:
+        if kind == "count":
+            return f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell})),TRUE))"
+        if kind == "percent":
+            return f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({cell}<0,{cell}>100),TRUE))"
+        if kind == "yesno":
+            return f'=OR(ISFORMULA({cell}),AND({cell}<>"{YES}",{cell}<>"{NO}"))'
+        return f"=OR(ISFORMULA({cell}),LEN(TRIM({cell}))=0)"
+    if role == F.EXPLANATION:
+        judgement = cell_name(*block.judgement_cell)
+        return f'=OR(ISFORMULA({cell}),AND({judgement}="{NOT_MET}",LEN(TRIM({cell}))=0))'
+    if role == F.EVIDENCE:
+        return f"=OR(ISFORMULA({cell}),LEN({cell})>500)"
+    return None
 
 
 def _write_guide(guide: Any, fmt: dict[str, Any], layout: FormLayout, context: FormContext, unit: UnitText,
@@ -523,7 +605,8 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "note": add(italic=True, font_size=11, text_wrap=True),
         "guide": add(text_wrap=True, valign="top"),
         "warning": add(text_wrap=True, bold=True, font_color="#C00000", valign="top"),
-        "flagged": add(font_color="#9C0006", **{**unlocked, "bg_color": "#FFC7CE"}),
+        "flagged": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+        "restored": add(align="center", bg_color="#FFE699", italic=True, **border),
         "banner": add(bold=True, font_color="#C00000", text_wrap=True),
         "met": workbook.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"}),
         "not_met": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),

@@ -91,14 +91,16 @@ class WorkbookFactory:
         bare = Identity(self.plan.id, self.plan.version, self.context.campaign, unit.code, str(self.context.period))
         return Identity(**{**bare.as_dict(), "digest": digest(self.secret, bare, locked)})
 
-    def feedback(self, unit: Unit, filled: dict[str, Any], notes: dict[str, str], banner: str) -> bytes:
-        """The unit's workbook with its own values, each problem cell flagged with a comment (the slow,
-        direct path: only for the few units that must correct and resend)."""
+    def feedback(self, unit: Unit, filled: dict[str, Any], notes: dict[str, str], banner: str,
+                 findings: list[tuple[str, str]] | None = None) -> bytes:
+        """The unit's workbook with its own values, each problem cell marked, and the list of problems (the
+        slow, direct path: only for the few units that must correct and resend)."""
         own = F.own_targets(self.plan, self.year, unit.code)
         layout = F.layout(self.plan, unit.level, self.year, own)
         identity = self.identity(unit)
         text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))
-        raw = xlsxwriter_workbook(layout, self.context, text, identity, filled=filled, notes=notes, banner=banner)
+        raw = xlsxwriter_workbook(layout, self.context, text, identity, filled=filled, notes=notes, banner=banner,
+                                  findings=findings if findings is not None else [])
         prototype = Prototype(raw, [], timestamp=self.context.created,
                               patch={"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password)})
         return prototype.render({})
