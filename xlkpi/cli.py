@@ -250,9 +250,14 @@ def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--owner", default=None, help="Đơn vị tổng hợp (mặc định: cơ quan ban hành kế hoạch) / collecting office.")
 @click.option("--convention", type=click.Choice(["reporting-rule", "calendar"]), default=None,
               help="Cách tính ngày chốt số liệu (mặc định: theo kế hoạch) / data-period convention.")
+@click.option("--report-number", default="", metavar="TEXT",
+              help="Số của báo cáo kèm phụ lục tổng hợp, vd. 125/BC-UBND (để trống: điền tay) / the report's number.")
+@click.option("--report-date", default=None, metavar="DATE", help="Ngày của báo cáo đó / the report's date.")
+@click.option("--signer", "signer_name", default="", help="Họ tên người ký phụ lục / the signer's name.")
 @handle_errors
 def init_command(directory: Path, plan_name: str, roster: Path | None, province: str | None, period: str,
-                 deadline: str | None, send_to: str, owner: str | None, convention: str | None) -> None:
+                 deadline: str | None, send_to: str, owner: str | None, convention: str | None,
+                 report_number: str, report_date: str | None, signer_name: str) -> None:
     """Tạo một đợt báo cáo / create a campaign folder.
 
     Writes campaign.yaml (plan, roster, period, deadline, sheet password), a random secret for the
@@ -264,7 +269,8 @@ def init_command(directory: Path, plan_name: str, roster: Path | None, province:
     if (roster is None) == (province is None):
         raise click.UsageError("Cần đúng một trong --roster hoặc --province / give exactly one of --roster or --province.")
     campaign = init_campaign(directory, plan=plan_name, period=period, roster=roster, province=province,
-                             deadline=deadline, owner=owner, send_to=send_to, convention=convention)
+                             deadline=deadline, owner=owner, send_to=send_to, convention=convention,
+                             report_number=report_number, report_date=report_date, signer_name=signer_name)
     period_obj = campaign.period
     click.echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
     click.echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")

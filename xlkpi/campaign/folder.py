@@ -61,6 +61,12 @@ class CampaignConfig(BaseModel):
     #: Password of the protected sheets; the office can unlock a workbook with it.
     password: str
     created: datetime
+    #: The report the consolidated appendix is attached to: "(Kèm theo Báo cáo số {report_number} ngày
+    #: {report_date} của {owner})"; left blank, the printed line keeps blanks to fill in by hand.
+    report_number: str = ""
+    report_date: date | None = None
+    #: The name under the signature block (the plan's signer when blank).
+    signer_name: str = ""
 
 
 @dataclass
@@ -149,6 +155,9 @@ def init_campaign(
     send_to: str = "",
     convention: str | None = None,
     now: datetime | None = None,
+    report_number: str = "",
+    report_date: str | date | None = None,
+    signer_name: str = "",
 ) -> Campaign:
     """Create a campaign folder.  Everything is checked first; on any problem nothing is written."""
     directory = Path(directory)
@@ -187,6 +196,9 @@ def init_campaign(
         send_to=send_to,
         password="".join(secrets.choice(alphabet) for _ in range(12)),
         created=created,
+        report_number=report_number,
+        report_date=parse_date(report_date) if isinstance(report_date, str) else report_date,
+        signer_name=signer_name,
     )
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -209,6 +221,7 @@ def _config_yaml(config: CampaignConfig) -> str:
     header = (
         "# Đợt báo cáo xlkpi / an xlkpi campaign. Tạo bởi 'xlkpi init'.\n"
         "# password: mật khẩu mở khóa trang tính của các tệp nhập liệu (giữ kín).\n"
+        "# report_number, report_date, signer_name: số, ngày của báo cáo kèm phụ lục tổng hợp và người ký (có thể sửa).\n"
     )
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 

@@ -34,7 +34,7 @@ from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section
 from xlkpi.report.rollup import LABELS, NO_DATA, Consolidation, Rolled, general_rule
 from xlkpi.units.roster import Unit
-from xlkpi.collect.status import MISSING, RESUBMIT, Status
+from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
@@ -56,12 +56,47 @@ class Context:
     deadline: date | None
     owner: str
     created: datetime
+    report_number: str = ""
+    report_date: date | None = None
+    signer_name: str = ""
+
+
+LINE = 15.0  # points per line of 12-13 point Times New Roman, as LibreOffice and Excel lay it out
+
+
+def attached_line(plan: Plan, context: Context) -> str:
+    """A results appendix is attached to a report, not to the plan: "(Kèm theo Báo cáo số …/BC-UBND ngày …
+    tháng … năm … của …)", with blanks to fill by hand where the campaign does not say (as the seeds print
+    theirs)."""
+    number = context.report_number or "        /BC-UBND"
+    if context.report_date:
+        day = f"ngày {context.report_date.day:02d} tháng {context.report_date.month:02d} năm {context.report_date.year}"
+    else:
+        day = "ngày      tháng      năm        "
+    issuer = context.owner or plan.document.issuer
+    return f"(Kèm theo Báo cáo số {number} {day} của {issuer})"
+
+
+def basis_line(plan: Plan) -> str:
+    """The plan named as the basis of the results: "Kết quả thực hiện các chỉ tiêu tại Kế hoạch số …"."""
+    attached = plan.document.appendix.attached.strip().strip("()").strip()
+    for lead in ("Ban hành kèm theo", "Kèm theo"):
+        if attached.startswith(lead):
+            attached = attached[len(lead):].strip()
+            break
+    return f"Thực hiện {attached}" if attached else ""
+
+
+def shown_number(value: float, decimals: int = 2) -> str:
+    """A number as a Vietnamese document prints it, whatever the program's locale: decimal comma."""
+    return f"{value:.{decimals}f}".replace(".", ",")
 
 
 def lines_needed(text: str, width: float) -> int:
-    """Lines ``text`` takes in a column ``width`` characters wide (13-point Times New Roman fits about 0.9
-    characters per unit of width; a row slightly too tall prints fine, one too short hides text)."""
-    return wrapped_lines(text, int(width * 0.9) - 1)
+    """Lines ``text`` takes in a column ``width`` characters wide (12-point Times New Roman fits about one
+    character per unit of width, less the cell's indent; a row slightly too tall prints fine, one too short
+    hides text)."""
+    return wrapped_lines(text, int(width) - 2)
 
 
 # -- the detail sheet's layout ---------------------------------------------------------------------------
@@ -213,8 +248,12 @@ def units_met_formula(columns: DetailColumns, first: int, last: int) -> str:
     met = f'COUNTIFS({judged},"{LABELS[MET]}",{types},"{UNIT_ROW}")'
     missed = f'COUNTIFS({judged},"{LABELS[NOT_MET]}",{types},"{UNIT_ROW}")'
     arisen_not = f'COUNTIFS({judged},"{LABELS[NOT_ARISEN]}",{types},"{UNIT_ROW}")'
-    return (f'={met}&"/"&({met}+{missed})&" đơn vị đạt"'
-            f'&IF({arisen_not}>0," ("&{arisen_not}&" không phát sinh)","")')
+    reported = f'COUNTIFS({judged},"<>",{types},"{UNIT_ROW}")'
+    # never "0/0 đơn vị đạt": the same words as Rolled.units_met
+    return (f'=IF({met}+{missed}=0,IF({arisen_not}>0,"Không phát sinh ở "&{arisen_not}&"/"&{reported}&" đơn vị",'
+            f'IF({reported}=0,"Chưa có đơn vị báo cáo",{reported}&" đơn vị báo cáo, chưa đánh giá")),'
+            f'{met}&"/"&({met}+{missed})&" đơn vị đạt"'
+            f'&IF({arisen_not}>0," ("&{arisen_not}&" không phát sinh)",""))')
 
 
 # -- the workbook --------------------------------------------------------------------------------------
@@ -290,8 +329,8 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "attached": add(italic=True, font_size=13, align="center", text_wrap=True),
         "header": add(bold=True, align="center", **border),
         "colnum": add(italic=True, align="center", font_size=11, **border),
-        "section": add(bold=True, **border),
-        "text": add(**border),
+        "section": add(bold=True, indent=1, **border),
+        "text": add(indent=1, **border),
         "center": add(align="center", **border),
         "number": add(align="center", num_format="#,##0.00", **border),
         "integer": add(align="center", num_format="#,##0", **border),
@@ -478,15 +517,19 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     row += 1
     for line in appendix.title:
         sheet.merge_range(row, 0, row, last, line, fmt["title"])
-        sheet.set_row(row, LINE_HEIGHT * lines_needed(line, full_width * 0.95) + 4)
+        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
         row += 1
-    if appendix.attached:
-        sheet.merge_range(row, 0, row, last, appendix.attached, fmt["attached"])
-        sheet.set_row(row, LINE_HEIGHT * lines_needed(appendix.attached, full_width * 0.95) + 4)
-        row += 1
+    attached = attached_line(plan, context)
+    sheet.merge_range(row, 0, row, last, attached, fmt["attached"])
+    sheet.set_row(row, LINE * lines_needed(attached, full_width * 0.95) + 4)
+    row += 1
     start, end = context.period.date_range(context.convention)  # type: ignore[arg-type]
-    sheet.merge_range(row, 0, row, last, f"Kết quả {context.period.label[0].lower()}{context.period.label[1:]} "
-                      f"(số liệu từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y})", fmt["attached"])
+    results = (f"Kết quả {context.period.label[0].lower()}{context.period.label[1:]} (số liệu từ ngày "
+               f"{start:%d/%m/%Y} đến ngày {end:%d/%m/%Y})")
+    basis = basis_line(plan)
+    line = f"{results}. {basis}" if basis else results
+    sheet.merge_range(row, 0, row, last, line, fmt["attached"])
+    sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
     row += 2
 
     header_first = row
@@ -530,6 +573,7 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     row += 1
 
     total = layout.total
+    level_names = {level.id: level.name for level in plan.levels}
     current: Section | None = None
     for section, indicator in plan.iter_indicators():
         if section is not None and section is not current:
@@ -547,23 +591,24 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
         height = 1
         for col, column in enumerate(columns):
             if column.shows in RESULT_COLUMNS:
-                _write_result(sheet, fmt, row, col, column.shows, rolled, detail if formulas else None, total)
+                _write_result(sheet, fmt, row, col, column.shows, rolled, detail if formulas else None, total,
+                              level_names)
                 continue
             text = _printed(indicator, column)
             style = "text" if column.shows in ("name", "implementing", "monitoring", "evidence", "basis", "note",
                                                "timeframe") else "center"
             sheet.write_string(row, col, text, fmt[style])
             height = max(height, lines_needed(text, widths[col]))
-        sheet.set_row(row, LINE_HEIGHT * height + 4)
+        sheet.set_row(row, LINE * height + 6)
         row += 1
 
     row += 1
-    for line in _footnote(consolidation, status, context):
+    for line in _footnote(consolidation, status, context, printed=not formulas):
         sheet.merge_range(row, 0, row, last, line, fmt["note"])
-        sheet.set_row(row, LINE_HEIGHT * lines_needed(line, full_width * 0.95) + 4)
+        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
         row += 1
     row += 1
-    _write_signature(sheet, fmt, plan, row, last)
+    _write_signature(sheet, fmt, plan, row, last, context.signer_name)
 
     sheet.repeat_rows(header_first, number_row)
     sheet.set_landscape()
@@ -575,10 +620,16 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
 
 
 def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: str, rolled: Rolled,
-                  detail: DetailColumns | None, total: DetailRow | None) -> None:
+                  detail: DetailColumns | None, total: DetailRow | None, level_names: dict[str, str]) -> None:
     """A result cell: a formula over the detail sheet with its cached value, or (``detail`` None: the
     print copy, or no unit reports the indicator) the value itself."""
     kind = rolled.indicator.measure.kind
+    if rolled.expected == 0:  # no unit of the indicator's levels in this round: say so, it is nobody's failure
+        levels = ", ".join(level_names.get(level, level) for level in rolled.indicator.levels)
+        text = {"result": "", "units-met": f"Đợt này không có đơn vị ({levels}) báo cáo chỉ tiêu này",
+                "judgement": rolled.label}.get(shows, "")
+        sheet.write_string(row, col, text, fmt["center"])
+        return
     if detail is None or total is None:
         if shows == "result":
             if rolled.status == NOT_ARISEN or kind == "text" or rolled.value is None:
@@ -586,8 +637,8 @@ def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: st
                     rolled.units_met if kind == "text" else "")
                 sheet.write_string(row, col, text, fmt["center"])
             else:
-                style = "integer" if kind == "count" and rolled.indicator.effective_rollup == "sum" else "number"
-                sheet.write_number(row, col, rolled.value, fmt[style])
+                decimals = 0 if kind == "count" and rolled.indicator.effective_rollup == "sum" else 2
+                sheet.write_string(row, col, shown_number(rolled.value, decimals), fmt["center"])
         elif shows == "units-met":
             sheet.write_string(row, col, rolled.units_met, fmt["center"])
         else:
@@ -597,10 +648,14 @@ def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: st
         if kind == "text":
             sheet.write_string(row, col, rolled.units_met, fmt["center"])
             return
-        cached: Any = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else _cached(rolled.value)
-        reference = f"='{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.value)}"
-        style = "integer" if kind == "count" and rolled.indicator.effective_rollup == "sum" else "number"
-        sheet.write_formula(row, col, reference, fmt[style], cached)
+        decimals = 0 if kind == "count" and rolled.indicator.effective_rollup == "sum" else 2
+        cached: Any = (LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN
+                       else "" if rolled.value is None else shown_number(rolled.value, decimals))
+        # printed with a decimal comma whatever the locale of the program that prints it (FIXED gives the
+        # locale's separator, without thousands separators; a point becomes a comma, a comma stays)
+        reference = f"'{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.value)}"
+        formula = f'=IF(ISNUMBER({reference}),SUBSTITUTE(FIXED({reference},{decimals},TRUE),".",","),{reference})'
+        sheet.write_formula(row, col, formula, fmt["center"], cached)
     elif shows == "units-met":
         if kind == "text" or detail.judgement is None:
             sheet.write_string(row, col, rolled.units_met, fmt["center"])
@@ -615,25 +670,27 @@ def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: st
                             fmt["judgement"], rolled.label)
 
 
-def _names(units: list[Unit]) -> str:
+def _names(units: list[Unit], printed: bool = False) -> str:
+    """The first units' names; the print names no sheet it does not contain."""
     shown = ", ".join(u.name for u in units[:MAX_NAMED])
     if len(units) > MAX_NAMED:
-        shown += f" và {len(units) - MAX_NAMED} đơn vị khác (xem trang \"{PROGRESS}\")"
+        where = "" if printed else f" (xem trang \"{PROGRESS}\")"
+        shown += f" và {len(units) - MAX_NAMED} đơn vị khác{where}"
     return shown
 
 
-def _footnote(consolidation: Consolidation, status: Status, context: Context) -> list[str]:
-    submitted = [u for u in status.units if u.sha256]
-    lines = [f"Ghi chú: Số liệu tổng hợp từ báo cáo hợp lệ của {len(submitted)}/{len(status.units)} đơn vị."]
+def _footnote(consolidation: Consolidation, status: Status, context: Context, printed: bool = False) -> list[str]:
+    lines = [f"Ghi chú: Số liệu tổng hợp từ báo cáo hợp lệ của {status.with_data}/{len(status.units)} đơn vị "
+             f"({status.summary_vi()})."]
     missing = [u.unit for u in status.units if u.state == MISSING]
-    late = [u.unit for u in status.units if u.late]
+    late = [u.unit for u in status.units if u.state == LATE]
     rejected = [u.unit for u in status.units if u.state == RESUBMIT]
     if missing:
-        lines.append(f"- Chưa nộp ({len(missing)}): {_names(missing)}.")
+        lines.append(f"- Chưa nộp ({len(missing)}): {_names(missing, printed)}.")
     if late:
-        lines.append(f"- Nộp muộn ({len(late)}): {_names(late)}.")
+        lines.append(f"- Nộp muộn ({len(late)}): {_names(late, printed)}.")
     if rejected:
-        lines.append(f"- Báo cáo bị từ chối, phải nộp lại ({len(rejected)}): {_names(rejected)}"
+        lines.append(f"- Báo cáo bị từ chối, phải nộp lại ({len(rejected)}): {_names(rejected, printed)}"
                      + (" (số liệu tính theo bản hợp lệ gửi trước, nếu có)." if any(u.sha256 for u in status.units
                                                                                   if u.state == RESUBMIT) else "."))
     if not (missing or late or rejected):
@@ -641,14 +698,14 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context) ->
     return lines
 
 
-def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last: int) -> None:
+def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last: int, name: str = "") -> None:
     signer = plan.document.signer
     split = max(1, (last + 1) // 2)
     left_end, right_start = split - 1, split
     sheet.merge_range(row, right_start, row, last, signer.on_behalf, fmt["sign"])
     sheet.merge_range(row + 1, right_start, row + 1, last, signer.title, fmt["sign"])
-    if signer.name:
-        sheet.merge_range(row + 5, right_start, row + 5, last, signer.name, fmt["sign_name"])
+    if name or signer.name:
+        sheet.merge_range(row + 5, right_start, row + 5, last, name or signer.name, fmt["sign_name"])
     if plan.document.recipients:
         if left_end > 0:
             sheet.merge_range(row, 0, row, left_end, "Nơi nhận:", fmt["recipients_title"])

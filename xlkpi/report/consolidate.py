@@ -62,7 +62,8 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
                 submission: str | Path | None = None, upper_plan: str | Path | None = None) -> ConsolidateResult:
     consolidation, status = gather(campaign)
     config = campaign.config
-    context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created)
+    context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created,
+                      config.report_number, config.report_date, config.signer_name)
     periods = None
     if trend:
         periods = []

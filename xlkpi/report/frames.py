@@ -16,13 +16,13 @@ import pandas as pd
 from xlkpi.campaign.folder import Campaign, open_campaign
 from xlkpi.report.consolidate import gather, trend_campaigns
 from xlkpi.report.export import long_table
-from xlkpi.report.rollup import LABELS, Rolled
+from xlkpi.report.rollup import LABELS, NOT_IN_ROUND, Rolled
 
 if TYPE_CHECKING:
     from xlkpi.report.rollup import Consolidation
 
 #: the judgements, in the order a reader sorts them
-JUDGEMENTS = pd.CategoricalDtype(list(LABELS.values()), ordered=False)
+JUDGEMENTS = pd.CategoricalDtype([*LABELS.values(), NOT_IN_ROUND], ordered=False)
 
 TEXT_COLUMNS = ("unit", "unit_name", "level", "parent", "indicator", "number", "section", "period", "text",
                 "explanation", "evidence", "file")

@@ -33,6 +33,9 @@ LABELS = {
 }
 
 
+NOT_IN_ROUND = "Không thuộc đợt báo cáo này"
+
+
 @dataclass(frozen=True)
 class UnitValue:
     numerator: float | None
@@ -62,16 +65,24 @@ class Rolled:
 
     @property
     def label(self) -> str:
+        if self.expected == 0:  # no unit of the indicator's levels in this round: nobody's failure
+            return NOT_IN_ROUND
         return LABELS[self.status]
 
     @property
     def units_met(self) -> str:
         """ "35/38 đơn vị đạt" — units that met their target out of those judged — and how many reported
         that nothing arose ("(2 không phát sinh)"), which are neither met nor missed."""
+        if self.expected == 0:
+            return "Đợt này không có đơn vị phải báo cáo chỉ tiêu này"
         if self.indicator.measure.kind == "text":
             return f"{self.reported}/{self.expected} đơn vị báo cáo"
         if not self.reported:
             return "Chưa có đơn vị báo cáo"
+        if not self.judged:  # never "0/0 đơn vị đạt"
+            if self.not_arisen:
+                return f"Không phát sinh ở {self.not_arisen}/{self.reported} đơn vị"
+            return f"{self.reported} đơn vị báo cáo, chưa đánh giá"
         text = f"{self.met}/{self.judged} đơn vị đạt"
         if self.not_arisen:
             text += f" ({self.not_arisen} không phát sinh)"
