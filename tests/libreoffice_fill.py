@@ -5,7 +5,7 @@ Runs under the system Python (``/usr/bin/python3``), where Debian's python3-uno 
     /usr/bin/python3 tests/libreoffice_fill.py IN.xlsx VALUES.json OUT_DIR FORMAT[,FORMAT…] [PASSWORD]
 
 VALUES.json maps cell names of the "Nhập liệu" sheet to numbers or texts ({} to only recalculate every
-formula); FORMAT is xlsx, ods or xls. Writes OUT_DIR/<stem>.<format> for each format, through
+formula); FORMAT is xlsx, ods, xls or pdf (printed after recalculating, in the locale of LANG). Writes OUT_DIR/<stem>.<format> for each format, through
 LibreOffice's own filters, after recalculating the whole document.
 """
 
@@ -20,7 +20,7 @@ import time
 import uno
 from com.sun.star.beans import PropertyValue
 
-FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "ods": "calc8", "xls": "MS Excel 97"}
+FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "ods": "calc8", "xls": "MS Excel 97", "pdf": "calc_pdf_Export"}
 
 
 def prop(name, value):

@@ -46,6 +46,7 @@ TREND = "Xu hướng"
 UNIT_ROW, SUBTOTAL_ROW, TOTAL_ROW = "Đơn vị", "Cộng", "Tổng cộng"
 MAX_NAMED = 30  # units named in the footnote before "… và N đơn vị khác"
 MAX_CHART_UNITS = 60  # more units than this: the chart shows the parents' subtotals
+CHART_ROWS = 19  # rows a 360-pixel chart and its gap take (default row height 20 pixels)
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
         progress = workbook.add_worksheet(PROGRESS)
         _write_detail(detail, fmt, consolidation, status, layout)
         _write_appendix(appendix, fmt, consolidation, status, context, layout)
-        _write_progress(progress, fmt, status)
+        _write_progress(progress, fmt, status, consolidation.plan)
         if charts:
             _write_charts(workbook, fmt, consolidation, layout)
         if trend:
@@ -390,11 +391,11 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
                                               "format": fmt[style]})
     sheet.freeze_panes(HEAD_ROWS, 3)
     sheet.autofilter(1, 0, last, layout.last_col)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    # legible on paper: 11-point text printed at 75 %, as many pages across as the indicators need, with the
+    # header rows and the unit columns on every page (squeezing 39 columns onto one page gave 3-point text)
+    print_setup(sheet, plan, DETAIL, scale=75)
     sheet.repeat_rows(0, 1)
-    sheet.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
+    sheet.repeat_columns(0, 2)
 
 
 STREAMED_FORMATS = ("d_text", "d_center", "d_int", "d_pct", "d_sub_text", "d_sub_int", "d_sub_pct", "d_sub_center")
@@ -726,16 +727,28 @@ PROGRESS_HEADERS = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34),
                     ("Thời điểm nhận", 20), ("Nộp muộn", 10))
 
 
-def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status) -> None:
+def print_setup(sheet: Any, plan: Plan, title: str, scale: int | None = None) -> None:
+    """A4 landscape, the plan and the sheet named at the top of every page, page numbers at the bottom."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.set_margins(left=0.6, right=0.4, top=0.7, bottom=0.6)
+    if scale:
+        sheet.set_print_scale(scale)
+    name = plan.title.replace("&", "&&")
+    sheet.set_header(f'&L&"{FONT},Italic"&9{name}&R&"{FONT},Italic"&9{title}')
+    sheet.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
+
+
+def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status, plan: Plan) -> None:
     """The header and the sheet's settings; the rows are streamed by :func:`_progress_rows`."""
     for col, (header, width) in enumerate(PROGRESS_HEADERS):
         sheet.write_string(0, col, header, fmt["d_header"])
         sheet.set_column(col, col, width)
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, max(1, len(status.units)), len(PROGRESS_HEADERS) - 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
+    print_setup(sheet, plan, PROGRESS)
     sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
 
 
 def _progress_rows(status: Status, styles: dict[str, int], level_names: dict[str, str]) -> Iterator[str]:
@@ -751,14 +764,14 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
     if not rates and not judged:
         return
     charts = workbook.add_worksheet(CHARTS)
-    charts.set_landscape()
-    charts.set_paper(9)
-    charts.fit_to_pages(1, 0)
+    print_setup(charts, consolidation.plan, CHARTS, scale=80)
+    charts.set_default_row(15)  # every program lays the rows out alike, so the page breaks fall between charts
     data = workbook.add_worksheet(CHART_DATA)
     data.hide()
     units = [r for r in layout.rows if r.kind == UNIT_ROW]
     rows = units if len(units) <= MAX_CHART_UNITS else [r for r in layout.rows if r.kind == SUBTOTAL_ROW] or units
     year = consolidation.year
+    breaks: list[int] = []
     # categories: unit (or parent) names, linked to the detail sheet
     for i, entry in enumerate(rows):
         data.write_formula(i, 0, f"='{DETAIL}'!{xl_rowcol_to_cell(entry.row, 2)}", None,
@@ -789,7 +802,9 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 900, "height": 360})
         charts.insert_chart(position, 0, chart)
-        position += 19
+        position += CHART_ROWS
+        if n % 2 == 0:  # two charts fill a page: the next one starts a new page, none is cut
+            breaks.append(position)
     if judged:
         base = 2 * len(rates) + 1
         for i, columns in enumerate(judged):
@@ -805,8 +820,12 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
                              "values": [CHART_DATA, 0, base + 2, last, base + 2], "fill": {"color": "#C00000"}})
         overview.set_title({"name": "Số đơn vị đạt chỉ tiêu", "name_font": {"size": 12, "name": FONT}})
         overview.set_legend({"position": "bottom"})
-        overview.set_size({"width": 900, "height": max(300, 40 * len(judged))})
+        overview.set_size({"width": 900, "height": min(max(300, 40 * len(judged)), 600)})
+        if position and (not breaks or breaks[-1] != position):
+            breaks.append(position)  # the overview on a page of its own
         charts.insert_chart(position, 0, overview)
+    if breaks:
+        charts.set_h_pagebreaks(breaks)
 
 
 def _chart_value(consolidation: Consolidation, entry: DetailRow, columns: DetailColumns) -> float:
@@ -844,6 +863,8 @@ def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidatio
             else:
                 sheet.write_string(row, col, rolled.label if rolled else LABELS[NO_DATA], fmt["d_center"])
     sheet.freeze_panes(1, 2)
+    print_setup(sheet, consolidation.plan, TREND)
+    sheet.fit_to_pages(1, 0)
     rates = [(row, i) for row, i in enumerate(indicators, start=1) if i.measure.kind == "rate"]
     if rates and len(trend) > 1:
         chart = workbook.add_chart({"type": "line"})
@@ -857,3 +878,4 @@ def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidatio
         chart.set_legend({"position": "bottom", "font": {"size": 8}})
         chart.set_size({"width": 1000, "height": 480})
         sheet.insert_chart(len(indicators) + 3, 1, chart)
+        sheet.set_h_pagebreaks([len(indicators) + 2])  # the chart on a page of its own, whole

@@ -1,0 +1,108 @@
+"""What people see, checked by printing: LibreOffice recalculates and prints each workbook xlkpi writes,
+under an English and a Vietnamese locale, and the PDF's text is read as a signer or a clerk would."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from tests.test_consolidate import round_  # noqa: F401 — the fixture
+from xlkpi.report.consolidate import consolidate
+
+HELPER = Path(__file__).parent / "libreoffice_fill.py"
+LOCALES = {"en-US": "en_US.UTF-8", "vi-VN": "vi_VN.UTF-8"}
+
+
+def print_with_libreoffice(python: str, source: Path, out: Path, lang: str) -> pypdf.PdfReader:
+    """Open ``source`` in LibreOffice under ``lang``, recalculate every formula, print it to PDF."""
+    out.mkdir(parents=True, exist_ok=True)
+    values = out / "nothing.json"
+    values.write_text("{}", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LC_ALL", "LANGUAGE")}
+    env.update({"LANG": lang, "LC_ALL": lang})
+    subprocess.run([python, str(HELPER), str(source), str(values), str(out), "pdf"], check=True, timeout=240, env=env)
+    return pypdf.PdfReader(out / f"{source.stem}.pdf")
+
+
+def appendix_pages(reader: pypdf.PdfReader) -> list[str]:
+    """The pages of the "Phụ lục" sheet: they come first and end with the signature."""
+    pages = []
+    for page in reader.pages:
+        text = page.extract_text()
+        pages.append(text)
+        if "CHỦ TỊCH" in text:
+            break
+    return pages
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_the_signed_appendix_prints_right_in_any_locale(round_, uno_python, tmp_path, locale):
+    campaign, _, _ = round_
+    result = consolidate(campaign)
+    reader = print_with_libreoffice(uno_python, result.path, tmp_path / locale, LOCALES[locale])
+    pages = appendix_pages(reader)
+    text = "\n".join(pages)
+    assert len(pages) <= 3, f"the 12-indicator appendix takes {len(pages)} pages"
+    # results with a decimal comma, never a point, whatever the locale
+    for rolled in result.consolidation.totals.values():
+        if rolled.value is not None and rolled.indicator.measure.kind == "rate":
+            shown = f"{rolled.value:.2f}"
+            assert shown.replace(".", ",") in text, shown
+            assert shown not in text, shown
+    assert "(Kèm theo Báo cáo số" in text and "Ban hành kèm theo" not in text
+    assert "0/0 đơn vị đạt" not in text and "Tiến độ nộp" not in text
+    # page numbers from page 2 on, at the top; none on page 1
+    for number, page in enumerate(pages[1:], start=2):
+        assert page.split("\n", 1)[0].strip() == str(number)
+    assert not pages[0].split("\n", 1)[0].strip().isdigit()
+    # no page holds only the repeated header, or only the signature: each has an indicator row
+    for page in pages:
+        body = page.split("(14)", 1)[-1]
+        assert re.search(r"^\s*\d{1,2}\s+\S", body, re.M), page[:200]
+    # the footnote stays with its items, on the signature's page
+    assert "Ghi chú:" in pages[-1] and "Chưa nộp (" in pages[-1]
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_every_sheet_prints_legibly_with_its_title_and_page_numbers(round_, uno_python, tmp_path, locale):
+    campaign, _, _ = round_
+    result = consolidate(campaign)
+    reader = print_with_libreoffice(uno_python, result.path, tmp_path / locale, LOCALES[locale])
+    behind = reader.pages[len(appendix_pages(reader)):]
+    assert behind, "the detail, progress and charts sheets print after the appendix"
+    for page in behind:
+        text = page.extract_text()
+        assert campaign.plan.title in text, "the plan named at the top of every page"
+        assert re.search(r"Trang \d+/\d+", text), "page numbers on every page"
+    detail = [p.extract_text() for p in behind if "Chi tiết đơn vị" in p.extract_text()]
+    # the unit columns repeat on every page of the detail sheet, which is not squeezed onto one page
+    assert len(detail) >= 2 and all("Tên đơn vị" in text for text in detail)
+    assert any("Biểu đồ" in p.extract_text() for p in behind)
+
+
+def test_no_chart_is_cut_by_a_page_break(round_):
+    """Every chart lies between two page breaks of the charts sheet (the text of a PDF cannot tell:
+    LibreOffice writes a chart's text on the page before it too, clipped; the pages were looked at)."""
+    import zipfile
+
+    campaign, _, _ = round_
+    result = consolidate(campaign)
+    with zipfile.ZipFile(result.path) as archive:
+        sheet = archive.read("xl/worksheets/sheet4.xml").decode()
+        drawing = archive.read("xl/drawings/drawing1.xml").decode()
+    breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', sheet)]
+    anchors = re.findall(r"<xdr:from><xdr:col>\d+</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>.*?"
+                         r"<xdr:to><xdr:col>\d+</xdr:col><xdr:colOff>\d+</xdr:colOff><xdr:row>(\d+)</xdr:row>",
+                         drawing, re.S)
+    assert len(anchors) >= 2 and breaks
+    for first, last in anchors:
+        assert not any(int(first) < b <= int(last) for b in breaks), (first, last, breaks)
+    # two charts a page at most: a page of the printed sheet is about 40 rows at 80 %
+    edges = [0, *breaks, 10**6]
+    for top, bottom in zip(edges, edges[1:]):
+        assert sum(1 for first, _ in anchors if top <= int(first) < bottom) <= 2
