@@ -208,9 +208,14 @@ def test_print_setup(lai_chau):
     _, result = lai_chau
     workbook, sheet = open_form(first_file(result).path)
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert sheet.page_setup.fitToWidth in (None, 1)  # 1 is the default
-    assert sheet.page_setup.fitToHeight == 0
+    # a set scale, not "fit to page" (whose manual breaks Excel ignores), with a break before every block that
+    # would not fit: no indicator's rows split across pages
+    from xlkpi.forms.entry_workbook import form_scale
+
+    assert not (sheet.sheet_properties.pageSetUpPr and sheet.sheet_properties.pageSetUpPr.fitToPage)
+    assert sheet.page_setup.scale == form_scale()
+    blocks = {b.first_row + 1 for b in F.layout(open_campaign(first_file(result).path.parent).plan, "xa", 2025).blocks}
+    assert all(brk.id in blocks or brk.id - 1 in blocks for brk in sheet.row_breaks.brk)
     assert sheet.print_title_rows == "$8:$9"
     assert "&P" in sheet.oddFooter.center.text
     assert sheet["B10"].font.name == "Times New Roman"

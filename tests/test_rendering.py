@@ -106,3 +106,26 @@ def test_no_chart_is_cut_by_a_page_break(round_):
     edges = [0, *breaks, 10**6]
     for top, bottom in zip(edges, edges[1:]):
         assert sum(1 for first, _ in anchors if top <= int(first) < bottom) <= 2
+
+
+@pytest.mark.parametrize("plan_id, level", [("cam-hiep-2025", "trung-tam"), ("phu-tho-2025", "so"),
+                                            ("lai-chau-2025", "xa")])
+def test_no_indicator_block_is_split_across_pages(soffice, tmp_path, plan_id, level):
+    """The data-entry form printed by LibreOffice: each indicator's name and both of its input labels on
+    one page (a block cut by a page break printed its remainder under the next page's header)."""
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.common.office import convert
+    from xlkpi.forms import layout as F
+    from xlkpi.forms.entry_workbook import input_label
+    from xlkpi.forms.generate import generate
+
+    roster = tmp_path / "r.csv"
+    roster.write_text(f"code,name,level\nu1,Đơn vị thử,{level}\n", encoding="utf-8")
+    init_campaign(tmp_path / "c", plan=plan_id, period="2025-Q3", roster=roster)
+    campaign = open_campaign(tmp_path / "c")
+    path = generate(campaign, jobs=1).files[0].path
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(convert(path, "pdf", tmp_path)).pages]
+    for block in F.layout(campaign.plan, level, 2025).blocks:
+        labels = [" ".join(label.split())[:30] for label in input_label(block)]
+        holding = [n for n, text in enumerate(pages) if all(label in text for label in labels)]
+        assert len(holding) == 1, (block.indicator.id, labels)

@@ -303,14 +303,17 @@ def xlsxwriter_workbook(
 
     # -- rows ---------------------------------------------------------------------------------------------
     judgement_cells: list[str] = []
+    heights: list[tuple[int, float, bool]] = []  # (first row, height in points, is a section title) per item
     for item in layout.items:
         if isinstance(item, SectionRow):
             sheet.write_string(item.row, 0, item.section.number, fmt["section"])
             title_width = sum(WIDTHS[1:])
-            sheet.set_row(item.row, LINE_HEIGHT * lines_needed(item.section.title, title_width) + 4)
+            height = LINE_HEIGHT * lines_needed(item.section.title, title_width) + 4
+            sheet.set_row(item.row, height)
+            heights.append((item.row, height, True))
             sheet.merge_range(item.row, 1, item.row, last, item.section.title, fmt["section"])
             continue
-        _write_block(sheet, item, fmt, filled, notes)
+        heights.append((item.first_row, _write_block(sheet, item, fmt, filled, notes), False))
         if judgement_formula(item):
             judgement_cells.append(cell_name(*item.judgement_cell))
 
@@ -352,6 +355,7 @@ def xlsxwriter_workbook(
         sheet.set_selection(first_input[2], first_input[3], first_input[2], first_input[3])
     sheet.freeze_panes(F.NUMBER_ROW + 1, 2)
     _page_setup(sheet, context, repeat=(F.HEADER_ROW, F.NUMBER_ROW))
+    _keep_blocks_whole(sheet, heights, banner is not None)
     sheet.print_area(0, 0, note_row, last)
     # rows may be resized: a long explanation can be shown in full on screen and in print
     sheet.protect(context.password, {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True})
@@ -386,7 +390,9 @@ def xlsxwriter_workbook(
     return buffer.getvalue()
 
 
-def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str, Any], notes: dict[str, str]) -> None:
+def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str, Any], notes: dict[str, str]
+                 ) -> float:
+    """Write one indicator's rows; return their height in points."""
     first, last = block.first_row, block.last_row
     indicator = block.indicator
     kind = indicator.measure.kind
@@ -400,9 +406,17 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
     labels = input_label(block)
     rows = last - first + 1
     shared = max(lines_needed(indicator.name, WIDTHS[F.COL_NAME]), lines_needed(block.target_text, WIDTHS[F.COL_TARGET]))
+    # a feedback copy holds what the unit typed: its explanation and evidence shown in full, however long
+    for role, col in ((F.EXPLANATION, F.COL_EXPLANATION), (F.EVIDENCE, F.COL_EVIDENCE)):
+        typed = filled.get(cell_name(*block.inputs[role]))
+        if typed:
+            shared = max(shared, lines_needed(str(typed), WIDTHS[col]))
+    total = 0.0
     for offset, label in enumerate(labels):
         own = lines_needed(label, WIDTHS[F.COL_LABEL])
-        sheet.set_row(first + offset, LINE_HEIGHT * max(own, math.ceil(shared / rows)) + 4)
+        height = LINE_HEIGHT * max(own, math.ceil(shared / rows)) + 4
+        sheet.set_row(first + offset, height)
+        total += height
 
     def restored(col: int, style: str) -> str:
         """A locked cell the unit had changed is written as given, shown as put back (feedback copies)."""
@@ -455,6 +469,7 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
             if condition:
                 sheet.conditional_format(row, col, row, col, {"type": "formula", "criteria": condition,
                                                               "format": fmt["flagged"]})
+    return total
 
 
 FEEDBACK_SHEET = "Phản hồi"
@@ -566,6 +581,43 @@ def _write_guide(guide: Any, fmt: dict[str, Any], layout: FormLayout, context: F
         guide.set_row(row, LINE_HEIGHT * lines_needed(text, 120) + 4)
     _page_setup(guide, context, repeat=None)
     guide.protect(context.password, {"select_locked_cells": True, "select_unlocked_cells": True})
+
+
+#: A4 landscape less the margins, in points: 297 - 15 - 10 mm wide, 210 - 15 - 15 mm tall (less the footer)
+PAGE_WIDTH, PAGE_HEIGHT = 770.0, 480.0
+#: points per unit of column width at 12-point Times New Roman, counted generously so that a page is never
+#: wider than the paper (then the print scale is a little smaller than it could be)
+POINTS_PER_WIDTH = 6.3
+
+
+def form_scale() -> int:
+    """The print scale that fits the form's width on the page (set, not "fit to page", so that the page
+    breaks between blocks are honoured: Excel ignores manual breaks in "fit to" mode)."""
+    return max(40, min(100, int(100 * PAGE_WIDTH / (POINTS_PER_WIDTH * sum(WIDTHS) + 10))))
+
+
+def _keep_blocks_whole(sheet: Any, heights: list[tuple[int, float, bool]], banner: bool) -> None:
+    """Page breaks before a block that would not fit on the page, so that no indicator's rows are split
+    (its remainder used to print under the repeated header of the next page); a section's title goes
+    with its first block."""
+    scale = form_scale() / 100
+    capacity = PAGE_HEIGHT / scale
+    header = 48 + 20  # the repeated header and column-number rows
+    used = header + 20 * 6 + (40 if banner else 0) + 40  # the title block above the table
+    breaks = []
+    for index, (first_row, height, section) in enumerate(heights):
+        if not section and used + height > capacity and used > header:
+            previous = heights[index - 1] if index else None
+            if previous is not None and previous[2]:  # never leave a section title alone at a page's foot
+                breaks.append(previous[0])
+                used = header + previous[1]
+            else:
+                breaks.append(first_row)
+                used = header
+        used += height
+    sheet.set_print_scale(form_scale())
+    if breaks:
+        sheet.set_h_pagebreaks(breaks)
 
 
 def _page_setup(sheet: Any, context: FormContext, repeat: tuple[int, int] | None) -> None:
