@@ -494,6 +494,47 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
             click.echo(f"  Cần tự điền trước khi gửi / fill in yourself before sending: chỉ tiêu {', '.join(sub.left)}")
 
 
+@cli.command("enter")
+@click.argument("indicator")
+@campaign_option
+@click.option("--numerator", type=float, default=None, help="Tử số (a) của một chỉ tiêu tỷ lệ / numerator.")
+@click.option("--denominator", type=float, default=None, help="Mẫu số (b) / denominator.")
+@click.option("--value", type=float, default=None, help="Giá trị (số lượng, tỷ lệ %) / value.")
+@click.option("--answer", default=None, help="Có hoặc Không / yes or no.")
+@click.option("--text", default=None, help="Nội dung (chỉ tiêu nội dung) / text.")
+@click.option("--source", default="", help="Nguồn số liệu, vd. 'Cổng Dịch vụ công quốc gia, 15/12/2025' / source.")
+@click.option("--by", "entered_by", default=None, help="Người nhập (mặc định: tài khoản máy) / who enters it.")
+@click.option("--remove", is_flag=True, help="Xóa số liệu đã nhập / remove the entered figure.")
+@handle_errors
+def enter_command(indicator: str, campaign_dir: Path | None, numerator: float | None, denominator: float | None,
+                  value: float | None, answer: str | None, text: str | None, source: str, entered_by: str | None,
+                  remove: bool) -> None:
+    """Nhập số liệu do cơ quan tổng hợp tự đo / the office's own figure for an indicator.
+
+    For an indicator that no unit of this round reports (a provincial figure read from the national
+    portal while the roster holds communes): INDICATOR is its id or printed number ("2", "I.1"). The
+    figure is checked like a unit's input, recorded in the ledger with its source, who and when, and
+    consolidated as the indicator's result, judged against the plan's target.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.office_entry import check_figure, enter_figure, find_indicator, remove_figure
+
+    campaign = open_campaign(campaign_dir)
+    found = find_indicator(campaign, indicator)
+    number = campaign.plan.full_number(found.id)
+    if remove:
+        removed = remove_figure(campaign, found)
+        click.echo(f"✓ đã xóa số liệu nhập cho chỉ tiêu {number}" if removed else f"Chỉ tiêu {number}: chưa có số liệu nhập")
+        return
+    figure = check_figure(campaign, found, numerator=numerator, denominator=denominator, value=value,
+                          text=answer if answer is not None else text)
+    enter_figure(campaign, figure, source, entered_by)
+    shown = (f"{figure.numerator:g}/{figure.denominator:g}" if figure.denominator is not None
+             else figure.text or f"{figure.value:g}")
+    click.echo(f"✓ chỉ tiêu {number} ({found.name[:60]}): {shown} — nguồn: {source}")
+    click.echo("  tiếp theo / next: xlkpi consolidate")
+
+
 @cli.command("export")
 @campaign_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,

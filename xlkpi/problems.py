@@ -514,6 +514,20 @@ CATALOGUE: dict[str, Message] = {
         "The ledger held invalid values for this file ({detail}), written by an older xlkpi. They were removed; "
         "the file is read again while it is still in the inbox, otherwise ask the unit to resend.",
     ),
+    "indicator-unknown": Message(
+        "Không có chỉ tiêu '{name}' trong kế hoạch. Các chỉ tiêu: {known}.",
+        "No indicator '{name}' in the plan. The indicators: {known}.",
+    ),
+    "office-figure-not-needed": Message(
+        "Chỉ tiêu {number} do các đơn vị trong đợt báo cáo này báo cáo; số liệu tổng hợp lấy từ báo cáo của họ, "
+        "không nhập thay được.",
+        "Indicator {number} is reported by units of this round; its result comes from their returns and cannot "
+        "be entered instead.",
+    ),
+    "office-figure-invalid": Message(
+        "Số liệu nhập cho chỉ tiêu {number} chưa đúng: {detail}.",
+        "The figure entered for indicator {number} is not valid: {detail}.",
+    ),
     "upper-plan-missing": Message(
         "Không có kế hoạch '{plan}' mà tệp của cấp trên dùng. Hãy chỉ ra tệp kế hoạch của cấp trên bằng "
         "--upper-plan TỆP (cấp trên gửi kèm, hoặc lấy từ thư mục đợt báo cáo của cấp trên).",

@@ -9,6 +9,8 @@
 ``values``    the values per content, unit, indicator and period (consolidation uses accepted ones only)
 ``inputs``    the input cells of rejected contents as typed, for feedback copies
 ``runs``      one row per collect run
+``office_values``  figures the office entered itself (``xlkpi enter``) for an indicator it measures, with
+              their source, who entered them and when
 
 Each collect run is one transaction (``BEGIN IMMEDIATE``, taken before it reads what the ledger
 knows), so two runs at once queue rather than interleave, a crash leaves the ledger as it was, and
@@ -61,6 +63,11 @@ CREATE TABLE IF NOT EXISTS "values" (
     PRIMARY KEY (sha256, indicator)
 );
 CREATE TABLE IF NOT EXISTS inputs (sha256 TEXT PRIMARY KEY, cells TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS office_values (
+    indicator TEXT NOT NULL, period TEXT NOT NULL, numerator REAL, denominator REAL, value REAL, text TEXT,
+    source TEXT NOT NULL, entered_by TEXT NOT NULL, entered_at TEXT NOT NULL,
+    PRIMARY KEY (indicator, period)
+);
 CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
 CREATE INDEX IF NOT EXISTS contents_unit ON contents (unit, verdict);
 """

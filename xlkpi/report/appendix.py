@@ -625,6 +625,17 @@ def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: st
     """A result cell: a formula over the detail sheet with its cached value, or (``detail`` None: the
     print copy, or no unit reports the indicator) the value itself."""
     kind = rolled.indicator.measure.kind
+    if rolled.office is not None:  # the office's own figure, with its source, who and when
+        if shows == "result":
+            text = (LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else rolled.office.text or "" if kind == "text"
+                    else "" if rolled.value is None else shown_number(rolled.value,
+                                                                      0 if kind == "count" else 2))
+            sheet.write_string(row, col, text, fmt["center"])
+        elif shows == "units-met":
+            sheet.write_string(row, col, rolled.units_met, fmt["center"])
+        else:
+            sheet.write_string(row, col, rolled.label, fmt["judgement"])
+        return
     if rolled.expected == 0:  # no unit of the indicator's levels in this round: say so, it is nobody's failure
         levels = ", ".join(level_names.get(level, level) for level in rolled.indicator.levels)
         text = {"result": "", "units-met": f"Đợt này không có đơn vị ({levels}) báo cáo chỉ tiêu này",

@@ -12,7 +12,7 @@ from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
 from xlkpi.common.files import atomic_output
 from xlkpi.common.office import convert
 from xlkpi.problems import XlkpiError
-from xlkpi.report.rollup import Consolidation, accepted_values, consolidate_values
+from xlkpi.report.rollup import Consolidation, accepted_values, consolidate_values, office_values
 from xlkpi.collect.status import Status, read_status
 from xlkpi.report.submission import SubmissionResult, fill_upper_workbook
 
@@ -36,9 +36,10 @@ def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
     try:
         status = read_status(campaign, connection)
         values = accepted_values(connection)
+        office = office_values(connection, campaign.config.period)
     finally:
         connection.close()
-    return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values), status
+    return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values, office), status
 
 
 def trend_campaigns(campaign: Campaign) -> list[Campaign]:

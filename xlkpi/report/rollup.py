@@ -37,6 +37,25 @@ NOT_IN_ROUND = "Không thuộc đợt báo cáo này"
 
 
 @dataclass(frozen=True)
+class OfficeValue:
+    """A figure the office entered itself for an indicator it measures (from the national portal, say)."""
+
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    text: str | None
+    source: str
+    entered_by: str
+    entered_at: str
+
+
+def office_values(connection: sqlite3.Connection, period: str) -> dict[str, OfficeValue]:
+    return {row[0]: OfficeValue(*row[1:]) for row in connection.execute(
+        "SELECT indicator, numerator, denominator, value, text, source, entered_by, entered_at "
+        "FROM office_values WHERE period = ?", (period,))}
+
+
+@dataclass(frozen=True)
 class UnitValue:
     numerator: float | None
     denominator: float | None
@@ -62,10 +81,12 @@ class Rolled:
     not_arisen: int = 0
     #: units below the floor of the target, when it has one
     below_floor: list[str] = field(default_factory=list)
+    #: the office's own figure, when no unit of the round reports the indicator and the office entered one
+    office: OfficeValue | None = None
 
     @property
     def label(self) -> str:
-        if self.expected == 0:  # no unit of the indicator's levels in this round: nobody's failure
+        if self.expected == 0 and self.office is None:  # no unit of the indicator's levels in this round: nobody's failure
             return NOT_IN_ROUND
         return LABELS[self.status]
 
@@ -73,6 +94,11 @@ class Rolled:
     def units_met(self) -> str:
         """ "35/38 đơn vị đạt" — units that met their target out of those judged — and how many reported
         that nothing arose ("(2 không phát sinh)"), which are neither met nor missed."""
+        if self.office is not None:
+            from xlkpi.common.text import shown_time
+
+            return (f"Số liệu cơ quan tổng hợp nhập: {self.office.source} ({self.office.entered_by}, "
+                    f"{shown_time(self.office.entered_at)})")
         if self.expected == 0:
             return "Đợt này không có đơn vị phải báo cáo chỉ tiêu này"
         if self.indicator.measure.kind == "text":
@@ -173,14 +199,34 @@ class Consolidation:
         return [u for u in units if u.level in indicator.levels]
 
 
-def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, dict[str, UnitValue]]) -> Consolidation:
+def office_rolled(indicator: Indicator, rule: Rule | None, office: OfficeValue) -> Rolled:
+    """The result of an indicator the office measured itself, judged against the plan's target."""
+    rolled = Rolled(indicator, numerator=office.numerator, denominator=office.denominator, value=office.value,
+                    office=office)
+    if indicator.measure.kind == "rate" and office.denominator == 0:
+        rolled.status = NOT_ARISEN
+    elif indicator.measure.kind == "text" or office.value is None:
+        rolled.status = NOT_JUDGED
+    else:
+        rolled.status = judge(rule, office.value)
+    return rolled
+
+
+def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, dict[str, UnitValue]],
+                       office: dict[str, OfficeValue] | None = None) -> Consolidation:
+    """Every indicator rolled up over the roster and each parent; an indicator that no unit of the round
+    reports takes the office's own figure when it entered one."""
     result = Consolidation(plan, year, roster, values)
+    office = office or {}
     parents = [u for u in roster.units if roster.children(u.code)]
     below = {p.code: [p, *roster.descendants(p.code)] for p in parents}  # a reporting parent counts itself too
     for indicator in plan.all_indicators:
         rule = general_rule(indicator, year)
         units = result.reporting_units(indicator)
-        result.totals[indicator.id] = roll_up(indicator, rule, len(units), _reported(values, units, indicator))
+        if not units and indicator.id in office:
+            result.totals[indicator.id] = office_rolled(indicator, rule, office[indicator.id])
+        else:
+            result.totals[indicator.id] = roll_up(indicator, rule, len(units), _reported(values, units, indicator))
         for parent in parents:
             inside = result.reporting_units(indicator, below[parent.code])
             result.by_parent.setdefault(parent.code, {})[indicator.id] = roll_up(
