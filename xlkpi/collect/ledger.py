@@ -73,7 +73,7 @@ CREATE INDEX IF NOT EXISTS contents_unit ON contents (unit, verdict);
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRow:
     path: str
     sha256: str

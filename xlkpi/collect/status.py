@@ -15,7 +15,7 @@ SUBMITTED, LATE, MISSING, RESUBMIT = "submitted", "late", "missing", "resubmit"
 LABELS = {SUBMITTED: "Đã nộp", LATE: "Nộp muộn", MISSING: "Chưa nộp", RESUBMIT: "Phải nộp lại"}
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitStatus:
     unit: Unit
     state: str

@@ -113,7 +113,7 @@ class DetailColumns:
     judgement: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DetailRow:
     kind: str  # UNIT_ROW, SUBTOTAL_ROW or TOTAL_ROW
     unit: Unit | None

@@ -55,7 +55,7 @@ def office_values(connection: sqlite3.Connection, period: str) -> dict[str, Offi
         "FROM office_values WHERE period = ?", (period,))}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitValue:
     numerator: float | None
     denominator: float | None
