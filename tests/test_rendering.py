@@ -129,3 +129,66 @@ def test_no_indicator_block_is_split_across_pages(soffice, tmp_path, plan_id, le
         labels = [" ".join(label.split())[:30] for label in input_label(block)]
         holding = [n for n, text in enumerate(pages) if all(label in text for label in labels)]
         assert len(holding) == 1, (block.indicator.id, labels)
+
+
+# -- nothing clipped: every word of every visible cell is on the printed pages ----------------------------------
+#
+# LibreOffice leaves out of the PDF the lines of a cell's text that fall outside the cell (checked by hand:
+# a 40-word cell one line tall prints its first line only), so a word missing from the pages is a word the
+# reader cannot see.
+
+_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+
+
+def visible_words(path: Path, sheets: list[str] | None = None) -> dict[str, set[str]]:
+    """sheet -> the words of its cells as written (values, not formulas), visible sheets only."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    found: dict[str, set[str]] = {}
+    for sheet in book.worksheets:
+        if sheet.sheet_state != "visible" or (sheets is not None and sheet.title not in sheets):
+            continue
+        words = found.setdefault(sheet.title, set())
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    words.update(_WORD.findall(cell.value))
+    return found
+
+
+def printed_words(reader: pypdf.PdfReader) -> set[str]:
+    return set(_WORD.findall(" ".join(page.extract_text() for page in reader.pages)))
+
+
+def assert_nothing_clipped(path: Path, reader: pypdf.PdfReader, sheets: list[str] | None = None) -> None:
+    printed = printed_words(reader)
+    for sheet, words in visible_words(path, sheets).items():
+        missing = sorted(words - printed)
+        assert not missing, f"{path.name} › {sheet}: {len(missing)} words not printed, e.g. {missing[:10]}"
+
+
+@pytest.mark.parametrize("plan_id, level", [("cam-hiep-2025", "trung-tam"), ("phu-tho-2025", "so"),
+                                            ("lai-chau-2025", "xa"), ("tam-duong-2025", "xa")])
+def test_the_form_prints_every_word(soffice, tmp_path, plan_id, level):
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.common.office import convert
+    from xlkpi.forms.generate import generate
+
+    roster = tmp_path / "r.csv"
+    roster.write_text(f"code,name,level\nu1,Đơn vị thử nghiệm có tên khá dài,{level}\n", encoding="utf-8")
+    init_campaign(tmp_path / "c", plan=plan_id, period="2025-Q3", roster=roster)
+    path = generate(open_campaign(tmp_path / "c"), jobs=1).files[0].path
+    assert_nothing_clipped(path, pypdf.PdfReader(convert(path, "pdf", tmp_path)))
+
+
+def test_the_appendix_the_report_and_the_feedback_copy_print_every_word(round_, uno_python, tmp_path):
+    from xlkpi.common.office import convert
+
+    campaign, _, _ = round_
+    result = consolidate(campaign, pdf=True)
+    assert_nothing_clipped(result.path, pypdf.PdfReader(result.pdf), ["Phụ lục"])
+    report = campaign.reports / f"thu-nhan-{campaign.config.period.lower()}.xlsx"
+    assert_nothing_clipped(report, pypdf.PdfReader(convert(report, "pdf", tmp_path / "report")))
+    for copy in sorted((campaign.reports / "phan-hoi").glob("*.xlsx")):
+        assert_nothing_clipped(copy, pypdf.PdfReader(convert(copy, "pdf", tmp_path / copy.stem)))
