@@ -409,6 +409,11 @@ def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLay
     states = {u.unit.code: u for u in status.units}
     text, sub_text = styles["d_text"], styles["d_sub_text"]
     number = 0
+    # the units' values in the order the rows need them: read a chunk at a time from the ledger
+    in_order = getattr(consolidation.values, "in_order", None)
+    codes = [entry.unit.code for entry in layout.rows if entry.kind == UNIT_ROW and entry.unit is not None]
+    stream = in_order(codes) if in_order else ((c, consolidation.values[c]) for c in codes if c in consolidation.values)
+    pending = next(stream, None)
     for entry in layout.rows:
         row = entry.row
         cells: list[str] = []
@@ -420,7 +425,10 @@ def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLay
             fixed = (str(number), unit.code, "  " * entry.depth + unit.name, unit.level, unit.parent or "", UNIT_ROW,
                      state.label if state else "")
             cells += [X.string(row, col, text, value) for col, value in enumerate(fixed)]
-            values = consolidation.values.get(unit.code, {})
+            values: dict = {}
+            if pending is not None and pending[0] == unit.code:
+                values = pending[1]
+                pending = next(stream, None)
             for columns in layout.columns:
                 cells += _unit_cells(columns, row, values.get(columns.indicator.id), unit, styles)
         else:

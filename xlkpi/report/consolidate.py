@@ -12,7 +12,7 @@ from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
 from xlkpi.common.files import atomic_output
 from xlkpi.common.office import convert
 from xlkpi.problems import XlkpiError
-from xlkpi.report.rollup import Consolidation, accepted_values, consolidate_values, office_values
+from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_ledger, office_values
 from xlkpi.collect.status import Status, read_status
 from xlkpi.report.submission import SubmissionResult, fill_upper_workbook
 
@@ -35,11 +35,12 @@ def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         status = read_status(campaign, connection)
-        values = accepted_values(connection)
+        current = {unit: sha for unit, (sha, _, _) in L.current_submissions(connection).items()}
         office = office_values(connection, campaign.config.period)
     finally:
         connection.close()
-    return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values, office), status
+    values = LedgerValues(campaign.directory / L.LEDGER_NAME, current)
+    return consolidate_ledger(campaign.plan, campaign.target_year, campaign.roster, values, office), status
 
 
 def trend_campaigns(campaign: Campaign) -> list[Campaign]:

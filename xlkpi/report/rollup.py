@@ -14,7 +14,9 @@ Only accepted submissions count (the ledger's current accepted file of each unit
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 from dataclasses import dataclass, field
 
 from xlkpi.collect import ledger as L
@@ -183,6 +185,108 @@ def roll_up(indicator: Indicator, rule: Rule | None, expected: int, reported: It
     return rolled
 
 
+class Tally:
+    """:func:`roll_up` one value at a time: what a national roll-up needs without holding every unit's values
+    (the sums, counts, smallest and largest, and the units below a floor)."""
+
+    __slots__ = ("indicator", "rule", "expected", "reported", "judged", "met", "not_arisen", "numerator",
+                 "denominator", "count", "total", "low", "high", "below")
+
+    def __init__(self, indicator: Indicator, rule: Rule | None, expected: int):
+        self.indicator, self.rule, self.expected = indicator, rule, expected
+        self.reported = self.judged = self.met = self.not_arisen = self.count = 0
+        self.numerator = self.denominator = self.total = 0.0
+        self.low: float | None = None
+        self.high: float | None = None
+        self.below: list[str] = []
+
+    def add(self, code: str, value: UnitValue) -> None:
+        self.reported += 1
+        if value.status in (MET, NOT_MET):
+            self.judged += 1
+            self.met += value.status == MET
+        elif value.status == NOT_ARISEN:
+            self.not_arisen += 1
+        kind = self.indicator.measure.kind
+        if kind == "rate":
+            if value.denominator:
+                self.numerator += value.numerator or 0
+                self.denominator += value.denominator
+        elif kind != "text" and value.value is not None:
+            self.count += 1
+            self.total += value.value
+            self.low = value.value if self.low is None else min(self.low, value.value)
+            self.high = value.value if self.high is None else max(self.high, value.value)
+        if (self.rule is not None and self.rule.floor is not None and value.value is not None
+                and not self.rule.within_floor(value.value)):
+            self.below.append(code)
+
+    def rolled(self) -> Rolled:
+        rolled = Rolled(self.indicator, expected=self.expected, reported=self.reported, judged=self.judged,
+                        met=self.met, not_arisen=self.not_arisen)
+        if not self.reported:
+            return rolled
+        kind = self.indicator.measure.kind
+        if kind == "rate":
+            rolled.numerator, rolled.denominator = self.numerator, self.denominator
+            if not self.denominator:
+                rolled.status = NOT_ARISEN
+                return rolled
+            rolled.value = 100 * self.numerator / self.denominator
+        elif kind == "text":
+            rolled.status = NOT_JUDGED
+            return rolled
+        else:
+            if not self.count:
+                return rolled
+            how = self.indicator.effective_rollup
+            rolled.value = {"sum": self.total, "min": self.low, "max": self.high}.get(how, self.total / self.count)
+        rolled.below_floor = list(self.below)
+        status = judge(self.rule, rolled.value)  # type: ignore[arg-type]
+        if status == MET and rolled.below_floor:
+            status = NOT_MET
+        rolled.status = status
+        return rolled
+
+
+class LedgerValues:
+    """The accepted values of a campaign, read from the ledger a chunk of units at a time, in the order asked
+    for: a national (or larger) consolidation never holds every unit's values at once."""
+
+    CHUNK = 500
+
+    def __init__(self, ledger: "Path", current: dict[str, str]):
+        self.ledger, self.current = ledger, current  # unit code -> sha256 of its current accepted submission
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.current
+
+    def get(self, code: str, default: Any = None) -> Any:
+        found = dict(self.in_order([code]))
+        return found.get(code, default)
+
+    def in_order(self, codes: Iterable[str]) -> Iterator[tuple[str, dict[str, UnitValue]]]:
+        """(code, indicator -> value) for each code that has accepted values, in the given order."""
+        connection = sqlite3.connect(self.ledger)
+        try:
+            wanted = [code for code in codes if code in self.current]
+            for start in range(0, len(wanted), self.CHUNK):
+                part = wanted[start:start + self.CHUNK]
+                by_sha: dict[str, dict[str, UnitValue]] = {}
+                shas = [self.current[code] for code in part]
+                for sha, indicator, numerator, denominator, value, text, explanation, evidence, status in \
+                        connection.execute(
+                            'SELECT sha256, indicator, numerator, denominator, value, text, explanation, evidence, '
+                            f'status FROM "values" WHERE sha256 IN ({",".join("?" * len(shas))})', shas):
+                    by_sha.setdefault(sha, {})[indicator] = UnitValue(numerator, denominator, value, text,
+                                                                      explanation or "", evidence or "", status)
+                for code in part:
+                    if self.current[code] in by_sha:
+                        yield code, by_sha[self.current[code]]
+        finally:
+            connection.close()
+
+
 @dataclass
 class Consolidation:
     """Every indicator rolled up over the whole roster and over each parent's units."""
@@ -231,6 +335,45 @@ def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, 
             inside = result.reporting_units(indicator, below[parent.code])
             result.by_parent.setdefault(parent.code, {})[indicator.id] = roll_up(
                 indicator, rule, len(inside), _reported(values, inside, indicator))
+    return result
+
+
+def consolidate_ledger(plan: Plan, year: int, roster: Roster, values: LedgerValues,
+                       office: dict[str, OfficeValue] | None = None) -> Consolidation:
+    """:func:`consolidate_values` in one pass over the ledger, units in roster order: every unit's values
+    are added to the total and to each parent above it (a reporting parent counts itself too), then let go."""
+    result = Consolidation(plan, year, roster, values)  # type: ignore[arg-type]
+    office = office or {}
+    parents = {u.code for u in roster.units if roster.children(u.code)}
+    chains = {u.code: [a.code for a in roster.ancestors(u.code)] for u in roster.units}
+    rules = {i.id: general_rule(i, year) for i in plan.all_indicators}
+    totals: dict[str, Tally] = {}
+    by_parent: dict[str, dict[str, Tally]] = {p: {} for p in parents}
+    for indicator in plan.all_indicators:
+        levels = set(indicator.levels)
+        totals[indicator.id] = Tally(indicator, rules[indicator.id], sum(1 for u in roster.units if u.level in levels))
+        for parent in parents:
+            inside = [roster.get(parent), *roster.descendants(parent)]
+            by_parent[parent][indicator.id] = Tally(indicator, rules[indicator.id],
+                                                    sum(1 for u in inside if u.level in levels))
+    level_of = {u.code: u.level for u in roster.units}
+    applies = {i.id: set(i.levels) for i in plan.all_indicators}
+    for code, unit_values in values.in_order(u.code for u in roster.units):
+        above = ([code] if code in parents else []) + chains.get(code, [])
+        for indicator_id, value in unit_values.items():
+            if indicator_id not in totals or level_of.get(code) not in applies[indicator_id]:
+                continue
+            totals[indicator_id].add(code, value)
+            for parent in above:
+                by_parent[parent][indicator_id].add(code, value)
+    for indicator in plan.all_indicators:
+        tally = totals[indicator.id]
+        if not tally.expected and indicator.id in office:
+            result.totals[indicator.id] = office_rolled(indicator, tally.rule, office[indicator.id])
+        else:
+            result.totals[indicator.id] = tally.rolled()
+    for parent in sorted(parents, key=[u.code for u in roster.units].index):
+        result.by_parent[parent] = {i: tally.rolled() for i, tally in by_parent[parent].items()}
     return result
 
 
