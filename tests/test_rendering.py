@@ -192,3 +192,64 @@ def test_the_appendix_the_report_and_the_feedback_copy_print_every_word(round_, 
     assert_nothing_clipped(report, pypdf.PdfReader(convert(report, "pdf", tmp_path / "report")))
     for copy in sorted((campaign.reports / "phan-hoi").glob("*.xlsx")):
         assert_nothing_clipped(copy, pypdf.PdfReader(convert(copy, "pdf", tmp_path / copy.stem)))
+
+
+# -- every built-in plan, every workbook, both locales ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["lai-chau-2025", "tam-duong-2025", "cam-hiep-2025", "phu-tho-2025"])
+def plan_round(request, tmp_path_factory):
+    """A small round of a built-in plan: two units of each reporting level return, one of them with a numerator
+    above its denominator (rejected: a feedback copy), collected and consolidated."""
+    import random
+
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.collect.checks import CampaignView
+    from xlkpi.collect.run import collect
+    from xlkpi.forms import layout as F
+    from xlkpi.forms.generate import generate
+    from xlkpi.forms.simulate import fill_workbook, plausible_values
+    from xlkpi.plan.builtin import resolve_plan
+    from xlkpi.plan.model import load_plan
+
+    plan = load_plan(resolve_plan(request.param))
+    folder = tmp_path_factory.mktemp(request.param)
+    roster = folder / "r.csv"
+    rows = [f"{level[:2]}{n},\"Đơn vị {plan.level(level).name} số {n}\",{level}"
+            for level in plan.reporting_levels for n in (1, 2)]
+    roster.write_text("code,name,level\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    init_campaign(folder / "c", plan=request.param, period=f"{plan.years[0]}-Q3", roster=roster,
+                  deadline=f"20/10/{plan.years[0]}")
+    campaign = open_campaign(folder / "c")
+    view = CampaignView(campaign.id, campaign.plan, campaign.roster, campaign.secret, campaign.config.period,
+                        campaign.target_year)
+    rejected = False
+    for generated in generate(campaign, jobs=1).files:
+        layout, _ = view.layout(generated.unit)
+        values = plausible_values(layout, random.Random(generated.unit.code))
+        rate = next((b for b in layout.blocks if b.indicator.measure.kind == "rate"), None)
+        if rate is not None and not rejected:
+            values[F.cell_name(*rate.inputs[F.NUMERATOR])] = 500
+            values[F.cell_name(*rate.inputs[F.DENOMINATOR])] = 100
+            rejected = True
+        (campaign.inbox / generated.path.name).write_bytes(fill_workbook(generated.path.read_bytes(), values))
+    collect(campaign, jobs=1)
+    return campaign, consolidate(campaign)
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_every_workbook_of_every_plan_prints_every_word(plan_round, uno_python, tmp_path, locale):
+    campaign, result = plan_round
+    lang = LOCALES[locale]
+    appendix = print_with_libreoffice(uno_python, result.path, tmp_path / "appendix", lang)
+    assert_nothing_clipped(result.path, appendix)
+    pages = appendix_pages(appendix)
+    assert all(p.split("\n", 1)[0].strip() == str(n) for n, p in enumerate(pages[1:], start=2))
+    for rolled in result.consolidation.totals.values():
+        if rolled.value is not None and rolled.indicator.measure.kind in ("rate", "percent"):
+            assert f"{rolled.value:.2f}".replace(".", ",") in "\n".join(pages)
+    report = campaign.reports / f"thu-nhan-{campaign.config.period.lower()}.xlsx"
+    written = [report, *sorted((campaign.reports / "phan-hoi").glob("*.xlsx")), *sorted(campaign.outbox.glob("*.xlsx"))[:2]]
+    assert len(written) >= 3, "a collection report, a feedback copy and forms"
+    for path in written:
+        assert_nothing_clipped(path, print_with_libreoffice(uno_python, path, tmp_path / path.stem, lang))
