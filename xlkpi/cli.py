@@ -159,7 +159,7 @@ def plan_show(plan: str, year: int | None) -> None:
     loaded = load_plan(plan)
     year = year or loaded.years[0]
     click.echo(f"{loaded.id} (phiên bản {loaded.version}) — {loaded.title}")
-    click.echo(f"Cấp báo cáo / levels: " + ", ".join(f"{lv.id} ({lv.name})" for lv in loaded.levels))
+    click.echo("Cấp báo cáo / levels: " + ", ".join(f"{lv.id} ({lv.name})" for lv in loaded.levels))
     current = None
     for section, indicator in loaded.iter_indicators():
         if section is not None and section is not current:

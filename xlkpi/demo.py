@@ -151,7 +151,7 @@ def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *,
     lines.append(f"2. Mô phỏng đơn vị gửi về / simulated returns: {collected.files_seen} tệp; "
                  f"{len(story['late'])} nộp muộn, {len(story['mistake'])} có lỗi, {len(story['resubmitted'])} gửi lại, "
                  f"{len(story['missing'])} không gửi"
-                 + (f", 1 lưu bằng LibreOffice" if story["libreoffice"] else ""))
+                 + (", 1 lưu bằng LibreOffice" if story["libreoffice"] else ""))
     lines.append(f"3. Thu nhận / collected: {status.summary_vi()}")
     for entry in status.units:
         if entry.state == "resubmit":
