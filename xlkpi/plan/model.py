@@ -285,12 +285,6 @@ class Plan(_Strict):
                 return number
         raise KeyError(indicator_id)
 
-    def section_of(self, indicator_id: str) -> Section | None:
-        for section, item in self.iter_indicators():
-            if item.id == indicator_id:
-                return section
-        raise KeyError(indicator_id)
-
     def indicator(self, indicator_id: str) -> Indicator:
         for item in self.all_indicators:
             if item.id == indicator_id:

@@ -410,9 +410,8 @@ def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLay
     text, sub_text = styles["d_text"], styles["d_sub_text"]
     number = 0
     # the units' values in the order the rows need them: read a chunk at a time from the ledger
-    in_order = getattr(consolidation.values, "in_order", None)
     codes = [entry.unit.code for entry in layout.rows if entry.kind == UNIT_ROW and entry.unit is not None]
-    stream = in_order(codes) if in_order else ((c, consolidation.values[c]) for c in codes if c in consolidation.values)
+    stream = consolidation.values.in_order(codes)
     pending = next(stream, None)
     for entry in layout.rows:
         row = entry.row

@@ -12,7 +12,7 @@ from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
 from xlkpi.common.files import atomic_output
 from xlkpi.common.office import convert
 from xlkpi.problems import XlkpiError
-from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_ledger, office_values
+from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_values, office_values
 from xlkpi.collect.status import Status, read_status
 from xlkpi.report.submission import SubmissionResult, fill_upper_workbook
 
@@ -40,7 +40,7 @@ def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
     finally:
         connection.close()
     values = LedgerValues(campaign.directory / L.LEDGER_NAME, current)
-    return consolidate_ledger(campaign.plan, campaign.target_year, campaign.roster, values, office), status
+    return consolidate_values(campaign.plan, campaign.target_year, campaign.roster, values, office), status
 
 
 def trend_campaigns(campaign: Campaign) -> list[Campaign]:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 from dataclasses import dataclass, field
 
-from xlkpi.collect import ledger as L
 from xlkpi.plan.model import Indicator, Plan
-from xlkpi.units.roster import Roster, Unit
+from xlkpi.units.roster import Roster
 from xlkpi.plan.targets import Rule
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET, judge
 
@@ -117,21 +116,6 @@ class Rolled:
         return text
 
 
-def accepted_values(connection: sqlite3.Connection) -> dict[str, dict[str, UnitValue]]:
-    """unit code -> indicator id -> the values of the unit's current accepted submission."""
-    current = L.current_submissions(connection)
-    by_sha = {sha: unit for unit, (sha, _, _) in current.items()}
-    found: dict[str, dict[str, UnitValue]] = {}
-    for sha, indicator, numerator, denominator, value, text, explanation, evidence, status in connection.execute(
-        'SELECT sha256, indicator, numerator, denominator, value, text, explanation, evidence, status FROM "values"'
-    ):
-        unit = by_sha.get(sha)
-        if unit is not None:
-            found.setdefault(unit, {})[indicator] = UnitValue(numerator, denominator, value, text, explanation or "",
-                                                             evidence or "", status)
-    return found
-
-
 def general_rule(indicator: Indicator, year: int) -> Rule | None:
     if indicator.measure.kind == "text":
         return None
@@ -142,51 +126,14 @@ def general_rule(indicator: Indicator, year: int) -> Rule | None:
 def roll_up(indicator: Indicator, rule: Rule | None, expected: int, reported: Iterable[tuple[str, UnitValue]]
             ) -> Rolled:
     """Roll up the (unit code, value) pairs of the units that reported ``indicator``."""
-    rolled = Rolled(indicator, expected=expected)
-    pairs = list(reported)
-    values = [v for _, v in pairs]
-    rolled.reported = len(values)
-    if not values:
-        return rolled
-    kind = indicator.measure.kind
-    rolled.judged = sum(1 for v in values if v.status in (MET, NOT_MET))
-    rolled.met = sum(1 for v in values if v.status == MET)
-    rolled.not_arisen = sum(1 for v in values if v.status == NOT_ARISEN)
-    if kind == "rate":
-        arisen = [v for v in values if v.denominator]
-        rolled.numerator = sum(v.numerator or 0 for v in arisen)
-        rolled.denominator = sum(v.denominator or 0 for v in arisen)
-        if not rolled.denominator:
-            rolled.status = NOT_ARISEN
-            return rolled
-        rolled.value = 100 * rolled.numerator / rolled.denominator
-    elif kind == "text":
-        rolled.status = NOT_JUDGED
-        return rolled
-    else:
-        numbers = [v.value for v in values if v.value is not None]
-        if not numbers:
-            return rolled
-        how = indicator.effective_rollup
-        if how == "sum":
-            rolled.value = sum(numbers)
-        elif how == "min":
-            rolled.value = min(numbers)
-        elif how == "max":
-            rolled.value = max(numbers)
-        else:  # mean, share-yes (yes = 100, no = 0)
-            rolled.value = sum(numbers) / len(numbers)
-    if rule is not None and rule.floor is not None:
-        rolled.below_floor = [code for code, v in pairs if v.value is not None and not rule.within_floor(v.value)]
-    status = judge(rule, rolled.value)
-    if status == MET and rolled.below_floor:
-        status = NOT_MET
-    rolled.status = status
-    return rolled
+    tally = Tally(indicator, rule, expected)
+    for code, value in reported:
+        tally.add(code, value)
+    return tally.rolled()
 
 
 class Tally:
-    """:func:`roll_up` one value at a time: what a national roll-up needs without holding every unit's values
+    """A roll-up fed one value at a time: what a national roll-up needs without holding every unit's values
     (the sums, counts, smallest and largest, and the units below a floor)."""
 
     __slots__ = ("indicator", "rule", "expected", "reported", "judged", "met", "not_arisen", "numerator",
@@ -249,13 +196,30 @@ class Tally:
         return rolled
 
 
+class MemoryValues:
+    """Values already in memory (unit code -> indicator -> value), served as :class:`LedgerValues` serves
+    the ledger's."""
+
+    def __init__(self, values: dict[str, dict[str, UnitValue]]):
+        self.values = values
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.values
+
+    def get(self, code: str, default: Any = None) -> Any:
+        return self.values.get(code, default)
+
+    def in_order(self, codes: Iterable[str]) -> Iterator[tuple[str, dict[str, UnitValue]]]:
+        return ((code, self.values[code]) for code in codes if code in self.values)
+
+
 class LedgerValues:
     """The accepted values of a campaign, read from the ledger a chunk of units at a time, in the order asked
     for: a national (or larger) consolidation never holds every unit's values at once."""
 
     CHUNK = 500
 
-    def __init__(self, ledger: "Path", current: dict[str, str]):
+    def __init__(self, ledger: Path, current: dict[str, str]):
         self.ledger, self.current = ledger, current  # unit code -> sha256 of its current accepted submission
 
     def __contains__(self, code: object) -> bool:
@@ -294,13 +258,9 @@ class Consolidation:
     plan: Plan
     year: int
     roster: Roster
-    values: dict[str, dict[str, UnitValue]]
+    values: MemoryValues | LedgerValues
     totals: dict[str, Rolled] = field(default_factory=dict)
     by_parent: dict[str, dict[str, Rolled]] = field(default_factory=dict)
-
-    def reporting_units(self, indicator: Indicator, within: Iterable[Unit] | None = None) -> list[Unit]:
-        units = within if within is not None else self.roster.units
-        return [u for u in units if u.level in indicator.levels]
 
 
 def office_rolled(indicator: Indicator, rule: Rule | None, office: OfficeValue) -> Rolled:
@@ -316,50 +276,31 @@ def office_rolled(indicator: Indicator, rule: Rule | None, office: OfficeValue) 
     return rolled
 
 
-def consolidate_values(plan: Plan, year: int, roster: Roster, values: dict[str, dict[str, UnitValue]],
+def consolidate_values(plan: Plan, year: int, roster: Roster,
+                       values: dict[str, dict[str, UnitValue]] | MemoryValues | LedgerValues,
                        office: dict[str, OfficeValue] | None = None) -> Consolidation:
-    """Every indicator rolled up over the roster and each parent; an indicator that no unit of the round
-    reports takes the office's own figure when it entered one."""
-    result = Consolidation(plan, year, roster, values)
+    """Every indicator rolled up over the roster and over each parent's units, in one pass over the values,
+    units in roster order: each unit's values are added to the total and to each parent above it (a
+    reporting parent counts itself too), then let go.  An indicator that no unit of the round reports takes
+    the office's own figure when it entered one."""
+    source = MemoryValues(values) if isinstance(values, dict) else values
+    result = Consolidation(plan, year, roster, source)
     office = office or {}
-    parents = [u for u in roster.units if roster.children(u.code)]
-    below = {p.code: [p, *roster.descendants(p.code)] for p in parents}  # a reporting parent counts itself too
-    for indicator in plan.all_indicators:
-        rule = general_rule(indicator, year)
-        units = result.reporting_units(indicator)
-        if not units and indicator.id in office:
-            result.totals[indicator.id] = office_rolled(indicator, rule, office[indicator.id])
-        else:
-            result.totals[indicator.id] = roll_up(indicator, rule, len(units), _reported(values, units, indicator))
-        for parent in parents:
-            inside = result.reporting_units(indicator, below[parent.code])
-            result.by_parent.setdefault(parent.code, {})[indicator.id] = roll_up(
-                indicator, rule, len(inside), _reported(values, inside, indicator))
-    return result
-
-
-def consolidate_ledger(plan: Plan, year: int, roster: Roster, values: LedgerValues,
-                       office: dict[str, OfficeValue] | None = None) -> Consolidation:
-    """:func:`consolidate_values` in one pass over the ledger, units in roster order: every unit's values
-    are added to the total and to each parent above it (a reporting parent counts itself too), then let go."""
-    result = Consolidation(plan, year, roster, values)  # type: ignore[arg-type]
-    office = office or {}
-    parents = {u.code for u in roster.units if roster.children(u.code)}
+    order = {u.code: n for n, u in enumerate(roster.units)}
+    parents = sorted((u.code for u in roster.units if roster.children(u.code)), key=order.__getitem__)
+    inside = {p: [roster.get(p), *roster.descendants(p)] for p in parents}
     chains = {u.code: [a.code for a in roster.ancestors(u.code)] for u in roster.units}
-    rules = {i.id: general_rule(i, year) for i in plan.all_indicators}
     totals: dict[str, Tally] = {}
     by_parent: dict[str, dict[str, Tally]] = {p: {} for p in parents}
     for indicator in plan.all_indicators:
-        levels = set(indicator.levels)
-        totals[indicator.id] = Tally(indicator, rules[indicator.id], sum(1 for u in roster.units if u.level in levels))
+        rule, levels = general_rule(indicator, year), set(indicator.levels)
+        totals[indicator.id] = Tally(indicator, rule, sum(1 for u in roster.units if u.level in levels))
         for parent in parents:
-            inside = [roster.get(parent), *roster.descendants(parent)]
-            by_parent[parent][indicator.id] = Tally(indicator, rules[indicator.id],
-                                                    sum(1 for u in inside if u.level in levels))
+            by_parent[parent][indicator.id] = Tally(indicator, rule, sum(1 for u in inside[parent] if u.level in levels))
     level_of = {u.code: u.level for u in roster.units}
     applies = {i.id: set(i.levels) for i in plan.all_indicators}
-    for code, unit_values in values.in_order(u.code for u in roster.units):
-        above = ([code] if code in parents else []) + chains.get(code, [])
+    for code, unit_values in source.in_order(u.code for u in roster.units):
+        above = ([code] if code in by_parent else []) + chains.get(code, [])
         for indicator_id, value in unit_values.items():
             if indicator_id not in totals or level_of.get(code) not in applies[indicator_id]:
                 continue
@@ -372,12 +313,6 @@ def consolidate_ledger(plan: Plan, year: int, roster: Roster, values: LedgerValu
             result.totals[indicator.id] = office_rolled(indicator, tally.rule, office[indicator.id])
         else:
             result.totals[indicator.id] = tally.rolled()
-    for parent in sorted(parents, key=[u.code for u in roster.units].index):
+    for parent in parents:
         result.by_parent[parent] = {i: tally.rolled() for i, tally in by_parent[parent].items()}
     return result
-
-
-def _reported(values: dict[str, dict[str, UnitValue]], units: Iterable[Unit], indicator: Indicator
-              ) -> list[tuple[str, UnitValue]]:
-    return [(u.code, values[u.code][indicator.id]) for u in units
-            if u.code in values and indicator.id in values[u.code]]
