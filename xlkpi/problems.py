@@ -630,6 +630,11 @@ def problem(
     )
 
 
+def exception_detail(exc: BaseException) -> str:
+    """An exception as a problem's detail: its type and message, at most 200 characters."""
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
 @dataclass
 class Report:
     """The outcome of a check: every problem found, plus counts a caller may show."""

@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 
 import python_calamine
 
-from xlkpi.problems import XlkpiError, problem
+from xlkpi.problems import XlkpiError, exception_detail, problem
 from xlkpi.common.text import column_letter
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -90,10 +90,10 @@ class SourceWorkbook:
             except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError, EOFError,
                     ElementTree.ParseError, UnicodeDecodeError, OverflowError) as exc:
                 raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet,
-                                         detail=_short(exc))) from exc
+                                         detail=exception_detail(exc))) from exc
             except Exception as exc:  # noqa: BLE001 — untrusted input: whatever happens is this file's problem
                 raise XlkpiError(problem("file-reader-failed", file=self.file, sheet=sheet,
-                                         detail=_short(exc))) from exc
+                                         detail=exception_detail(exc))) from exc
         return self._rows[sheet]
 
     def _read_sheet(self, sheet: str, columns: frozenset[int] | None, first_row: int) -> None:
@@ -118,17 +118,13 @@ class SourceWorkbook:
                                          count=data.total_height * data.total_width, limit=MAX_CELLS))
             self._rows[sheet] = data.to_python(skip_empty_area=False)
         except python_calamine.CalamineError as exc:
-            raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=_short(exc))) from exc
+            raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=exception_detail(exc))) from exc
 
     def close(self) -> None:
         if self._book is not None:
             self._book.close()
             self._book = None
         self._sheet_readers.clear()
-
-
-def _short(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def sniff(data: bytes) -> str:
@@ -163,7 +159,7 @@ def read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkbook
     except XlkpiError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise XlkpiError(problem("file-reader-failed", file=file, detail=_short(exc))) from exc
+        raise XlkpiError(problem("file-reader-failed", file=file, detail=exception_detail(exc))) from exc
 
 
 def _read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkbook:
@@ -343,7 +339,7 @@ def _read_zip(data: bytes, file: str, kind: str, parsed: Any = None) -> SourceWo
             archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError, struct.error) as exc:
-        raise XlkpiError(problem("file-corrupt", file=file, detail=_short(exc))) from exc
+        raise XlkpiError(problem("file-corrupt", file=file, detail=exception_detail(exc))) from exc
     _check_bomb(infos, file)
     listed = _member_names(archive)
     _check_names(listed, file)
@@ -364,7 +360,7 @@ def _read_zip(data: bytes, file: str, kind: str, parsed: Any = None) -> SourceWo
         return _read_xlsx(safe, data, file, names, listed)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ElementTree.ParseError, ValueError,
             UnicodeDecodeError, struct.error) as exc:
-        raise XlkpiError(problem("file-corrupt", file=file, detail=_short(exc))) from exc
+        raise XlkpiError(problem("file-corrupt", file=file, detail=exception_detail(exc))) from exc
 
 
 def _check_bomb(infos: list[zipfile.ZipInfo], file: str) -> None:

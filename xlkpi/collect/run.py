@@ -24,7 +24,7 @@ from typing import Any
 
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
-from xlkpi.problems import Problem, XlkpiError, problem
+from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
 from xlkpi.common.workers import Failure, WorkerPool
 from xlkpi.collect.checks import CampaignView, inspect_workbook
@@ -192,15 +192,11 @@ def _inspect_bytes(data: bytes, rel: str, name: str, mtime: str, assigned: str |
     names, parsed = open_zip(data) if data[:2] == b"PK" else (None, None)
     if names is not None and is_bundle(names):
         return _inspect_bundle(data, outcome, depth)
-    if len(data) > MAX_FILE_BYTES:
-        outcome.verdict = L.REJECTED
-        outcome.problems = [problem("file-too-large", file=rel, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024)]
-        return [outcome]
-    try:
+    try:  # a file larger than MAX_FILE_BYTES is refused by the reader
         _inspect_workbook(data, outcome, Path(name).suffix.lower(), assigned, parsed)
     except Exception as exc:  # noqa: BLE001 — untrusted input: one file's failure is that file's verdict
         outcome.verdict, outcome.values, outcome.raw_inputs = L.REJECTED, [], {}
-        outcome.problems = [problem("file-reader-failed", file=rel, detail=describe(exc))]
+        outcome.problems = [problem("file-reader-failed", file=rel, detail=exception_detail(exc))]
     return [outcome]
 
 
@@ -248,18 +244,21 @@ def is_bundle(names: list[str]) -> bool:
     return not (set(names) & CONTAINER_MARKERS or any(name.startswith(("xl/", "Index/")) for name in names))
 
 
-def bundle_members(data: bytes) -> list[zipfile.ZipInfo]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError):
-        return []
-
-
 def _inspect_bundle(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
     """A .zip of returns, opened in memory (never extracted): each member is a file of its own."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+        outcome.verdict, outcome.problems = L.REJECTED, [problem("file-corrupt", file=outcome.path,
+                                                                 detail=exception_detail(exc))]
+        return [outcome]
+    with archive:
+        return _inspect_members(archive, outcome, depth)
+
+
+def _inspect_members(archive: zipfile.ZipFile, outcome: Outcome, depth: int) -> list[Outcome]:
     rel = outcome.path
-    members = [info for info in bundle_members(data) if not info.is_dir()]
+    members = [info for info in archive.infolist() if not info.is_dir()]
     problems: list[Problem] = []
     if depth >= MAX_BUNDLE_DEPTH:
         problems.append(problem("file-too-complex", file=rel, detail=f"tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp"))
@@ -274,25 +273,24 @@ def _inspect_bundle(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
     results: list[Outcome] = []
     skipped: list[Problem] = []
     seen: set[str] = set()
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in members:
-            label = _member_label(info.filename)
-            member_path = f"{rel}{BUNDLE_SEPARATOR}{label}"
-            if member_path in seen:
-                skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail="trùng tên"))
-                continue
-            seen.add(member_path)
-            if info.file_size > MAX_FILE_BYTES or info.flag_bits & 0x1:
-                detail = "được đặt mật khẩu" if info.flag_bits & 0x1 else f"{info.file_size // 1024} KB, quá lớn"
-                skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=detail))
-                continue
-            try:
-                content = _read_member(archive, info)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
-                skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=describe(exc)))
-                continue
-            results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], outcome.mtime, None,
-                                          depth + 1))
+    for info in members:
+        label = _member_label(info.filename)
+        member_path = f"{rel}{BUNDLE_SEPARATOR}{label}"
+        if member_path in seen:
+            skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail="trùng tên"))
+            continue
+        seen.add(member_path)
+        if info.file_size > MAX_FILE_BYTES or info.flag_bits & 0x1:
+            detail = "được đặt mật khẩu" if info.flag_bits & 0x1 else f"{info.file_size // 1024} KB, quá lớn"
+            skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=detail))
+            continue
+        try:
+            content = _read_member(archive, info)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=exception_detail(exc)))
+            continue
+        results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], outcome.mtime, None,
+                                      depth + 1))
     outcome.verdict = L.REJECTED if skipped and not results else L.IGNORED
     outcome.problems = skipped
     outcome.note = f"tệp nén: {len(results)} tệp bên trong được xét riêng ({rel}{BUNDLE_SEPARATOR}…)"
@@ -312,10 +310,6 @@ def _member_label(name: str) -> str:
     """A member's name as shown and recorded: printable, forward slashes, never a path to extract to."""
     cleaned = "".join(ch if ch.isprintable() else "?" for ch in name.replace("\\", "/"))
     return "/".join(part for part in cleaned.split("/") if part not in ("", ".", "..")) or "?"
-
-
-def describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 # -- a run ---------------------------------------------------------------------------------------------
@@ -428,7 +422,7 @@ def collect(
                             try:
                                 chunk_outcomes.extend(_inspect_path(path))
                             except Exception as exc:  # noqa: BLE001 — as a worker would report it
-                                chunk_outcomes.extend(_failed(path, Failure(path, "exception", describe(exc)),
+                                chunk_outcomes.extend(_failed(path, Failure(path, "exception", exception_detail(exc)),
                                                               settings, time_limit))
                         record(chunk_outcomes)
                         if progress:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
+from xlkpi.problems import exception_detail
+
 START_METHOD_VARIABLE = "XLKPI_START_METHOD"
 
 
@@ -91,9 +93,10 @@ def _worker_main(connection: Any, slot: int, progress: Any, initializer: Callabl
 
 
 def _describe(exc: BaseException) -> str:
+    """The exception as a problem's detail, with the line that raised it."""
     last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
     where = f" ({os.path.basename(last[0].filename)}:{last[0].lineno})" if last else ""
-    return f"{type(exc).__name__}: {str(exc)[:200]}{where}"
+    return exception_detail(exc) + where
 
 
 class _Worker:

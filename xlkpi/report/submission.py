@@ -18,7 +18,7 @@ from xlkpi.forms.fill import fill_workbook
 from xlkpi.common.files import atomic_output
 from xlkpi.campaign.periods import Period, target_year
 from xlkpi.plan.model import Plan, read_plan_file
-from xlkpi.problems import XlkpiError, problem
+from xlkpi.problems import XlkpiError, exception_detail, problem
 from xlkpi.collect.readers import MAX_FILE_BYTES, read_workbook
 from xlkpi.report.rollup import Consolidation
 from xlkpi.common.text import cell_text
@@ -59,7 +59,7 @@ def fill_upper_workbook(upper_file: str | Path, consolidation: Consolidation, re
         raise XlkpiError(problem("file-unreadable", file=str(upper_file), detail=exc.strerror or str(exc))) from exc
     except Exception as exc:  # noqa: BLE001 — a crafted file must not end in a traceback
         raise XlkpiError(problem("upper-workbook-unusable", file=str(upper_file),
-                                 detail=f"{type(exc).__name__}: {exc}"[:200])) from exc
+                                 detail=exception_detail(exc))) from exc
 
 
 def _fill_upper_workbook(upper_file: Path, consolidation: Consolidation, reporter: str, out_dir: Path,
