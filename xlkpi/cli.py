@@ -468,6 +468,7 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
     that workbook is filled with the totals (numerators and denominators) for sending up.
     """
     from xlkpi.campaign.folder import open_campaign
+    from xlkpi.report.appendix import shown_number
     from xlkpi.report.consolidate import consolidate
 
     campaign = open_campaign(campaign_dir)
@@ -483,7 +484,7 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
                + (f" (trong đó {earlier} đơn vị phải nộp lại: dùng bản được tiếp nhận trước)" if earlier else ""))
     for rolled in result.consolidation.totals.values():
         indicator = rolled.indicator
-        value = "" if rolled.value is None else f"{rolled.value:.2f}".replace(".", ",")
+        value = "" if rolled.value is None else shown_number(rolled.value)
         number = result.consolidation.plan.full_number(indicator.id)
         click.echo(f"  {number:>4} {value:>8}  {rolled.label:<16} {rolled.units_met}")
     if result.submission:

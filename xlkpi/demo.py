@@ -22,6 +22,7 @@ from xlkpi.forms import layout as F
 from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.plan.builtin import builtin_plans
 from xlkpi.collect.run import collect
+from xlkpi.report.appendix import shown_number
 from xlkpi.report.consolidate import consolidate
 from xlkpi.forms.fill import fill_workbook, replace_parts
 from xlkpi.forms.generate import generate
@@ -173,4 +174,4 @@ def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *,
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}%".replace(".", ",")
+    return "—" if value is None else f"{shown_number(value)}%"

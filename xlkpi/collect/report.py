@@ -19,13 +19,13 @@ from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.common.files import atomic_output
 from xlkpi.common.text import shown_time, wrapped_lines
+from xlkpi.forms.entry_workbook import LINE_HEIGHT
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
 from xlkpi.collect.checks import clean_input
 from xlkpi.forms.layout import SHEET as FORM_SHEET
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, SUBMITTED, Status
 
 FONT = "Times New Roman"
-LINE_HEIGHT = 16.0  # points per line of 12-point Times New Roman
 FEEDBACK_DIR = "phan-hoi"
 STATE_LABELS = {
     L.ACCEPTED: "Tiếp nhận",

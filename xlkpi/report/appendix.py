@@ -79,7 +79,7 @@ def attached_line(plan: Plan, context: Context) -> str:
 
 
 def basis_line(plan: Plan) -> str:
-    """The plan named as the basis of the results: "Kết quả thực hiện các chỉ tiêu tại Kế hoạch số …"."""
+    """The plan named as the basis of the results: "Thực hiện Kế hoạch số …"."""
     attached = plan.document.appendix.attached.strip().strip("()").strip()
     for lead in ("Ban hành kèm theo", "Kèm theo"):
         if attached.startswith(lead):
@@ -629,34 +629,23 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
 
 def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: str, rolled: Rolled,
                   detail: DetailColumns | None, total: DetailRow | None, level_names: dict[str, str]) -> None:
-    """A result cell: a formula over the detail sheet with its cached value, or (``detail`` None: the
-    print copy, or no unit reports the indicator) the value itself."""
+    """A result cell: a formula over the detail sheet with its cached value, or the value itself (``detail``
+    None: the print copy; or the office's own figure), or why there is none (no unit of the round reports it)."""
     kind = rolled.indicator.measure.kind
-    if rolled.office is not None:  # the office's own figure, with its source, who and when
-        if shows == "result":
-            text = (LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else rolled.office.text or "" if kind == "text"
-                    else "" if rolled.value is None else shown_number(rolled.value,
-                                                                      0 if kind == "count" else 2))
-            sheet.write_string(row, col, text, fmt["center"])
-        elif shows == "units-met":
-            sheet.write_string(row, col, rolled.units_met, fmt["center"])
-        else:
-            sheet.write_string(row, col, rolled.label, fmt["judgement"])
-        return
-    if rolled.expected == 0:  # no unit of the indicator's levels in this round: say so, it is nobody's failure
+    decimals = 0 if kind == "count" and (rolled.indicator.effective_rollup == "sum" or rolled.office) else 2
+    if rolled.expected == 0 and rolled.office is None:  # no unit of its levels in this round: nobody's failure
         levels = ", ".join(level_names.get(level, level) for level in rolled.indicator.levels)
         text = {"result": "", "units-met": f"Đợt này không có đơn vị ({levels}) báo cáo chỉ tiêu này",
                 "judgement": rolled.label}.get(shows, "")
         sheet.write_string(row, col, text, fmt["center"])
         return
-    if detail is None or total is None:
+    if detail is None or total is None or rolled.office is not None:  # the value itself (the office's: its source)
         if shows == "result":
             if rolled.status == NOT_ARISEN or kind == "text" or rolled.value is None:
-                text = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else (
-                    rolled.units_met if kind == "text" else "")
+                written = rolled.office.text or "" if rolled.office else rolled.units_met
+                text = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else (written if kind == "text" else "")
                 sheet.write_string(row, col, text, fmt["center"])
             else:
-                decimals = 0 if kind == "count" and rolled.indicator.effective_rollup == "sum" else 2
                 sheet.write_string(row, col, shown_number(rolled.value, decimals), fmt["center"])
         elif shows == "units-met":
             sheet.write_string(row, col, rolled.units_met, fmt["center"])
@@ -667,7 +656,6 @@ def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: st
         if kind == "text":
             sheet.write_string(row, col, rolled.units_met, fmt["center"])
             return
-        decimals = 0 if kind == "count" and rolled.indicator.effective_rollup == "sum" else 2
         cached: Any = (LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN
                        else "" if rolled.value is None else shown_number(rolled.value, decimals))
         # printed with a decimal comma whatever the locale of the program that prints it (FIXED gives the
