@@ -505,7 +505,7 @@ _NUM_FMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bforma
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
 _XF_FORMAT = re.compile(rb'\bnumFmtId="(\d+)"')
-_STYLES_CACHE: dict[bytes, tuple[frozenset[int], int]] = {}
+_STYLES_CACHE: dict[bytes, tuple[frozenset[bytes], frozenset[bytes]]] = {}
 
 
 def is_date_format(code: str) -> bool:
@@ -516,46 +516,30 @@ def is_date_format(code: str) -> bool:
 
 
 class _DateStyles:
-    """Which cell styles of a workbook show dates (typed into a number input, a date is no number), and how
-    many cell styles there are (a cell pointing past them is damaged)."""
+    """The cell styles of a workbook: which exist (a cell pointing past them is damaged) and which show dates
+    (typed into a number input, a date is no number); read once per distinct styles part."""
 
     def __init__(self, archive: _Archive, names: set[str], date1904: bool):
         self._archive, self._present = archive, "xl/styles.xml" in names
         self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
-        self._parsed: tuple[frozenset[int], int] | None = None
         self._keys: tuple[frozenset[bytes] | None, frozenset[bytes]] | None = None
-
-    def _parse(self) -> tuple[frozenset[int], int]:
-        if self._parsed is None:
-            self._parsed = (frozenset(), 1 << 62)  # no styles part: any index goes, as Excel repairs it
-            if self._present:
-                key = self._archive.raw("xl/styles.xml") if self._archive.raw else None
-                cached = _STYLES_CACHE.get(key) if key is not None else None
-                if cached is None:
-                    cached = _date_styles(self._archive.read("xl/styles.xml"))
-                    if key is not None:
-                        if len(_STYLES_CACHE) > 64:
-                            _STYLES_CACHE.clear()
-                        _STYLES_CACHE[key] = cached
-                self._parsed = cached
-        return self._parsed
-
-    @property
-    def styles(self) -> frozenset[int]:
-        return self._parse()[0]
-
-    @property
-    def count(self) -> int:
-        return self._parse()[1]
 
     @property
     def keys(self) -> tuple[frozenset[bytes] | None, frozenset[bytes]]:
         """(every style index a cell may carry, those that show dates), as the bytes of the XML attribute —
-        compared per cell without parsing a number; None: no styles part, any index goes."""
+        compared per cell without parsing a number; None: no styles part, any index goes (Excel repairs it)."""
         if self._keys is None:
-            dates, count = self._parse()
-            valid = None if count == 1 << 62 else _style_keys(count)
-            self._keys = (valid, frozenset(str(i).encode() for i in dates))
+            self._keys = (None, frozenset())
+            if self._present:
+                key = self._archive.raw("xl/styles.xml") if self._archive.raw else None
+                cached = _STYLES_CACHE.get(key) if key is not None else None
+                if cached is None:
+                    cached = _style_keys(self._archive.read("xl/styles.xml"))
+                    if key is not None:
+                        if len(_STYLES_CACHE) > 64:
+                            _STYLES_CACHE.clear()
+                        _STYLES_CACHE[key] = cached
+                self._keys = cached
         return self._keys
 
     def as_date(self, serial: float) -> datetime | float:
@@ -564,13 +548,8 @@ class _DateStyles:
         return serial
 
 
-@lru_cache(maxsize=64)
-def _style_keys(count: int) -> frozenset[bytes]:
-    return frozenset(str(i).encode() for i in range(count))
-
-
-def _date_styles(xml: bytes) -> tuple[frozenset[int], int]:
-    """(the cell styles that show dates, the number of cell styles)."""
+def _style_keys(xml: bytes) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """(the indexes of the cell styles, those that show dates), as attribute bytes."""
     custom = {int(i): _unescape(code) for i, code in _NUM_FMT.findall(xml)}
     block = _CELL_XFS.search(xml)
     found = set()
@@ -580,7 +559,7 @@ def _date_styles(xml: bytes) -> tuple[frozenset[int], int]:
         number = int(format_id.group(1)) if format_id else 0
         if number in _BUILTIN_DATE_FORMATS or (number in custom and is_date_format(custom[number])):
             found.add(index)
-    return frozenset(found), max(1, len(xfs))
+    return frozenset(str(i).encode() for i in range(max(1, len(xfs)))), frozenset(str(i).encode() for i in found)
 
 
 _SHEET_STATE = re.compile(rb'\bstate="([^"]*)"')
