@@ -39,12 +39,7 @@ def results(campaign: Campaign | str | Path) -> pd.DataFrame:
     opened = _campaign(campaign)
     frame = pd.DataFrame(long_table(opened), columns=[*TEXT_COLUMNS[:8], "numerator", "denominator", "value",
                                                       *TEXT_COLUMNS[8:], "judgement", "received_at"])
-    for column in TEXT_COLUMNS:
-        frame[column] = frame[column].astype("string")
-    frame["numerator"] = pd.array(frame["numerator"], dtype="Float64").round().astype("Int64")
-    frame["denominator"] = pd.array(frame["denominator"], dtype="Float64").round().astype("Int64")
-    frame["value"] = pd.array(frame["value"], dtype="Float64")
-    frame["judgement"] = frame["judgement"].astype(JUDGEMENTS)
+    _typed(frame, TEXT_COLUMNS)
     frame["received_at"] = pd.to_datetime(frame["received_at"], format="%Y-%m-%d %H:%M:%S")
     start, end = opened.period.date_range(opened.config.convention)
     frame.insert(frame.columns.get_loc("period") + 1, "period_start", pd.Timestamp(start))
@@ -63,15 +58,21 @@ def _rolled_rows(consolidation: "Consolidation", totals: dict[str, Rolled], **ke
     } for rolled in totals.values()]
 
 
+COUNT_COLUMNS = ("expected", "reported", "judged", "met", "not_arisen")
+
+
 def _typed(frame: pd.DataFrame, text: tuple[str, ...]) -> pd.DataFrame:
+    """The dtypes every frame shares: texts as strings, whole numerators and denominators, values, the
+    judgement as a category, and the roll-up's counts where the frame has them."""
     for column in text:
         frame[column] = frame[column].astype("string")
     for column in ("numerator", "denominator"):
         frame[column] = pd.array(frame[column], dtype="Float64").round().astype("Int64")
     frame["value"] = pd.array(frame["value"], dtype="Float64")
     frame["judgement"] = frame["judgement"].astype(JUDGEMENTS)
-    for column in ("expected", "reported", "judged", "met", "not_arisen"):
-        frame[column] = frame[column].astype("int64")
+    for column in COUNT_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].astype("int64")
     return frame
 
 
