@@ -38,12 +38,18 @@ TYPED = {
 FORMATS = {"03388": "xlsx", "03390": "ods", "03394": "xls"}
 
 
-def fill_in_libreoffice(python: str, source: Path, values: dict, out: Path, formats: str, password: str | None = None):
+def fill_in_libreoffice(python: str, source: Path, values: dict, out: Path, formats: str, password: str | None = None,
+                        lang: str | None = None):
+    """Type ``values`` into ``source`` in LibreOffice (under the locale ``lang`` when given), recalculate, and
+    save it in each of ``formats`` into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     values_file = out / f"{source.stem}.json"
     values_file.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
     command = [python, str(HELPER), str(source), str(values_file), str(out), formats] + ([password] if password else [])
-    subprocess.run(command, check=True, timeout=180, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LC_ALL", "LANGUAGE")}
+    if lang:
+        env.update({"LANG": lang, "LC_ALL": lang})
+    subprocess.run(command, check=True, timeout=240, env=env)
     values_file.unlink()
 
 

@@ -3,29 +3,22 @@ under an English and a Vietnamese locale, and the PDF's text is read as a signer
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pypdf
 import pytest
 
+from tests.test_collect_libreoffice import fill_in_libreoffice
 from tests.test_consolidate import round_  # noqa: F401 — the fixture
 from xlkpi.report.consolidate import consolidate
 
-HELPER = Path(__file__).parent / "libreoffice_fill.py"
 LOCALES = {"en-US": "en_US.UTF-8", "vi-VN": "vi_VN.UTF-8"}
 
 
 def print_with_libreoffice(python: str, source: Path, out: Path, lang: str) -> pypdf.PdfReader:
     """Open ``source`` in LibreOffice under ``lang``, recalculate every formula, print it to PDF."""
-    out.mkdir(parents=True, exist_ok=True)
-    values = out / "nothing.json"
-    values.write_text("{}", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LC_ALL", "LANGUAGE")}
-    env.update({"LANG": lang, "LC_ALL": lang})
-    subprocess.run([python, str(HELPER), str(source), str(values), str(out), "pdf"], check=True, timeout=240, env=env)
+    fill_in_libreoffice(python, source, {}, out, "pdf", lang=lang)
     return pypdf.PdfReader(out / f"{source.stem}.pdf")
 
 
