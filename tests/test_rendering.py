@@ -175,6 +175,51 @@ def test_the_form_prints_every_word(soffice, tmp_path, plan_id, level):
     assert_nothing_clipped(path, pypdf.PdfReader(convert(path, "pdf", tmp_path)))
 
 
+@pytest.mark.parametrize("plan_id, level", [("phu-tho-2025", "so")])  # it has blocks of one and of two rows
+def test_the_longest_explanation_and_evidence_allowed_print_in_full(soffice, tmp_path, plan_id, level):
+    """A clerk's explanation of 1,000 characters (the limit) and evidence of 500, typed into a blank form,
+    show in full on the printed page, in a block of one row and in one of two (the area is sized for the
+    limit; the sheet lets the clerk resize rows too)."""
+    import random
+
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.common.office import convert
+    from xlkpi.forms import layout as F
+    from xlkpi.forms.fill import fill_workbook
+    from xlkpi.forms.generate import generate
+
+    roster = tmp_path / "r.csv"
+    roster.write_text(f"code,name,level\nu1,Đơn vị thử,{level}\n", encoding="utf-8")
+    init_campaign(tmp_path / "c", plan=plan_id, period="2025-Q3", roster=roster)
+    campaign = open_campaign(tmp_path / "c")
+    path = generate(campaign, jobs=1).files[0].path
+    blocks = F.layout(campaign.plan, level, 2025).blocks
+    chosen = [next(b for b in blocks if b.first_row == b.last_row), next(b for b in blocks if b.last_row > b.first_row)]
+    rng = random.Random(7)
+    vocabulary = ("hồ sơ", "trực tuyến", "thanh toán", "số hóa", "cán bộ", "đường truyền", "chậm", "khắc phục",
+                  "phần mềm", "người dân", "tập huấn", "kết nối", "cổng dịch vụ", "bộ phận một cửa")
+
+    def text(limit: int, tag: str) -> str:
+        words = [f"{tag}{n:03d}" for n in range(limit // 20)]
+        out = []
+        for word in words:
+            out.append(word)
+            out.extend(rng.sample(vocabulary, 3))
+        return " ".join(out)[:limit].rsplit(" ", 1)[0]
+
+    values: dict[str, object] = {}
+    for n, block in enumerate(chosen):
+        values[F.cell_name(*block.inputs[F.EXPLANATION])] = text(F.EXPLANATION_LIMIT, f"gt{n}x")
+        values[F.cell_name(*block.inputs[F.EVIDENCE])] = text(F.EVIDENCE_LIMIT, f"vb{n}x")
+    assert all(len(v) > limit - 30 for v, limit in zip(values.values(), (1000, 500, 1000, 500)))
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(fill_workbook(path.read_bytes(), values))
+    printed = printed_words(pypdf.PdfReader(convert(filled, "pdf", tmp_path / "pdf")))
+    for cell, value in values.items():
+        tags = {w for w in _WORD.findall(str(value)) if w[:2] in ("gt", "vb")}
+        assert tags <= printed, f"{cell}: {len(tags - printed)} of {len(tags)} numbered words not printed"
+
+
 def test_the_appendix_the_report_and_the_feedback_copy_print_every_word(round_, uno_python, tmp_path):
     from xlkpi.common.office import convert
 

@@ -33,7 +33,7 @@ from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
 from xlkpi.common.text import cell_text as _text, fold
 
 MAX_VALUE = 1_000_000_000
-MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = 2000, 1000, 500
+MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = F.TEXT_LIMIT, F.EXPLANATION_LIMIT, F.EVIDENCE_LIMIT
 
 MET, NOT_MET, NOT_ARISEN, NOT_JUDGED = "met", "not-met", "not-arisen", "not-judged"
 IDENTITY_COLUMNS = frozenset({0, 1})  # the hidden sheet's field names and values

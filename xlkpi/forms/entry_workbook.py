@@ -46,7 +46,10 @@ HEADERS = (
     "Giải trình (bắt buộc khi chưa đạt)",
     "Văn bản, tài liệu kiểm chứng (số, ngày)",
 )
-WIDTHS = (6, 44, 8, 13, 40, 14, 11, 14, 32, 26)
+WIDTHS = (6, 36, 8, 13, 32, 14, 11, 14, 56, 28)
+#: Inputs of long text: each block is tall enough to show the longest text allowed in full (the clerk may
+#: also resize rows), and the text starts at the top of its cell.
+LONG_INPUTS = ((F.EXPLANATION, F.COL_EXPLANATION, F.EXPLANATION_LIMIT), (F.EVIDENCE, F.COL_EVIDENCE, F.EVIDENCE_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -202,21 +205,22 @@ def input_validations(block: Block) -> list[tuple[str, dict[str, Any]]]:
             )))
         else:
             found.append((cell, _validation(
-                "Nội dung", "Nhập nội dung thực hiện (tối đa 2000 ký tự).",
-                "Nội dung quá dài", "Nội dung tối đa 2000 ký tự.",
-                validate="length", criteria="<=", value=2000,
+                "Nội dung", f"Nhập nội dung thực hiện (tối đa {F.TEXT_LIMIT} ký tự).",
+                "Nội dung quá dài", f"Nội dung tối đa {F.TEXT_LIMIT} ký tự.",
+                validate="length", criteria="<=", value=F.TEXT_LIMIT,
             )))
     found.append((cell_name(*block.inputs[F.EXPLANATION]), _validation(
         "Giải trình",
-        "Bắt buộc khi chỉ tiêu chưa đạt: nêu rõ lý do và giải pháp khắc phục (tối đa 1000 ký tự).",
-        "Giải trình quá dài", "Giải trình tối đa 1000 ký tự.",
-        validate="length", criteria="<=", value=1000,
+        "Bắt buộc khi chỉ tiêu chưa đạt: nêu rõ lý do và giải pháp khắc phục "
+        f"(tối đa {F.EXPLANATION_LIMIT} ký tự).",
+        "Giải trình quá dài", f"Giải trình tối đa {F.EXPLANATION_LIMIT} ký tự.",
+        validate="length", criteria="<=", value=F.EXPLANATION_LIMIT,
     )))
     found.append((cell_name(*block.inputs[F.EVIDENCE]), _validation(
         "Tài liệu kiểm chứng",
         "Ghi số, ngày văn bản hoặc tài liệu kiểm chứng, ví dụ: Báo cáo số 12/BC-UBND ngày 14/10/2025.",
-        "Nội dung quá dài", "Tối đa 500 ký tự.",
-        validate="length", criteria="<=", value=500,
+        "Nội dung quá dài", f"Tối đa {F.EVIDENCE_LIMIT} ký tự.",
+        validate="length", criteria="<=", value=F.EVIDENCE_LIMIT,
     )))
     return found
 
@@ -406,11 +410,10 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
     labels = input_label(block)
     rows = last - first + 1
     shared = max(lines_needed(indicator.name, WIDTHS[F.COL_NAME]), lines_needed(block.target_text, WIDTHS[F.COL_TARGET]))
-    # a feedback copy holds what the unit typed: its explanation and evidence shown in full, however long
-    for role, col in ((F.EXPLANATION, F.COL_EXPLANATION), (F.EVIDENCE, F.COL_EVIDENCE)):
+    # room for the longest explanation and evidence allowed (and, in a feedback copy, for what was typed)
+    for role, col, limit in LONG_INPUTS:
         typed = filled.get(cell_name(*block.inputs[role]))
-        if typed:
-            shared = max(shared, lines_needed(str(typed), WIDTHS[col]))
+        shared = max(shared, lines_needed("x" * limit, WIDTHS[col]), lines_needed(str(typed or ""), WIDTHS[col]))
     total = 0.0
     for offset, label in enumerate(labels):
         own = lines_needed(label, WIDTHS[F.COL_LABEL])
@@ -456,11 +459,11 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
             sheet.write_formula(first, col, formula, fmt[style], "")
         elif last == first:
             sheet.write_blank(first, col, None, fmt[style])
-    for role in (F.EXPLANATION, F.EVIDENCE):
+    for role, _, _ in LONG_INPUTS:
         row, col = block.inputs[role]
         if last > first:
-            sheet.merge_range(first, col, last, col, None, fmt["input_text"])
-        put(row, col, "input_text")
+            sheet.merge_range(first, col, last, col, None, fmt["input_long"])
+        put(row, col, "input_long")
     for cell, validation in input_validations(block):
         sheet.data_validation(cell, validation)
     for role, (row, col) in block.inputs.items():  # feedback: red while still wrong
@@ -651,6 +654,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "input_int": add(align="right", **unlocked),
         "input_dec": add(align="right", **unlocked),
         "input_text": add(num_format="@", **unlocked),
+        "input_long": add(num_format="@", **{**unlocked, "valign": "top"}),
         "percent": add(num_format="0.00%", align="center", **border),
         "count": add(num_format="#,##0", align="center", **border),
         "judgement": add(bold=True, align="center", **border),

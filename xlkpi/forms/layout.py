@@ -45,6 +45,9 @@ FIRST_ROW = 9
 #: The columns the collector reads (locked number, name and target; the inputs).
 READ_COLUMNS = frozenset({COL_NUMBER, COL_NAME, COL_TARGET, COL_INPUT, COL_EXPLANATION, COL_EVIDENCE})
 
+#: The longest text a unit may type (characters): the form's validation, its sizing and collect's check agree.
+TEXT_LIMIT, EXPLANATION_LIMIT, EVIDENCE_LIMIT = 2000, 1000, 500
+
 #: Roles of the cells a unit fills in.
 NUMERATOR, DENOMINATOR, VALUE, EXPLANATION, EVIDENCE = "numerator", "denominator", "value", "explanation", "evidence"
 
