@@ -12,12 +12,13 @@ from xlkpi.forms.generate import generate
 from xlkpi.forms.identity import FIELDS
 from xlkpi.common.office import convert
 
-# plan, a roster (code, name, level), and the pages LibreOffice prints: the form, then the guide (1 page)
+# plan, a roster (code, name, level), and the pages LibreOffice prints: the form, then the guide (1 page).
+# Each indicator's rows hold the longest explanation allowed (1,000 characters): two blocks a page.
 CASES = {
-    "lai-chau-2025": ([("03388", "Phường Đoàn Kết", "xa")], 2),
-    "tam-duong-2025": ([("T1", "Xã Bình Lư", "xa")], 2),
-    "cam-hiep-2025": ([("TT", "Trung tâm Phục vụ hành chính công", "trung-tam")], 3),  # form on 2 pages
-    "phu-tho-2025": ([("S1", "Sở Tư pháp", "so")], 3),
+    "lai-chau-2025": ([("03388", "Phường Đoàn Kết", "xa")], 5),
+    "tam-duong-2025": ([("T1", "Xã Bình Lư", "xa")], 5),
+    "cam-hiep-2025": ([("TT", "Trung tâm Phục vụ hành chính công", "trung-tam")], 6),
+    "phu-tho-2025": ([("S1", "Sở Tư pháp", "so")], 9),
 }
 
 
