@@ -143,6 +143,10 @@ def lines_needed(text: str, width: float) -> int:
     return max(1, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
 
 
+#: Lines every indicator block holds, whatever its name: room for the longest explanation and evidence allowed.
+LONG_INPUT_LINES = max(lines_needed("x" * limit, WIDTHS[col]) for _, col, limit in LONG_INPUTS)
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -410,10 +414,11 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
     labels = input_label(block)
     rows = last - first + 1
     shared = max(lines_needed(indicator.name, WIDTHS[F.COL_NAME]), lines_needed(block.target_text, WIDTHS[F.COL_TARGET]))
-    # room for the longest explanation and evidence allowed (and, in a feedback copy, for what was typed)
-    for role, col, limit in LONG_INPUTS:
+    shared = max(shared, LONG_INPUT_LINES)
+    for role, col, _ in LONG_INPUTS:  # a feedback copy: what was typed, however long, shown in full
         typed = filled.get(cell_name(*block.inputs[role]))
-        shared = max(shared, lines_needed("x" * limit, WIDTHS[col]), lines_needed(str(typed or ""), WIDTHS[col]))
+        if typed:
+            shared = max(shared, lines_needed(str(typed), WIDTHS[col]))
     total = 0.0
     for offset, label in enumerate(labels):
         own = lines_needed(label, WIDTHS[F.COL_LABEL])
@@ -538,7 +543,7 @@ def still_wrong(block: Block, role: str) -> str | None:
         judgement = cell_name(*block.judgement_cell)
         return f'=OR(ISFORMULA({cell}),AND({judgement}="{NOT_MET}",LEN(TRIM({cell}))=0))'
     if role == F.EVIDENCE:
-        return f"=OR(ISFORMULA({cell}),LEN({cell})>500)"
+        return f"=OR(ISFORMULA({cell}),LEN({cell})>{F.EVIDENCE_LIMIT})"
     return None
 
 
