@@ -11,6 +11,12 @@
 ``runs``      one row per collect run
 ``office_values``  figures the office entered itself (``xlkpi enter``) for an indicator it measures, with
               their source, who entered them and when
+``mail_sent``       every message ``xlkpi send``/``remind`` delivered: unit, kind, Message-ID, time, recipients,
+                    attachment and its SHA-256, and what it was about (so nothing goes twice by accident)
+``mail_messages``   every message ``xlkpi fetch`` took from a mailbox (account, folder, UIDVALIDITY, UID,
+                    Message-ID, sender, the server's receipt time), so a second fetch takes nothing again
+``mail_files``      every attachment fetch saved into the inbox, with its message and the server's receipt
+                    time, which collect uses as the file's time received
 
 Each collect run is one transaction (``BEGIN IMMEDIATE``, taken before it reads what the ledger
 knows), so two runs at once queue rather than interleave, a crash leaves the ledger as it was, and
@@ -68,6 +74,23 @@ CREATE TABLE IF NOT EXISTS office_values (
     source TEXT NOT NULL, entered_by TEXT NOT NULL, entered_at TEXT NOT NULL,
     PRIMARY KEY (indicator, period)
 );
+CREATE TABLE IF NOT EXISTS mail_sent (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, unit TEXT NOT NULL, about TEXT NOT NULL, message_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL, recipients TEXT NOT NULL, subject TEXT NOT NULL, attachment TEXT,
+    attachment_sha256 TEXT
+);
+CREATE TABLE IF NOT EXISTS mail_messages (
+    account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,
+    message_id TEXT NOT NULL, sender TEXT NOT NULL, subject TEXT NOT NULL, sent_date TEXT, received TEXT NOT NULL,
+    attachments INTEGER NOT NULL, known_sender INTEGER NOT NULL, duplicate_of TEXT, fetched_at TEXT NOT NULL,
+    PRIMARY KEY (account, folder, uidvalidity, uid)
+);
+CREATE TABLE IF NOT EXISTS mail_files (
+    path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, message_id TEXT NOT NULL, sender TEXT NOT NULL,
+    known_sender INTEGER NOT NULL, received TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mail_sent_unit ON mail_sent (kind, unit, about);
+CREATE INDEX IF NOT EXISTS mail_messages_id ON mail_messages (message_id);
 CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
 CREATE INDEX IF NOT EXISTS contents_unit ON contents (unit, verdict);
 """
@@ -237,6 +260,12 @@ def repair(connection: sqlite3.Connection) -> list[str]:
             "VALUES (?, 0, ?, ?, NULL, NULL, ?, ?)", (sha, message.code, message.severity, message.message_vi,
                                                      message.message_en))
     return sorted(bad)
+
+
+def mail_sources(connection: sqlite3.Connection) -> dict[str, tuple[str, str, bool]]:
+    """path -> (server's receipt time, sender, whether the sender is in the roster) of every file fetch saved."""
+    return {path: (received, sender, bool(known)) for path, received, sender, known in
+            connection.execute("SELECT path, received, sender, known_sender FROM mail_files")}
 
 
 def now() -> str:

@@ -23,6 +23,7 @@ from xlkpi.forms.entry_workbook import LINE_HEIGHT
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
 from xlkpi.collect.checks import clean_input
 from xlkpi.forms.layout import SHEET as FORM_SHEET
+from xlkpi.collect.run import BUNDLE_SEPARATOR
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, SUBMITTED, Status
 
 FONT = "Times New Roman"
@@ -53,13 +54,14 @@ def write_collection_report(campaign: Campaign, connection: sqlite3.Connection, 
             "default_format_properties": {"font_name": FONT, "font_size": 12},
         })
         try:
-            _write_report(workbook, campaign, status, problems)
+            _write_report(workbook, campaign, status, problems, L.mail_sources(connection))
         finally:
             workbook.close()
     return path
 
 
-def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: dict[str, list[tuple]]) -> None:
+def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: dict[str, list[tuple]],
+                  mail: dict[str, tuple[str, str, bool]]) -> None:
     head = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
                                 "valign": "vcenter", "align": "center", "font_name": FONT})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top", "font_name": FONT})
@@ -143,8 +145,8 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     files = table("Tệp", file_columns)
     for row, file in enumerate(status.files, start=1):
         unit = f"{file.unit} — {names[file.unit]}" if file.unit in names else (file.unit or "")
-        values = (file.path, STATE_LABELS.get(file.state, file.state), unit, shown_time(file.mtime), file.note or "",
-                  str(file.size), file.sha256[:16])
+        values = (file.path, STATE_LABELS.get(file.state, file.state), unit, shown_time(file.mtime),
+                  _with_mail_note(file, mail), str(file.size), file.sha256[:16])
         for col, value in enumerate(values):
             files.write_string(row, col, value, cell)
         files.set_row(row, _height(values, file_columns))
@@ -154,6 +156,19 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         sheet.set_paper(9)
         sheet.fit_to_pages(1, 0)
     workbook.set_properties({"title": f"Tiếp nhận báo cáo {campaign.id}", "created": campaign.config.created})
+
+
+def _with_mail_note(file: L.FileRow, mail: dict[str, tuple[str, str, bool]]) -> str:
+    """The file's note, and for a file fetched from the mailbox who sent it (flagged when the sender is not
+    one of the roster's addresses)."""
+    source = mail.get(file.path.split(BUNDLE_SEPARATOR, 1)[0])
+    if source is None:
+        return file.note or ""
+    _, sender, known = source
+    said = f"Nhận qua thư của {sender or '(không rõ người gửi)'}"
+    if not known:
+        said += " — NGƯỜI GỬI KHÔNG CÓ TRONG DANH SÁCH ĐƠN VỊ, hãy kiểm tra"
+    return f"{file.note}. {said}" if file.note else said
 
 
 def _height(values: tuple[str, ...], columns: tuple[tuple[str, int], ...]) -> float:

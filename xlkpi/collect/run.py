@@ -26,6 +26,7 @@ from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
+from xlkpi.common.messages import attachments, looks_like_message, message_time, parse_message, sender_address
 from xlkpi.common.workers import Failure, WorkerPool
 from xlkpi.collect.checks import CampaignView, inspect_workbook
 
@@ -116,6 +117,17 @@ class Settings:
     assign: dict[str, str]
     base: str
     received: str | None = None  # receipt time for every file of this run (collect --received)
+    #: path -> the mail server's receipt time, for the files ``xlkpi fetch`` saved
+    mail_received: dict[str, str] = field(default_factory=dict)
+
+
+def received_time(settings: Settings, rel: str, mtime: float) -> str:
+    """When a file was received: the mail server's receipt time for a file fetch saved, else the time given
+    with ``collect --received``, else the file's modification time in the inbox."""
+    fetched = settings.mail_received.get(rel)
+    if fetched:
+        return fetched
+    return settings.received or datetime.fromtimestamp(mtime).replace(microsecond=0).isoformat(sep=" ")
 
 
 _SETTINGS: Settings | None = None
@@ -156,7 +168,7 @@ def _inspect_path(path: Path) -> list[Outcome]:
     except OSError as exc:
         return [Outcome(rel, "", 0, "", verdict=UNREADABLE, problems=[
             problem("file-unreadable", file=rel, detail=exc.strerror or str(exc))])]
-    mtime = settings.received or datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" ")
+    mtime = received_time(settings, rel, stat.st_mtime)
     if stat.st_size > MAX_BUNDLE_BYTES:
         sha = _sha_of_file(path)
         outcome = Outcome(rel, sha, stat.st_size, mtime)
@@ -192,6 +204,8 @@ def _inspect_bytes(data: bytes, rel: str, name: str, mtime: str, assigned: str |
     names, parsed = open_zip(data) if data[:2] == b"PK" else (None, None)
     if names is not None and is_bundle(names):
         return _inspect_bundle(data, outcome, depth)
+    if names is None and looks_like_message(data, name):
+        return _inspect_message(data, outcome, depth)
     try:  # a file larger than MAX_FILE_BYTES is refused by the reader
         _inspect_workbook(data, outcome, Path(name).suffix.lower(), assigned, parsed)
     except Exception as exc:  # noqa: BLE001 — untrusted input: one file's failure is that file's verdict
@@ -297,6 +311,45 @@ def _inspect_members(archive: zipfile.ZipFile, outcome: Outcome, depth: int) -> 
     return [outcome, *results]
 
 
+def _inspect_message(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
+    """An e-mail message saved into the inbox (``.eml``): each attachment is a file of its own, received
+    when the message reached the office's mail server (its topmost ``Received:`` header, else its ``Date:``)
+    unless fetch recorded the file or ``collect --received`` gives the time."""
+    settings = _SETTINGS
+    assert settings is not None
+    rel = outcome.path
+    if depth >= MAX_BUNDLE_DEPTH:
+        outcome.verdict, outcome.problems = L.REJECTED, [
+            problem("file-too-complex", file=rel, detail=f"thư hoặc tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp")]
+        return [outcome]
+    try:
+        message = parse_message(data)
+        found = attachments(message)
+        sender, moment = sender_address(message), message_time(message)
+    except Exception as exc:  # noqa: BLE001 — untrusted input: an unparsable message is that file's verdict
+        outcome.verdict, outcome.problems = L.REJECTED, [problem("file-corrupt", file=rel,
+                                                                 detail=exception_detail(exc))]
+        return [outcome]
+    top = rel.split(BUNDLE_SEPARATOR, 1)[0]
+    mtime = outcome.mtime
+    if moment is not None and top not in settings.mail_received and settings.received is None:
+        mtime = moment.isoformat(sep=" ")
+    results: list[Outcome] = []
+    seen: set[str] = set()
+    for attached in found:
+        label = _member_label(attached.name)
+        member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label}", 2
+        while member_path in seen:
+            member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label} ({n})", n + 1
+        seen.add(member_path)
+        results.extend(_inspect_bytes(attached.data, member_path, label.rsplit("/", 1)[-1], mtime, None, depth + 1))
+    outcome.verdict = L.IGNORED
+    who = f" của {sender}" if sender else ""
+    outcome.note = (f"thư điện tử{who}: {len(found)} tệp đính kèm được xét riêng ({rel}{BUNDLE_SEPARATOR}…)"
+                    if found else f"thư điện tử{who} không có tệp đính kèm")
+    return [outcome, *results]
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A member's bytes, never more than it declares (a lying header cannot make it a bomb)."""
     with archive.open(info) as handle:
@@ -353,8 +406,9 @@ def collect(
     Each file is read in a worker process (``isolate``, the default): whatever one file does — an
     exception, a crash of a reader library, more than ``time_limit`` seconds — ends with that file
     rejected and a located problem; the run goes on.  ``received`` sets the receipt time of every file of
-    this run (files dropped into the inbox by hand long after they arrived); otherwise it is the file's
-    modification time."""
+    this run (files dropped into the inbox by hand long after they arrived); a file ``xlkpi fetch`` saved
+    keeps the mail server's receipt time; an ``.eml`` message saved by hand, the time in its headers;
+    otherwise it is the file's modification time."""
     roots = [Path(p) for p in paths] or [campaign.inbox]
     for root in roots:
         if not root.exists():
@@ -375,7 +429,8 @@ def collect(
             for sha in result.repaired:  # read again what an older version recorded badly
                 known.pop(sha, None)
             settings = Settings(view, known, assignments, str(campaign.directory.resolve()),
-                                received.replace(microsecond=0).isoformat(sep=" ") if received else None)
+                                received.replace(microsecond=0).isoformat(sep=" ") if received else None,
+                                {path: entry[0] for path, entry in L.mail_sources(connection).items()})
             run_id = connection.execute(
                 "INSERT INTO runs (started, finished, files_seen, contents_new) VALUES (?, ?, ?, 0)",
                 (started, started, len(found)),
@@ -454,7 +509,7 @@ def _failed(path: Path, failure: Failure, settings: Settings, time_limit: float)
     try:
         stat = path.stat()
         sha, size = _sha_of_file(path), stat.st_size
-        mtime = settings.received or datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0).isoformat(sep=" ")
+        mtime = received_time(settings, rel, stat.st_mtime)
     except OSError as exc:
         return [Outcome(rel, "", 0, "", verdict=UNREADABLE, problems=[
             problem("file-unreadable", file=rel, detail=exc.strerror or str(exc))])]
