@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from xlkpi import __version__
-from xlkpi.problems import Report, XlkpiError
+from xlkpi.problems import Report, XlkpiError, problem
 
 
 # -- output --------------------------------------------------------------------------------------------
@@ -93,8 +93,9 @@ def cli() -> None:
     workbooks, collection and the consolidated appendix.
 
     \b
-    Quy trình / workflow:  xlkpi init DIR …  →  cd DIR  →  xlkpi generate  →  (units return files
-    into inbox/)  →  xlkpi collect  →  xlkpi status  →  xlkpi consolidate
+    Quy trình / workflow:  xlkpi init DIR …  →  cd DIR  →  xlkpi generate  →  xlkpi send (or by
+    hand)  →  xlkpi fetch (or save returns into inbox/)  →  xlkpi collect  →  xlkpi status / remind
+    →  xlkpi consolidate
     Try it first:          xlkpi demo
     """
 
@@ -340,7 +341,8 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
     checks identity, locked cells and every value, and records it in the ledger; writes the collection
     report and feedback copies into reports/. Each file is read in a worker process: a damaged or
     hostile file is rejected with its reason and never stops the run. Returned files are never
-    modified. A file's receipt time is its modification time in the inbox, or --received. Exit code 0
+    modified. A file's receipt time is the mail server's for a file fetch saved, else --received,
+    else an .eml's own Received: time, else its modification time in the inbox. Exit code 0
     when nothing needs action, 1 when a unit must resubmit or a file could not be identified or read.
     """
     from xlkpi.campaign.folder import open_campaign
@@ -400,6 +402,169 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
         click.echo(f"Tệp phản hồi gửi lại đơn vị / feedback copies: {len(result.feedback)} trong "
                    f"{result.feedback[0].parent}")
     sys.exit(int(trouble))
+
+
+def _show_mail_result(result: Any, verb: str, as_json: bool) -> None:
+    """What send/remind did: counts, then every unit left out and why."""
+    if as_json:
+        report = Report(result.problems, stats={
+            "sent": [{"unit": m.unit.code, "kind": m.kind, "to": m.recipients, "message_id": m.message_id,
+                      "attachment": m.attachment} for m in result.sent],
+            "written": [str(p) for p in result.written], "already": [u.code for u in result.already]})
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if result.written:
+        click.echo(f"Chạy thử (--dry-run): không gửi thư nào; {len(result.written)} thư ghi thành tệp .eml trong "
+                   f"{result.written[0].parent} để xem trước")
+    else:
+        click.echo(f"✓ Đã {verb} {len(result.sent)} thư / {len(result.sent)} messages sent")
+        for item in result.sent[:MAX_SHOWN]:
+            click.echo(f"  → {item.unit.code} {item.unit.name}: {', '.join(item.recipients)}")
+        if len(result.sent) > MAX_SHOWN:
+            click.echo(f"  … và {len(result.sent) - MAX_SHOWN} thư khác")
+    if result.already:
+        click.echo(f"  {len(result.already)} đơn vị đã được gửi đúng nội dung này trước đây, không gửi lại "
+                   f"(dùng --again để gửi lại)")
+    for found in result.problems[:MAX_SHOWN]:
+        mark = "✗" if found.severity == "error" else "!"
+        click.echo(f"  {mark} {found.message_vi}")
+    if len(result.problems) > MAX_SHOWN:
+        click.echo(f"  … và {len(result.problems) - MAX_SHOWN} vấn đề khác (--json để xem tất cả)")
+
+
+@cli.command("send")
+@campaign_option
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="Chỉ gửi cho đơn vị này (lặp lại được) / only this unit.")
+@click.option("--level", metavar="LEVEL", help="Chỉ gửi cho một cấp, vd. xa / only units of this level.")
+@click.option("--dry-run", is_flag=True, help="Không gửi: ghi thư thành tệp .eml trong outbox/mail/ để xem trước / "
+                                            "write .eml files, send nothing.")
+@click.option("--again", is_flag=True, help="Gửi lại cả cho đơn vị đã được gửi tệp này / send again.")
+@json_option
+@handle_errors
+def send_command(campaign_dir: Path | None, units: tuple[str, ...], level: str | None, dry_run: bool, again: bool,
+                 as_json: bool) -> None:
+    """Gửi tệp nhập liệu cho từng đơn vị qua thư điện tử / e-mail each unit its workbook.
+
+    One message per unit, to the address(es) in the roster's contact column, with the unit's workbook
+    from outbox/ attached and a Vietnamese subject and body (campaign.yaml's mail.templates.send can
+    replace them). Server settings come from campaign.yaml's mail block; the password from the
+    environment variable XLKPI_MAIL_PASSWORD or the system keyring. Every message is recorded in the
+    ledger; a unit is never sent the same workbook twice unless --again. Exit code 1 when a unit could
+    not be sent its workbook.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.mail.send import send
+
+    result = send(open_campaign(campaign_dir), units=units, level=level, dry_run=dry_run, again=again)
+    _show_mail_result(result, "gửi", as_json)
+    sys.exit(int(bool(result.problems)))
+
+
+@cli.command("remind")
+@campaign_option
+@click.option("--unit", "units", multiple=True, metavar="CODE", help="Chỉ nhắc đơn vị này (lặp lại được) / only this unit.")
+@click.option("--level", metavar="LEVEL", help="Chỉ nhắc một cấp / only units of this level.")
+@click.option("--dry-run", is_flag=True, help="Không gửi: ghi thư thành tệp .eml trong outbox/mail/ / write .eml files.")
+@click.option("--again", is_flag=True, help="Gửi lại dù đã nhắc (hôm nay, hoặc cùng tệp bị từ chối) / send again.")
+@json_option
+@handle_errors
+def remind_command(campaign_dir: Path | None, units: tuple[str, ...], level: str | None, dry_run: bool, again: bool,
+                   as_json: bool) -> None:
+    """Nhắc đơn vị chưa nộp; gửi tệp phản hồi cho đơn vị phải nộp lại / remind and send feedback.
+
+    From the ledger as the last collect left it: a unit that has not returned gets a reminder with its
+    workbook attached again (saying how many days late when the deadline has passed); a unit whose
+    return was rejected gets its feedback copy and the list of problems in the body. At most one
+    reminder a day per unit and one message per rejected file, unless --again; recorded in the ledger.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.mail.send import remind
+
+    result = remind(open_campaign(campaign_dir), units=units, level=level, dry_run=dry_run, again=again)
+    _show_mail_result(result, "gửi", as_json)
+    sys.exit(int(bool(result.problems)))
+
+
+@cli.command("fetch")
+@campaign_option
+@click.option("--since", metavar="DATE", default=None, help="Chỉ lấy thư nhận từ ngày này, vd. 01/10/2025 / only "
+                                                           "messages received since.")
+@click.option("--folder", default=None, help="Thư mục trong hộp thư (mặc định: mail.imap.folder, INBOX) / folder.")
+@click.option("--only-campaign", is_flag=True, help="Chỉ lấy thư có mã đợt trong tiêu đề hoặc trả lời thư xlkpi đã "
+                                                    "gửi / only replies that name the campaign.")
+@json_option
+@handle_errors
+def fetch_command(campaign_dir: Path | None, since: str | None, folder: str | None, only_campaign: bool,
+                  as_json: bool) -> None:
+    """Lấy tệp đính kèm từ hộp thư về inbox/mail/ / save every new attachment from the mailbox.
+
+    Opens the IMAP mailbox read-only and saves every attachment of every new message into
+    inbox/mail/ with its original bytes; a .zip is saved as it came (collect opens it), a forwarded
+    message's attachments are saved too. The server's receipt time of each message is recorded and is
+    the file's time received in collect (lateness). Messages already fetched are skipped (UID and
+    Message-ID). Then run 'xlkpi collect'.
+    """
+    from xlkpi.campaign.folder import open_campaign, parse_date
+    from xlkpi.mail.fetch import fetch
+
+    campaign = open_campaign(campaign_dir)
+    result = fetch(campaign, since=parse_date(since) if since else None, folder=folder, only_campaign=only_campaign)
+    if as_json:
+        click.echo(json.dumps({
+            "messages": result.messages, "duplicates": result.duplicates, "other_mail": result.other_mail,
+            "saved": [{"file": str(f.path), "name": f.name, "sender": f.sender, "received": f.received.isoformat(),
+                       "known_sender": f.known_sender} for f in result.saved],
+            "without_attachment": [{"sender": s, "subject": t, "received": r.isoformat()}
+                                   for s, t, r in result.without_attachment],
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"✓ {result.messages} thư mới, {len(result.saved)} tệp đính kèm lưu vào {campaign.inbox / 'mail'}")
+    for saved in result.saved[:MAX_SHOWN]:
+        flag = "" if saved.known_sender else "  ← người gửi không có trong danh sách đơn vị"
+        click.echo(f"  + {saved.path.name} (thư của {saved.sender or '?'}, nhận {saved.received:%d/%m/%Y %H:%M}){flag}")
+    if len(result.saved) > MAX_SHOWN:
+        click.echo(f"  … và {len(result.saved) - MAX_SHOWN} tệp khác")
+    if result.duplicates:
+        click.echo(f"  {result.duplicates} thư trùng (cùng Message-ID với thư đã lấy): bỏ qua")
+    if result.other_mail:
+        click.echo(f"  {result.other_mail} thư không thuộc đợt báo cáo này (--only-campaign): không lấy")
+    for sender, subject, received in result.without_attachment[:MAX_SHOWN]:
+        click.echo(f"  ! thư không có tệp đính kèm: {sender or '?'} — \"{subject}\" ({received:%d/%m/%Y %H:%M})")
+    if result.unknown_senders:
+        click.echo(f"  ! {len(result.unknown_senders)} người gửi không có trong danh sách đơn vị: "
+                   f"{', '.join(result.unknown_senders[:10])} — tệp vẫn được lưu, hãy kiểm tra")
+    if result.saved:
+        click.echo("Tiếp theo / next: xlkpi collect")
+
+
+@cli.group("mail")
+def mail_group() -> None:
+    """Hộp thư của cơ quan / the office's mailbox."""
+
+
+@mail_group.command("password")
+@campaign_option
+@click.option("--server", type=click.Choice(["smtp", "imap", "both"]), default="both", show_default=True,
+              help="Mật khẩu của máy chủ nào (thường dùng chung một hộp thư) / which server's password.")
+@handle_errors
+def mail_password(campaign_dir: Path | None, server: str) -> None:
+    """Lưu mật khẩu hộp thư vào kho mật khẩu của máy / store the mailbox password in the system keyring.
+
+    Asks for the password without showing it and stores it with the keyring package (Windows
+    Credential Manager, macOS Keychain, Secret Service); xlkpi never writes it to a file.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.mail.compose import mail_config
+    from xlkpi.mail.servers import keyring_name, store_password
+
+    config = mail_config(open_campaign(campaign_dir))
+    chosen = [s for name, s in (("smtp", config.smtp), ("imap", config.imap)) if s and server in (name, "both")]
+    if not chosen:
+        raise XlkpiError(problem("mail-server-missing", file="campaign.yaml", kind=server))
+    password = click.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+    for entry in {keyring_name(s): s for s in chosen}.values():
+        store_password(entry, password)
+        click.echo(f"✓ đã lưu mật khẩu của {keyring_name(entry)} vào kho mật khẩu của máy")
 
 
 @cli.command("status")

@@ -548,6 +548,85 @@ CATALOGUE: dict[str, Message] = {
         "No province or city '{query}'. Give its name (with or without diacritics) or its 2-digit code, "
         "e.g. 'lai chau' or '12'.",
     ),
+    # -- mail ----------------------------------------------------------------------------------------
+    "mail-not-configured": Message(
+        "Chưa có hộp thư của cơ quan: hãy thêm khối 'mail:' vào campaign.yaml (địa chỉ, máy chủ smtp/imap; "
+        "xem mẫu ở cuối tệp và mục \"Gửi, nhận qua thư điện tử\" trong README).",
+        "The office's mailbox is not set: add a 'mail:' block to campaign.yaml (address, smtp/imap server; see the "
+        "example at the end of the file and the README's mail section).",
+    ),
+    "mail-server-missing": Message(
+        "campaign.yaml chưa có máy chủ thư '{kind}' trong khối 'mail:' (host, port, security, user). Hãy thêm vào.",
+        "campaign.yaml has no '{kind}' server in its 'mail:' block (host, port, security, user). Add it.",
+    ),
+    "mail-password-missing": Message(
+        "Chưa có mật khẩu hộp thư {user}: hãy đặt biến môi trường {env} hoặc chạy 'xlkpi mail password' để lưu "
+        "vào kho mật khẩu của máy. xlkpi không ghi mật khẩu vào tệp nào.",
+        "No password for the mailbox {user}: set the environment variable {env} or run 'xlkpi mail password' to "
+        "store it in the system keyring. xlkpi never writes it to a file.",
+    ),
+    "mail-keyring-missing": Message(
+        "Không lưu được mật khẩu vào kho mật khẩu của máy ({detail}). Hãy cài gói keyring "
+        "(pip install 'xlkpi[mail]') hoặc dùng biến môi trường XLKPI_MAIL_PASSWORD.",
+        "Cannot store the password in the system keyring ({detail}). Install keyring (pip install 'xlkpi[mail]') "
+        "or use the XLKPI_MAIL_PASSWORD environment variable.",
+    ),
+    "mail-connect-failed": Message(
+        "Không kết nối được máy chủ thư {server} ({detail}). Hãy kiểm tra tên máy chủ, cổng, kiểu bảo mật "
+        "(security) trong campaign.yaml và kết nối mạng.",
+        "Cannot connect to the mail server {server} ({detail}). Check the host, port and security in "
+        "campaign.yaml, and the network.",
+    ),
+    "mail-login-failed": Message(
+        "Máy chủ thư {server} không chấp nhận đăng nhập của {user} ({detail}). Hãy kiểm tra tên đăng nhập và "
+        "mật khẩu.",
+        "The mail server {server} refused the login of {user} ({detail}). Check the user name and password.",
+    ),
+    "mail-template-invalid": Message(
+        "Mẫu thư {path} trong campaign.yaml không dùng được: {detail}. Các trường dùng được, viết trong ngoặc "
+        "nhọn: {known}.",
+        "The mail template {path} in campaign.yaml cannot be used: {detail}. Fields, written in braces: {known}.",
+    ),
+    "mail-no-address": Message(
+        "Đơn vị {code} — {name} chưa có địa chỉ thư điện tử (cột Liên hệ của danh sách đơn vị): không gửi được. "
+        "Hãy thêm địa chỉ vào danh sách đơn vị của đợt (roster.csv).",
+        "Unit {code} — {name} has no e-mail address (the roster's contact column): nothing sent. Add one to the "
+        "campaign's roster.csv.",
+        "warning",
+    ),
+    "mail-no-workbook": Message(
+        "Chưa có tệp nhập liệu của đơn vị {code} — {name}: hãy chạy 'xlkpi generate' trước.",
+        "No data-entry workbook for unit {code} — {name}: run 'xlkpi generate' first.",
+        "warning",
+    ),
+    "mail-no-feedback": Message(
+        "Chưa có tệp phản hồi của đơn vị {code} — {name}: hãy chạy 'xlkpi collect' để lập lại các tệp phản hồi.",
+        "No feedback copy for unit {code} — {name}: run 'xlkpi collect' to write the feedback copies.",
+        "warning",
+    ),
+    "mail-refused": Message(
+        "Máy chủ thư từ chối thư gửi đơn vị {code} — {name} ({detail}). Hãy kiểm tra địa chỉ trong danh sách "
+        "đơn vị rồi chạy lại; các thư khác đã gửi.",
+        "The mail server refused the message to unit {code} — {name} ({detail}). Check the roster's address and "
+        "run again; the other messages were sent.",
+    ),
+    "mail-interrupted": Message(
+        "Kết nối tới máy chủ thư bị ngắt sau {sent}/{total} thư ({detail}). Các thư đã gửi được ghi lại; chạy lại "
+        "lệnh để gửi phần còn lại.",
+        "The connection to the mail server broke after {sent} of {total} messages ({detail}). Those sent are "
+        "recorded; run the command again to send the rest.",
+    ),
+    "mail-interrupted-fetch": Message(
+        "Kết nối tới hộp thư bị ngắt ({detail}) sau khi đã lưu {saved} tệp. Các thư đã lấy được ghi lại; chạy lại "
+        "'xlkpi fetch' để lấy tiếp.",
+        "The connection to the mailbox broke ({detail}) after {saved} files were saved. Those are recorded; run "
+        "'xlkpi fetch' again to go on.",
+    ),
+    "mail-folder-missing": Message(
+        "Không mở được thư mục '{folder}' của hộp thư ({detail}). Hãy kiểm tra tên thư mục (mail.imap.folder "
+        "hoặc --folder).",
+        "Cannot open the mailbox folder '{folder}' ({detail}). Check the folder name (mail.imap.folder or --folder).",
+    ),
 }
 
 

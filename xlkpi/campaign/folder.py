@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from xlkpi.plan.builtin import resolve_plan
 from xlkpi.units.divisions import province_roster
 from xlkpi.common.files import atomic_output
+from xlkpi.campaign.mailconfig import MailConfig
 from xlkpi.campaign.periods import Period, target_year
 from xlkpi.plan.model import Plan, read_plan_file, structure_problems
 from xlkpi.problems import XlkpiError, problem
@@ -67,6 +68,8 @@ class CampaignConfig(BaseModel):
     report_date: date | None = None
     #: The name under the signature block (the plan's signer when blank).
     signer_name: str = ""
+    #: The office's mailbox for ``xlkpi send``, ``fetch`` and ``remind`` (see :mod:`xlkpi.campaign.mailconfig`).
+    mail: MailConfig | None = None
 
 
 @dataclass
@@ -218,12 +221,30 @@ def init_campaign(
 
 def _config_yaml(config: CampaignConfig) -> str:
     data = config.model_dump(mode="json")
+    data.pop("mail", None)
     header = (
         "# Đợt báo cáo xlkpi / an xlkpi campaign. Tạo bởi 'xlkpi init'.\n"
         "# password: mật khẩu mở khóa trang tính của các tệp nhập liệu (giữ kín).\n"
         "# report_number, report_date, signer_name: số, ngày của báo cáo kèm phụ lục tổng hợp và người ký (có thể sửa).\n"
     )
-    return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    if config.mail is not None:
+        body += yaml.safe_dump({"mail": config.mail.model_dump(mode="json", exclude_defaults=True)},
+                               allow_unicode=True, sort_keys=False)
+    else:
+        body += MAIL_EXAMPLE
+    return header + body
+
+
+#: written into a new campaign.yaml so the office sees how to give its mailbox (``xlkpi send``, ``fetch``)
+MAIL_EXAMPLE = """\
+# Hộp thư của cơ quan để gửi, nhận tệp qua thư điện tử (xlkpi send / fetch / remind): bỏ dấu # và sửa.
+# Mật khẩu KHÔNG ghi ở đây: đặt biến môi trường XLKPI_MAIL_PASSWORD hoặc chạy 'xlkpi mail password'.
+# mail:
+#   address: vanphong@example.gov.vn
+#   smtp: {host: mail.example.gov.vn, port: 587, security: starttls, user: vanphong@example.gov.vn}
+#   imap: {host: mail.example.gov.vn, port: 993, security: ssl, user: vanphong@example.gov.vn, folder: INBOX}
+"""
 
 
 def find_campaign_dir(start: str | Path | None = None) -> Path:

@@ -1,0 +1,226 @@
+"""``xlkpi send`` and ``xlkpi remind``: each unit its workbook, reminders, feedback copies — by e-mail.
+
+Every message delivered is recorded in the ledger (``mail_sent``) the moment the server accepts it, with
+what it was about: the workbook's SHA-256 for ``send``, the rejected return for a feedback reminder, the
+day for a reminder to a missing unit.  The same thing is never sent to a unit twice unless ``again``, so
+a run stopped half-way (a dropped connection) is finished by running it again.  ``dry_run`` writes each
+message as an ``.eml`` file into ``outbox/mail/`` for review and sends nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from xlkpi.campaign.folder import Campaign
+from xlkpi.collect import ledger as L
+from xlkpi.collect.report import FEEDBACK_DIR
+from xlkpi.collect.status import MISSING, RESUBMIT, read_status
+from xlkpi.common.files import atomic_output
+from xlkpi.forms.generate import file_names, select_units
+from xlkpi.mail.compose import (REMIND_MISSING, REMIND_REJECTED, SEND, Outgoing, build, check_templates,
+                                fields_for, mail_config, render, unit_addresses)
+from xlkpi.mail.servers import open_smtp
+from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
+from xlkpi.units.roster import Unit
+
+MAIL_DIR = "mail"
+
+
+@dataclass
+class MailResult:
+    sent: list[Outgoing] = field(default_factory=list)
+    #: --dry-run: the .eml files written instead
+    written: list[Path] = field(default_factory=list)
+    #: units skipped because the same thing was sent to them before (send again with --again)
+    already: list[Unit] = field(default_factory=list)
+    #: units without an e-mail address in the roster, with where to add one
+    no_address: list[Problem] = field(default_factory=list)
+    #: units whose file to attach is missing (workbook not generated, feedback copy not written)
+    no_file: list[Problem] = field(default_factory=list)
+    #: messages the server refused, one problem each; the others were sent
+    failed: list[Problem] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [*self.no_address, *self.no_file, *self.failed]
+
+
+def _chosen(campaign: Campaign, units: Sequence[str], level: str | None) -> list[Unit]:
+    chosen, _, problems = select_units(campaign.plan, campaign.roster.units, units, level)
+    if problems:
+        raise XlkpiError(problems)
+    return chosen
+
+
+def _sent_before(connection, kind: str, unit: str, about: str) -> bool:
+    return connection.execute("SELECT 1 FROM mail_sent WHERE kind = ? AND unit = ? AND about = ? LIMIT 1",
+                              (kind, unit, about)).fetchone() is not None
+
+
+def _no_address(campaign: Campaign, unit: Unit) -> Problem:
+    return problem("mail-no-address", severity="warning", file=campaign.roster.source, row=unit.row,
+                   code=unit.code, name=unit.name)
+
+
+def send(campaign: Campaign, *, units: Sequence[str] = (), level: str | None = None, dry_run: bool = False,
+         again: bool = False, now: datetime | None = None,
+         opener: Callable[..., smtplib.SMTP] = open_smtp) -> MailResult:
+    """E-mail each chosen unit its data-entry workbook from ``outbox/``."""
+    config = mail_config(campaign)
+    check_templates(campaign)
+    now = (now or datetime.now()).replace(microsecond=0)
+    names = file_names(campaign.roster.units)
+    result = MailResult()
+    outgoing: list[Outgoing] = []
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        for unit in _chosen(campaign, units, level):
+            path = campaign.outbox / names[unit.code]
+            if not path.is_file():
+                result.no_file.append(problem("mail-no-workbook", severity="warning", file=str(path), code=unit.code,
+                                              name=unit.name))
+                continue
+            recipients = unit_addresses(unit)
+            if not recipients:
+                result.no_address.append(_no_address(campaign, unit))
+                continue
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            if not again and _sent_before(connection, SEND, unit.code, sha):
+                result.already.append(unit)
+                continue
+            values = fields_for(campaign, unit, path.name, now.date())
+            subject, body, attachment = render(campaign, SEND, values)
+            outgoing.append(build(campaign, kind=SEND, unit=unit, about=sha, recipients=recipients, subject=subject,
+                                  body=body, attachment=(attachment or path.name, data), attachment_sha256=sha,
+                                  now=now))
+        _deliver(campaign, config, outgoing, result, connection, dry_run, now, opener)
+    finally:
+        connection.close()
+    return result
+
+
+def remind(campaign: Campaign, *, units: Sequence[str] = (), level: str | None = None, dry_run: bool = False,
+           again: bool = False, now: datetime | None = None,
+           opener: Callable[..., smtplib.SMTP] = open_smtp) -> MailResult:
+    """Remind units that have not returned (their blank workbook attached again), and send units whose
+    return was rejected their feedback copy with the list of problems in the body.  From the ledger as
+    the last ``collect`` left it."""
+    config = mail_config(campaign)
+    check_templates(campaign)
+    now = (now or datetime.now()).replace(microsecond=0)
+    names = file_names(campaign.roster.units)
+    wanted = {unit.code for unit in _chosen(campaign, units, level)}
+    result = MailResult()
+    outgoing: list[Outgoing] = []
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        status = read_status(campaign, connection)
+        entries = [e for e in status.units if e.unit.code in wanted and e.state in (MISSING, RESUBMIT)]
+        problems = L.problems_of(connection, [e.rejected_sha256 for e in entries if e.rejected_sha256])
+        for entry in entries:
+            unit = entry.unit
+            if entry.state == MISSING:
+                kind, about = REMIND_MISSING, now.date().isoformat()  # at most one reminder a day
+                path = campaign.outbox / names[unit.code]
+                extra: dict[str, str] = {}
+            else:
+                assert entry.rejected_sha256 is not None
+                kind, about = REMIND_REJECTED, entry.rejected_sha256
+                path = campaign.reports / FEEDBACK_DIR / names[unit.code]
+                found = [p for p in problems.get(about, []) if p[1] == "error"]
+                extra = {"danh_sach_loi": "\n".join(_problem_line(p) for p in found), "so_loi": str(len(found))}
+            if not path.is_file():
+                code = "mail-no-workbook" if kind == REMIND_MISSING else "mail-no-feedback"
+                result.no_file.append(problem(code, severity="warning", file=str(path), code=unit.code, name=unit.name))
+                continue
+            recipients = unit_addresses(unit)
+            if not recipients:
+                result.no_address.append(_no_address(campaign, unit))
+                continue
+            if not again and _sent_before(connection, kind, unit.code, about):
+                result.already.append(unit)
+                continue
+            data = path.read_bytes()
+            values = fields_for(campaign, unit, path.name, now.date(), **extra)
+            subject, body, attachment = render(campaign, kind, values)
+            outgoing.append(build(campaign, kind=kind, unit=unit, about=about, recipients=recipients, subject=subject,
+                                  body=body, attachment=(attachment or path.name, data),
+                                  attachment_sha256=hashlib.sha256(data).hexdigest(), now=now))
+        _deliver(campaign, config, outgoing, result, connection, dry_run, now, opener)
+    finally:
+        connection.close()
+    return result
+
+
+def _problem_line(found: tuple) -> str:
+    _, _, sheet, cell, message_vi, _ = found
+    where = f"Trang {sheet}, ô {cell}: " if sheet and cell else (f"Ô {cell}: " if cell else "")
+    return f"  - {where}{message_vi}"
+
+
+def _eml_name(item: Outgoing) -> str:
+    stem = Path(item.attachment or item.unit.code).stem
+    prefix = {SEND: "", REMIND_MISSING: "nhac_", REMIND_REJECTED: "phan-hoi_"}[item.kind]
+    return f"{prefix}{stem}.eml"
+
+
+def _deliver(campaign: Campaign, config, outgoing: list[Outgoing], result: MailResult, connection, dry_run: bool,
+             now: datetime, opener: Callable[..., smtplib.SMTP]) -> None:
+    if dry_run:
+        folder = campaign.outbox / MAIL_DIR
+        for item in outgoing:
+            path = folder / _eml_name(item)
+            with atomic_output(path, force=True) as temp:
+                temp.write_bytes(item.message.as_bytes())
+            result.written.append(path)
+        return
+    if not outgoing:
+        return
+    if config.smtp is None:
+        raise XlkpiError(problem("mail-server-missing", file=str(campaign.directory / "campaign.yaml"), kind="smtp"))
+    client = opener(config.smtp)
+    try:
+        for item in outgoing:
+            try:
+                refused = client.send_message(item.message, from_addr=config.address, to_addrs=item.recipients)
+            except smtplib.SMTPRecipientsRefused as exc:
+                result.failed.append(problem("mail-refused", code=item.unit.code, name=item.unit.name,
+                                             detail=_refusals(exc.recipients)))
+                continue
+            except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+                result.failed.append(problem("mail-refused", code=item.unit.code, name=item.unit.name,
+                                             detail=exception_detail(exc)))
+                continue
+            except (OSError, smtplib.SMTPException) as exc:  # the connection is gone: what was sent is recorded
+                raise XlkpiError(problem("mail-interrupted", sent=len(result.sent), total=len(outgoing),
+                                         detail=exception_detail(exc))) from exc
+            delivered = [r for r in item.recipients if r not in refused]
+            connection.execute(
+                "INSERT INTO mail_sent (kind, unit, about, message_id, sent_at, recipients, subject, attachment, "
+                "attachment_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (item.kind, item.unit.code, item.about, item.message_id, now.isoformat(sep=" "), ", ".join(delivered),
+                 item.subject, item.attachment, item.attachment_sha256))
+            if refused:
+                result.failed.append(problem("mail-refused", severity="warning", code=item.unit.code,
+                                             name=item.unit.name, detail=_refusals(refused)))
+            result.sent.append(item)
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+
+def _refusals(refused: dict) -> str:
+    parts = []
+    for address, answer in refused.items():
+        code, text = answer if isinstance(answer, tuple) else (answer, b"")
+        said = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        parts.append(f"{address}: {code} {said}".strip())
+    return "; ".join(parts)[:300]
