@@ -53,8 +53,11 @@ class SmtpServer:
     logins: list[str] = field(default_factory=list)
 
 
-def smtp_server(user: str, password: str):
-    """Start aiosmtpd with AUTH (plain, as a mail server on the same machine allows); yields SmtpServer."""
+def smtp_server(user: str, password: str, **tls):
+    """Start aiosmtpd with AUTH (without TLS, as a mail server on the same machine allows, unless ``tls``
+    gives aiosmtpd's ``tls_context``/``require_starttls`` or ``ssl_context``); returns (controller, server).
+    Over implicit TLS (``ssl_context``) aiosmtpd does not count the connection as TLS for AUTH, so AUTH is
+    only made to wait for TLS with STARTTLS."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -80,9 +83,23 @@ def smtp_server(user: str, password: str):
         return AuthResult(success=False, handled=False)
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=server.port, authenticator=authenticator,
-                            auth_require_tls=False, auth_required=True)
+                            auth_require_tls="tls_context" in tls, auth_required=True, **tls)
     controller.start()
     return controller, server
+
+
+def certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1, made with the openssl program: (cert, key)."""
+    program = shutil.which("openssl")
+    if program is None:
+        if IN_CI:
+            pytest.fail("openssl is required in CI: .ci/run installs it")
+        pytest.skip("the openssl program is not installed")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([program, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 # -- IMAP: Dovecot -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import dataclasses
 import email
 import re
 import sqlite3
+import ssl
 from datetime import datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
@@ -13,7 +14,7 @@ from email.message import EmailMessage
 import pytest
 from click.testing import CliRunner
 
-from tests.mailservers import smtp_server
+from tests.mailservers import certificate, smtp_server
 from tests.test_collect import drop, filled
 from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.cli import cli
@@ -44,14 +45,15 @@ def smtp():
         controller.stop()
 
 
-def mail_block(smtp_port: int, imap_port: int = 143, extra: str = "") -> str:
+def mail_block(smtp_port: int, imap_port: int = 143, extra: str = "", smtp: str = "host: 127.0.0.1, security: none") -> str:
     return (f"mail:\n  address: {USER}\n  name: Văn phòng UBND tỉnh Lai Châu\n"
-            f"  smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, user: {USER}, password_env: {PASSWORD_ENV}}}\n"
+            f"  smtp: {{{smtp}, port: {smtp_port}, user: {USER}, password_env: {PASSWORD_ENV}}}\n"
             f"  imap: {{host: 127.0.0.1, port: {imap_port}, security: none, user: {USER}, password_env: {PASSWORD_ENV}}}\n"
             + extra)
 
 
-def make_campaign(tmp_path, smtp_port: int, imap_port: int = 143, extra: str = "", user: str = USER):
+def make_campaign(tmp_path, smtp_port: int, imap_port: int = 143, extra: str = "", user: str = USER,
+                  smtp: str = "host: 127.0.0.1, security: none"):
     """Lai Châu's communes with e-mail addresses in the contact column (one unit has none, one has two
     among a name and a phone number), a deadline of 20/10/2025, workbooks generated."""
     units = []
@@ -67,7 +69,7 @@ def make_campaign(tmp_path, smtp_port: int, imap_port: int = 143, extra: str = "
     init_campaign(tmp_path / "c", plan="lai-chau-2025", period="2025-Q3", roster=tmp_path / "roster.csv",
                   deadline="20/10/2025", send_to=user)
     with open(tmp_path / "c" / "campaign.yaml", "a", encoding="utf-8") as handle:
-        handle.write(mail_block(smtp_port, imap_port, extra).replace(USER, user))
+        handle.write(mail_block(smtp_port, imap_port, extra, smtp).replace(USER, user))
     campaign = open_campaign(tmp_path / "c")
     generate(campaign, jobs=1)
     return campaign
@@ -170,6 +172,30 @@ def test_the_password_is_never_written_or_printed(campaign, smtp):
     for path in campaign.directory.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_over_tls_with_the_offices_own_certificate_authority(tmp_path, monkeypatch, security):
+    cert, key = certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    tls = {"tls_context": context, "require_starttls": True} if security == "starttls" else {"ssl_context": context}
+    controller, server = smtp_server(USER, PASSWORD, **tls)
+    try:
+        monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+        campaign = make_campaign(tmp_path, server.port, smtp=f"host: localhost, security: {security}, ca_file: '{cert}'")
+        result = send(campaign, units=["03388"])
+        assert len(result.sent) == len(server.messages) == 1 and server.logins == [USER]
+        # a certificate the system does not trust is refused, unless the campaign names its authority
+        text = (campaign.directory / "campaign.yaml").read_text(encoding="utf-8").replace(f", ca_file: '{cert}'", "")
+        (campaign.directory / "campaign.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(XlkpiError) as caught:
+            send(open_campaign(campaign.directory), again=True)
+        assert caught.value.problems[0].code == "mail-connect-failed"
+        assert "CERTIFICATE_VERIFY_FAILED" in caught.value.problems[0].message_vi
+        assert len(server.messages) == 1
+    finally:
+        controller.stop()
 
 
 def test_missing_or_wrong_password_is_explained(tmp_path, smtp, monkeypatch):
