@@ -71,8 +71,8 @@ def test_demo_runs_the_whole_cycle_without_arguments_and_again_the_same(tmp_path
     first = CliRunner().invoke(cli, ["demo"])
     assert first.exit_code == 0, first.output
     campaign = tmp_path / "xlkpi-demo" / "lai-chau"
-    assert len(list((campaign / "outbox").glob("*.xlsx"))) == 38
-    assert "generated 38 data-entry workbooks" in first.output
+    assert len(list((campaign / "outbox").glob("*.xlsx"))) == 50  # 12 departments, 38 communes and wards
+    assert "generated 50 data-entry workbooks" in first.output
     assert "phải nộp lại 3, chưa nộp 2" in first.output  # the three mistakes caught, the two never sent
     for label in ("appendix:", "collection report:", "feedback file"):
         line = next(l for l in first.output.splitlines() if label in l)

@@ -78,3 +78,38 @@ def test_national_roster_as_xlsx(tmp_path):
     national_roster().write(out)
     roster, report = read_roster(out)
     assert report.valid and len(roster) == 3355
+
+
+def test_the_twelve_departments_of_decree_45_at_the_level_plans_give_them():
+    from xlkpi.plan.model import load_plan
+
+    roster = province_roster("lai chau", departments=True)
+    departments = [u for u in roster.units if u.level == "so"]
+    assert [u.code for u in departments] == [f"12S{n:02d}" for n in range(1, 13)]
+    assert departments[0].name == "Văn phòng Ủy ban nhân dân tỉnh" and departments[-1].name == "Thanh tra tỉnh"
+    assert "Sở Nông nghiệp và Môi trường" in {u.name for u in departments}
+    assert len(roster) == 50 and roster.count_by_level() == {"so": 12, "xa": 38}
+    # every built-in plan that has "Sở, ban, ngành" accepts them, and every Lai Châu indicator has units now
+    plan = load_plan("lai-chau-2025")
+    assert roster.check(plan).valid
+    reporting = {u.level for u in roster.units}
+    assert all(set(indicator.levels) & reporting for indicator in plan.all_indicators)
+    # a city says "thành phố"; a department only some provinces have is added by name, once
+    hanoi = province_roster("ha noi", extra_departments=["Sở Dân tộc và Tôn giáo", "sở dan toc va ton giao", "Sở Y tế"])
+    names = [u.name for u in hanoi.units if u.level == "so"]
+    assert names[0] == "Văn phòng Ủy ban nhân dân thành phố" and names[11] == "Thanh tra thành phố"
+    assert names[12:] == ["Sở Dân tộc và Tôn giáo"]
+
+
+def test_departments_from_the_command_line_and_in_a_campaign(tmp_path):
+    result = CliRunner().invoke(cli, ["roster", "from-divisions", "--province", "lai chau", "--departments"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert rows[0] == {"code": "12S01", "name": "Văn phòng Ủy ban nhân dân tỉnh", "level": "so", "parent": "",
+                       "contact": ""}
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "c"), "--plan", "lai-chau-2025", "--province", "lai chau",
+                                      "--departments", "--period", "2025-Q3"])
+    assert result.exit_code == 0 and "50 đơn vị" in result.output
+    nation = national_roster(departments=True)
+    assert nation.count_by_level() == {"tinh": 34, "so": 34 * 12, "xa": 3321}
+    assert next(u for u in nation.units if u.code == "12S01").parent == "12"

@@ -212,19 +212,31 @@ def roster_check(file: Path, plan_name: str | None, as_json: bool) -> None:
 @click.option("--all", "whole_nation", is_flag=True, help="Toàn quốc: 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Tệp kết quả .csv hoặc .xlsx (mặc định: in CSV ra màn hình) / output file.")
+@click.option("--departments", is_flag=True,
+              help="Thêm 12 sở, ban, ngành của tỉnh theo Nghị định 45/2025/NĐ-CP (cấp 'so') / add the province's "
+                   "twelve specialised agencies.")
+@click.option("--department", "extra", multiple=True, metavar="NAME",
+              help="Thêm một sở, ban, ngành mà tỉnh có, vd. 'Sở Dân tộc và Tôn giáo' (lặp lại được) / add one more.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite an existing file.")
 @handle_errors
-def roster_from_divisions(province: str | None, whole_nation: bool, out: Path | None, force: bool) -> None:
+def roster_from_divisions(province: str | None, whole_nation: bool, departments: bool, extra: tuple[str, ...],
+                          out: Path | None, force: bool) -> None:
     """Lập danh sách đơn vị từ danh mục hành chính chính thức / roster from the official divisions.
 
     With --province: the province's communes, wards and special zones (level 'xa'), official codes.
     With --all: every province (level 'tinh') followed by its communes, the province as their parent.
+    With --departments: also the province's twelve specialised agencies that every province has
+    (Decree 45/2025/NĐ-CP: Văn phòng UBND, Sở Nội vụ … Thanh tra tỉnh), level 'so', coded
+    <province>S01…S12; --department NAME adds one that only some provinces have.
     """
     from xlkpi.units.divisions import national_roster, province_roster
 
     if bool(province) == whole_nation:
         raise click.UsageError("Cần đúng một trong --province hoặc --all / give exactly one of --province or --all.")
-    roster = national_roster() if whole_nation else province_roster(province or "")
+    if whole_nation and extra:
+        raise click.UsageError("--department chỉ dùng với --province / --department goes with --province.")
+    roster = (national_roster(departments=departments) if whole_nation
+              else province_roster(province or "", departments=departments, extra_departments=extra))
     counts = ", ".join(f"{level}: {n}" for level, n in roster.count_by_level().items())
     if out is None:
         click.echo(roster.to_csv(), nl=False)
@@ -255,10 +267,12 @@ def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
               help="Số của báo cáo kèm phụ lục tổng hợp, vd. 125/BC-UBND (để trống: điền tay) / the report's number.")
 @click.option("--report-date", default=None, metavar="DATE", help="Ngày của báo cáo đó / the report's date.")
 @click.option("--signer", "signer_name", default="", help="Họ tên người ký phụ lục / the signer's name.")
+@click.option("--departments", is_flag=True, help="Với --province: thêm 12 sở, ban, ngành của tỉnh (cấp 'so') / with "
+                                                 "--province: add the province's specialised agencies.")
 @handle_errors
 def init_command(directory: Path, plan_name: str, roster: Path | None, province: str | None, period: str,
                  deadline: str | None, send_to: str, owner: str | None, convention: str | None,
-                 report_number: str, report_date: str | None, signer_name: str) -> None:
+                 report_number: str, report_date: str | None, signer_name: str, departments: bool) -> None:
     """Tạo một đợt báo cáo / create a campaign folder.
 
     Writes campaign.yaml (plan, roster, period, deadline, sheet password), a random secret for the
@@ -269,9 +283,12 @@ def init_command(directory: Path, plan_name: str, roster: Path | None, province:
 
     if (roster is None) == (province is None):
         raise click.UsageError("Cần đúng một trong --roster hoặc --province / give exactly one of --roster or --province.")
+    if departments and province is None:
+        raise click.UsageError("--departments đi cùng --province / --departments goes with --province.")
     campaign = init_campaign(directory, plan=plan_name, period=period, roster=roster, province=province,
                              deadline=deadline, owner=owner, send_to=send_to, convention=convention,
-                             report_number=report_number, report_date=report_date, signer_name=signer_name)
+                             report_number=report_number, report_date=report_date, signer_name=signer_name,
+                             departments=departments)
     period_obj = campaign.period
     click.echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
     click.echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")

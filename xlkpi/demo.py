@@ -1,7 +1,8 @@
 """The built-in demo: the whole cycle on real data, in one command with no arguments.
 
-A campaign of the Lai Châu plan for the province's 38 communes and wards (official divisions) and the
-last quarter that has ended; their workbooks generated; the units' returns simulated, realistically and
+A campaign of the Lai Châu plan for the province's twelve departments (Decree 45/2025/NĐ-CP; they report
+the indicators the plan gives "Sở, ban, ngành") and its 38 communes and wards (official divisions), for
+the last quarter that has ended; their workbooks generated; the units' returns simulated, realistically and
 always the same way — most correct and on time, three late, three with mistakes the collector must
 catch (a numerator above its denominator, an edited target, a missed target without explanation), one
 unit resubmitting after a rejection, two never returning, and one file saved through LibreOffice when
@@ -25,7 +26,7 @@ from xlkpi.collect.run import collect
 from xlkpi.report.appendix import shown_number
 from xlkpi.report.consolidate import consolidate
 from xlkpi.forms.fill import fill_workbook, replace_parts
-from xlkpi.forms.generate import generate
+from xlkpi.forms.generate import file_names, generate
 from xlkpi.common.office import convert, find_soffice
 from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import check_plan, load_plan
@@ -76,12 +77,24 @@ def simulate_returns(campaign_dir: Path, deadline: date, *, use_libreoffice: boo
     """Fill the outbox's workbooks as the units would and drop them into the inbox; say who did what."""
     campaign = open_campaign(campaign_dir)
     rng = random.Random(SEED)
-    files = sorted(campaign.outbox.glob("*.xlsx"))
+    names = file_names(campaign.roster.units)
+    level_of = {names[unit.code]: unit.level for unit in campaign.roster.units}
+    files = sorted(p for p in campaign.outbox.glob("*.xlsx") if level_of[p.name] == "xa")
     layout = F.layout(campaign.plan, "xa", campaign.target_year)
     on_time = datetime.combine(deadline - timedelta(days=5), time(9))
     late_time = datetime.combine(deadline + timedelta(days=3), time(15))
     story: dict[str, list[str]] = {k: [] for k in ("missing", "late", "mistake", "resubmitted", "libreoffice")}
     name_of = {u.code: u.name for u in campaign.roster.units}
+    # the province's departments all return, correct and on time
+    departments = sorted(p for p in campaign.outbox.glob("*.xlsx") if level_of[p.name] == "so")
+    if departments:
+        department_layout = F.layout(campaign.plan, "so", campaign.target_year)
+        for path in departments:
+            values = plausible_values(department_layout, rng, meet_targets=rng.random() < 0.75)
+            target = campaign.inbox / "email" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(fill_workbook(path.read_bytes(), values, saved_at=on_time))
+            _stamp(target, on_time)
     for n, path in enumerate(files):
         code = path.name.split("_", 1)[0]
         if n in (36, 37):  # two units never return
@@ -134,7 +147,7 @@ def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *,
     campaign_dir = directory / "lai-chau"
     period = demo_period(today or date.today(), min(load_plan(DEMO_PLAN).years))
     deadline = period.date_range("reporting-rule")[1] + timedelta(days=6)
-    init_campaign(campaign_dir, plan=DEMO_PLAN, period=str(period), province=DEMO_PROVINCE,
+    init_campaign(campaign_dir, plan=DEMO_PLAN, period=str(period), province=DEMO_PROVINCE, departments=True,
                   deadline=deadline, send_to="vanphong@laichau.gov.vn",
                   now=datetime.combine(period.date_range("reporting-rule")[1], time(8)))
     campaign = open_campaign(campaign_dir)
@@ -147,8 +160,8 @@ def run_demo(directory: str | Path = "xlkpi-demo", today: date | None = None, *,
 
     lines.append(f"xlkpi demo — kế hoạch {DEMO_PLAN}, {period.label} (số liệu {start:%d/%m/%Y}–{end:%d/%m/%Y}), "
                  f"hạn nộp {deadline:%d/%m/%Y}")
-    lines.append(f"1. Lập {len(generated.files)} tệp nhập liệu cho các xã, phường của tỉnh {DEMO_PROVINCE} "
-                 f"/ generated {len(generated.files)} data-entry workbooks")
+    lines.append(f"1. Lập {len(generated.files)} tệp nhập liệu cho các sở, ban, ngành và các xã, phường của tỉnh "
+                 f"{DEMO_PROVINCE} / generated {len(generated.files)} data-entry workbooks")
     lines.append(f"2. Mô phỏng đơn vị gửi về / simulated returns: {collected.files_seen} tệp; "
                  f"{len(story['late'])} nộp muộn, {len(story['mistake'])} có lỗi, {len(story['resubmitted'])} gửi lại, "
                  f"{len(story['missing'])} không gửi"

@@ -161,6 +161,7 @@ def init_campaign(
     report_number: str = "",
     report_date: str | date | None = None,
     signer_name: str = "",
+    departments: bool = False,
 ) -> Campaign:
     """Create a campaign folder.  Everything is checked first; on any problem nothing is written."""
     directory = Path(directory)
@@ -180,7 +181,7 @@ def init_campaign(
         if not roster_report.valid:
             raise XlkpiError(roster_report.errors)
     else:
-        units = province_roster(province or "")
+        units = province_roster(province or "", departments=departments)
         roster_report = units.check(loaded)
         if not roster_report.valid:
             raise XlkpiError(roster_report.errors)
