@@ -169,11 +169,62 @@ def plan_show(plan: str, year: int | None) -> None:
         target = indicator.targets.get(year)
         text = target.text if target else "—"
         rule = target.effective_rule if target else None
-        click.echo(f"  {indicator.number:>4} {indicator.name}")
+        name = indicator.name.replace("\n", "\n" + " " * 7)  # continuation lines under the name, not the margin
+        click.echo(f"  {indicator.number:>4} {name}")
         click.echo(
             f"       [{indicator.id}] {indicator.measure.kind}, {year}: \"{text}\""
             f" → {rule if rule else 'không đánh giá'}; cấp: {', '.join(indicator.levels)}"
         )
+
+
+@plan_group.command("to-xlsx")
+@click.argument("plan", metavar="FILE|ID")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tệp kết quả (mặc định: <mã kế hoạch>.xlsx ở thư mục hiện tại) / output workbook.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite an existing file.")
+@handle_errors
+def plan_to_xlsx(plan: str, out: Path | None, force: bool) -> None:
+    """Ghi kế hoạch thành bảng tính Excel để xem, sửa / write a plan as an Excel workbook.
+
+    Sheets for the document (Kế hoạch), the levels, the columns, the indicators (one row each, targets
+    per year as printed and their rules) and targets for one level or unit, with drop-down lists where
+    the values are fixed. Every command that takes a plan accepts the workbook; 'xlkpi plan check' names
+    the sheet and cell of each problem in it.
+    """
+    from xlkpi.common.files import atomic_output
+    from xlkpi.plan.model import load_plan
+    from xlkpi.plan.workbook import plan_workbook
+
+    loaded = load_plan(plan)
+    out = out or Path(f"{loaded.id}.xlsx")
+    with atomic_output(out, force=force) as temp:
+        temp.write_bytes(plan_workbook(loaded))
+    click.echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu — sửa trong Excel rồi chạy "
+               f"'xlkpi plan check {out}'")
+
+
+@plan_group.command("to-yaml")
+@click.argument("plan", metavar="FILE|ID")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tệp kết quả (mặc định: <mã kế hoạch>.yaml) / output file.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite an existing file.")
+@handle_errors
+def plan_to_yaml(plan: str, out: Path | None, force: bool) -> None:
+    """Ghi kế hoạch (vd. từ bảng tính) thành tệp YAML / write a plan (e.g. a plan workbook) as YAML.
+
+    The plan is checked first; only what it states is written, and reading the file back gives the
+    same plan.
+    """
+    from xlkpi.common.files import atomic_output
+    from xlkpi.plan.model import load_plan
+    from xlkpi.plan.yamlwrite import plan_yaml
+
+    loaded = load_plan(plan)
+    out = out or Path(f"{loaded.id}.yaml")
+    with atomic_output(out, force=force) as temp:
+        temp.write_text(plan_yaml(loaded, f"Kế hoạch {loaded.id}, ghi bởi 'xlkpi plan to-yaml {plan}'."),
+                        encoding="utf-8")
+    click.echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu")
 
 
 @cli.group("roster")
@@ -254,7 +305,7 @@ def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--plan", "plan_name", required=True, metavar="FILE|ID", help="Kế hoạch: mã dựng sẵn hoặc tệp YAML / plan id or file.")
+@click.option("--plan", "plan_name", required=True, metavar="FILE|ID", help="Kế hoạch: mã dựng sẵn, tệp YAML hoặc bảng tính kế hoạch (.xlsx) / plan id, YAML file or plan workbook.")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), help="Danh sách đơn vị CSV/XLSX / roster file.")
 @click.option("--province", metavar="NAME|CODE", help="Hoặc: các xã, phường của một tỉnh theo danh mục chính thức / or a province's communes.")
 @click.option("--period", required=True, metavar="PERIOD", help="Kỳ báo cáo: 2025-10, 2025-Q3, 2025-H1, 2025-9M, 2025.")

@@ -541,6 +541,31 @@ CATALOGUE: dict[str, Message] = {
         "'{value}' không đúng dạng --assign TỆP=MÃ_ĐƠN_VỊ.",
         "'{value}' is not of the form --assign FILE=UNIT_CODE.",
     ),
+    # -- plan workbooks ---------------------------------------------------------------------------------
+    "plan-workbook-unreadable": Message(
+        "Không mở được tệp kế hoạch dạng bảng tính ({detail}). Hãy lưu lại bằng Excel dưới dạng .xlsx, hoặc lập lại "
+        "bằng 'xlkpi plan to-xlsx'.",
+        "Cannot open the plan workbook ({detail}). Save it again from Excel as .xlsx, or make one with "
+        "'xlkpi plan to-xlsx'.",
+    ),
+    "plan-workbook-sheet-missing": Message(
+        "Tệp kế hoạch thiếu trang tính '{sheet}' (có: {sheets}). Đừng đổi tên hay xóa các trang của tệp do "
+        "'xlkpi plan to-xlsx' lập.",
+        "The plan workbook has no sheet '{sheet}' (it has: {sheets}). Do not rename or delete the sheets "
+        "'xlkpi plan to-xlsx' writes.",
+    ),
+    "plan-workbook-key-unknown": Message(
+        "Khóa '{key}' không có trong định dạng kế hoạch. Hãy giữ nguyên cột Khóa; chỉ sửa cột Giá trị.",
+        "The key '{key}' is not part of the plan format. Keep the Key column as it is; edit the Value column only.",
+    ),
+    "plan-workbook-indicator-unknown": Message(
+        "Không có chỉ tiêu mã '{id}' trong trang Chỉ tiêu. Hãy ghi đúng mã chỉ tiêu (cột Mã chỉ tiêu).",
+        "No indicator '{id}' on the indicators sheet. Use the indicator's id (its Mã chỉ tiêu column).",
+    ),
+    "plan-workbook-override-who": Message(
+        "Mỗi dòng mục tiêu riêng ghi hoặc một cấp, hoặc một mã đơn vị (không phải cả hai, không để trống cả hai).",
+        "Each own-target row names either a level or a unit code (not both, not neither).",
+    ),
     # -- divisions -----------------------------------------------------------------------------------
     "province-not-found": Message(
         "Không tìm thấy tỉnh, thành phố '{query}'. Hãy ghi tên (có hoặc không dấu) hoặc mã 2 chữ số; "

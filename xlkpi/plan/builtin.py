@@ -38,9 +38,9 @@ def builtin_plans() -> tuple[BuiltinPlan, ...]:
 
 
 def resolve_plan(name_or_path: str | Path) -> Path:
-    """A plan is named by a built-in id (``lai-chau-2025``) or by the path of a YAML file."""
+    """A plan is named by a built-in id (``lai-chau-2025``) or by the path of a YAML file or a plan workbook."""
     candidate = Path(name_or_path)
-    if candidate.suffix.lower() in (".yaml", ".yml") or candidate.exists():
+    if candidate.suffix.lower() in (".yaml", ".yml", ".xlsx", ".xlsm") or candidate.exists():
         return candidate
     for plan in builtin_plans():
         if plan.id == str(name_or_path):

@@ -316,20 +316,25 @@ class Plan(_Strict):
 
 def read_plan_file(path: str | Path) -> tuple[Plan | None, Report]:
     """Read and validate a plan file; return the plan (None when invalid) and the report."""
+    from xlkpi.plan.workbook import LocatedCells, is_plan_workbook, read_plan_workbook
+
     path = Path(path)
     file = str(path)
     report = Report(stats={"file": file})
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        if is_plan_workbook(path):
+            located: LocatedData = read_plan_workbook(path.read_bytes(), file)
+        else:
+            located = load_yaml(path.read_text(encoding="utf-8-sig"), file)
     except FileNotFoundError:
         report.problems.append(problem("file-not-found", file=file))
         return None, report
     except (OSError, UnicodeDecodeError) as exc:
         report.problems.append(problem("file-unreadable", file=file, detail=str(exc)))
         return None, report
-    located = load_yaml(text, file)
     report.extend(located.problems)
-    if any(p.code in ("yaml-syntax", "yaml-too-large", "yaml-too-deep", "yaml-expansion") for p in located.problems):
+    if any(p.code in ("yaml-syntax", "yaml-too-large", "yaml-too-deep", "yaml-expansion") or
+           p.code.startswith("plan-workbook-") for p in located.problems):
         return None, report
     if not isinstance(located.data, dict):
         report.problems.append(problem("yaml-not-mapping", file=file, line=1))
@@ -338,11 +343,13 @@ def read_plan_file(path: str | Path) -> tuple[Plan | None, Report]:
     # Top-level keys starting with "x-" hold YAML anchors for reuse (&name / *name); they are not plan data.
     located.data = {k: v for k, v in located.data.items() if not str(k).startswith("x-")}
     plan: Plan | None = None
+    found: list[Problem] = []
     try:
         plan = Plan.model_validate(located.data)
     except ValidationError as exc:
-        report.extend(structure_problems(exc, located, file))
-    report.extend(_meaning_problems(located, file))
+        found.extend(structure_problems(exc, located, file))
+    found.extend(_meaning_problems(located, file))
+    report.extend(located.locate(found) if isinstance(located, LocatedCells) else found)
     if plan is not None and report.valid:
         plan._path = path
         report.stats.update(

@@ -1,0 +1,537 @@
+"""The plan workbook: a plan as an Excel workbook a plan owner can read and edit (as XLSForm does for ODK).
+
+``xlkpi plan to-xlsx PLAN`` writes it; every command that takes a plan reads it too (a ``.xlsx`` plan).
+Sheets:
+
+``Hướng dẫn``      how to fill the workbook
+``Kế hoạch``       the plan and the document around the appendix: one row per item (key, meaning, value)
+``Cấp báo cáo``    the levels of reporting units: id, name, other names an agency text uses
+``Cột``            the appendix's columns in order: key, header, header group, what it shows, year, width
+``Chỉ tiêu``       one row per indicator: its section (number, title, layout), number, name, unit,
+                   measure, numerator, denominator, levels, agencies, timeframe, evidence, basis, note, and
+                   per target year the target as printed and its rule
+``Mục tiêu riêng`` targets that differ for a level or a unit
+
+A rule cell is blank (the rule is read from the target text, "Tối thiểu 50" → ≥ 50), ``không`` (no
+numeric rule: the target is judged by hand), or written out: ``>= 80``, ``<= 3``, ``= 100``, ``>= 80; sàn 50``.
+YAML → workbook → YAML gives the same plan for every built-in.  Each value the workbook holds is located
+(sheet and cell), so ``plan check`` on a workbook names the cell of each problem.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from xlkpi.common.text import cell_text, column_letter
+from xlkpi.plan.yamlfile import LocatedData, format_path
+from xlkpi.problems import Problem, problem
+
+GUIDE, META, LEVELS, COLUMNS, INDICATORS, OVERRIDES = (
+    "Hướng dẫn", "Kế hoạch", "Cấp báo cáo", "Cột", "Chỉ tiêu", "Mục tiêu riêng")
+NO_RULE = "không"
+
+#: (key path, meaning) of the plan's own items, in the order the sheet lists them
+META_ROWS: tuple[tuple[str, str], ...] = (
+    ("format", "Phiên bản định dạng tệp kế hoạch (để nguyên 1)"),
+    ("id", "Mã kế hoạch: chữ thường không dấu, số, dấu gạch nối (vd. lai-chau-2025)"),
+    ("version", "Phiên bản của kế hoạch (vd. 2025.1); tăng khi sửa"),
+    ("title", "Tên ngắn của kế hoạch (hiện trong danh sách kế hoạch)"),
+    ("description", "Mô tả"),
+    ("source", "Nguồn: văn bản gốc của phụ lục"),
+    ("period_convention", "Cách tính ngày chốt số liệu: reporting-rule (15 tháng trước – 14 tháng cuối) hoặc calendar"),
+    ("years", "Các năm mục tiêu, cách nhau bởi dấu phẩy (vd. 2025, 2030)"),
+    ("document.superior", "Cơ quan cấp trên (dòng trên tên cơ quan ban hành; có thể để trống)"),
+    ("document.issuer", "Cơ quan ban hành (vd. ỦY BAN NHÂN DÂN TỈNH LAI CHÂU)"),
+    ("document.kind", "Loại văn bản (vd. Kế hoạch)"),
+    ("document.number", "Số văn bản (vd. 123/KH-UBND)"),
+    ("document.place", "Địa danh"),
+    ("document.date", "Ngày văn bản, như in (vd. ngày 13 tháng 02 năm 2025)"),
+    ("document.appendix.heading", "Chữ đầu phụ lục (thường: Phụ lục)"),
+    ("document.appendix.number", "Số phụ lục (vd. I; có thể để trống)"),
+    ("document.appendix.title", "Tên phụ lục, mỗi dòng in một dòng (Alt+Enter để xuống dòng)"),
+    ("document.appendix.attached", "Dòng \"(Kèm theo …)\" dưới tên phụ lục"),
+    ("document.signer.on_behalf", "Dòng thẩm quyền ký (vd. TM. ỦY BAN NHÂN DÂN)"),
+    ("document.signer.title", "Chức vụ người ký (vd. CHỦ TỊCH)"),
+    ("document.signer.name", "Họ tên người ký (có thể để trống)"),
+    ("document.recipients", "Nơi nhận, mỗi nơi một dòng"),
+)
+LIST_KEYS = {"document.appendix.title", "document.recipients"}
+
+LEVEL_HEADERS = ("Mã cấp", "Tên cấp", "Cách gọi khác trong cột cơ quan thực hiện (mỗi cách một dòng)")
+COLUMN_HEADERS = ("Mã cột", "Tiêu đề cột", "Nhóm tiêu đề (dòng trên)", "Nội dung cột", "Năm", "Độ rộng")
+COLUMN_FIELDS = ("key", "header", "group", "shows", "year", "width")
+#: the indicator sheet's fixed columns: (header, field); then per year "Mục tiêu Y", "Quy tắc Y", "Thời gian Y"
+INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
+    ("Số mục", "section.number"),
+    ("Tên mục", "section.title"),
+    ("Kiểu mục", "section.layout"),
+    ("Mã chỉ tiêu", "id"),
+    ("STT", "number"),
+    ("Tên chỉ tiêu", "name"),
+    ("Đơn vị tính", "unit"),
+    ("Loại số liệu", "measure.kind"),
+    ("Tử số (a)", "measure.numerator"),
+    ("Mẫu số (b)", "measure.denominator"),
+    ("Câu hỏi Có/Không", "measure.question"),
+    ("Cách tổng hợp", "rollup"),
+    ("Cấp báo cáo (mã cấp, cách nhau bởi dấu phẩy)", "levels"),
+    ("Cơ quan thực hiện", "implementing"),
+    ("Cơ quan theo dõi, đánh giá", "monitoring"),
+    ("Thời gian thực hiện", "timeframe"),
+    ("Kết quả thực hiện / minh chứng", "evidence"),
+    ("Căn cứ", "basis"),
+    ("Ghi chú", "note"),
+)
+OVERRIDE_HEADERS = ("Mã chỉ tiêu", "Năm", "Cấp (mã cấp)", "Mã đơn vị", "Mục tiêu (như in)", "Quy tắc")
+
+CHOICES = {
+    "shows": ["number", "name", "target", "unit", "implementing", "monitoring", "timeframe", "evidence", "basis",
+              "note", "result", "units-met", "judgement"],
+    "measure.kind": ["rate", "percent", "count", "yesno", "text"],
+    "rollup": ["ratio", "sum", "mean", "min", "max", "share-yes", "none"],
+    "section.layout": ["row", "heading"],
+    "period_convention": ["reporting-rule", "calendar"],
+}
+_RULE = re.compile(r"^(>=|<=|=|≥|≤)\s*(-?\d+(?:[.,]\d+)?)\s*(?:;\s*(?:sàn|floor)\s*(-?\d+(?:[.,]\d+)?))?$", re.I)
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+def rule_text(rule: Any) -> str:
+    """A target's explicit rule as the workbook writes it (``rule`` a RuleSpec or None)."""
+    if rule is None:
+        return NO_RULE
+    floor = f"; sàn {_number(rule.floor)}" if rule.floor is not None else ""
+    return f"{rule.op} {_number(rule.value)}{floor}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def plan_workbook(plan: Any) -> bytes:
+    """The plan as a workbook (bytes)."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                     "strings_to_urls": False})
+    head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#D9E1F2", "border": 1,
+                            "font_name": "Times New Roman", "font_size": 11})
+    cell = book.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_name": "Times New Roman",
+                            "font_size": 11})
+    key = book.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_name": "Times New Roman",
+                           "font_size": 11, "font_color": "#595959"})
+    data = plan.model_dump(mode="python")
+
+    guide = book.add_worksheet(GUIDE)
+    guide.set_column(0, 0, 110)
+    for row, line in enumerate(_guide_lines(plan)):
+        guide.write_string(row, 0, line, head if row == 0 else book.add_format({"text_wrap": True, "valign": "top"}))
+
+    meta = book.add_worksheet(META)
+    _table(meta, ("Khóa", "Nội dung", "Giá trị"), (22, 60, 80), head)
+    for row, (path, meaning) in enumerate(META_ROWS, start=1):
+        meta.write_string(row, 0, path, key)
+        meta.write_string(row, 1, meaning, key)
+        meta.write_string(row, 2, _meta_value(data, path), cell)
+    convention_row = [path for path, _ in META_ROWS].index("period_convention") + 1
+    meta.data_validation(convention_row, 2, convention_row, 2,
+                         {"validate": "list", "source": CHOICES["period_convention"]})
+
+    levels = book.add_worksheet(LEVELS)
+    _table(levels, LEVEL_HEADERS, (14, 36, 50), head)
+    for row, level in enumerate(plan.levels, start=1):
+        for col, value in enumerate((level.id, level.name, "\n".join(level.aliases))):
+            levels.write_string(row, col, value, cell)
+
+    columns = book.add_worksheet(COLUMNS)
+    _table(columns, COLUMN_HEADERS, (14, 36, 30, 16, 8, 8), head)
+    for row, column in enumerate(plan.columns, start=1):
+        for col, name in enumerate(COLUMN_FIELDS):
+            value = getattr(column, name)
+            columns.write_string(row, col, "" if value is None else _number(value) if name == "width" else str(value),
+                                 cell)
+    columns.data_validation(1, 3, 200, 3, {"validate": "list", "source": CHOICES["shows"]})
+
+    years = plan.years
+    timeframe_years = any(isinstance(item.timeframe, dict) for item in plan.all_indicators)
+    headers = [h for h, _ in INDICATOR_FIELDS]
+    for year in years:
+        headers += [f"Mục tiêu {year}", f"Quy tắc {year}"]
+    if timeframe_years:
+        headers += [f"Thời gian {year}" for year in years]
+    indicators = book.add_worksheet(INDICATORS)
+    widths = [8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 10, 16, 28, 20, 20, 28, 28, 20] + [14, 10] * len(years)
+    _table(indicators, headers, widths + [18] * (len(headers) - len(widths)), head)
+    fields = [f for _, f in INDICATOR_FIELDS]
+    for row, (section, item) in enumerate(plan.iter_indicators(), start=1):
+        values = [_indicator_value(section, item, name) for name in fields]
+        for year in years:
+            target = item.targets.get(year)
+            values.append(target.text or "" if target else "")
+            values.append(rule_text(target.rule) if target and "rule" in target.model_fields_set else "")
+        if timeframe_years:
+            values += [item.timeframe.get(year, "") if isinstance(item.timeframe, dict) else "" for year in years]
+        for col, value in enumerate(values):
+            indicators.write_string(row, col, value, cell)
+    count = max(1, len(plan.all_indicators))
+    for name in ("section.layout", "measure.kind", "rollup"):
+        col = fields.index(name)
+        indicators.data_validation(1, col, count + 200, col, {"validate": "list", "source": CHOICES[name]})
+    indicators.freeze_panes(1, 6)
+
+    overrides = book.add_worksheet(OVERRIDES)
+    _table(overrides, OVERRIDE_HEADERS, (22, 8, 12, 12, 30, 16), head)
+    row = 1
+    for item in plan.all_indicators:
+        for year, target in item.targets.items():
+            for kind, entries in (("level", target.by_level), ("unit", target.by_unit)):
+                for who, own in entries.items():
+                    values = (item.id, str(year), who if kind == "level" else "", who if kind == "unit" else "",
+                              own.text or "", rule_text(own.rule) if "rule" in own.model_fields_set else "")
+                    for col, value in enumerate(values):
+                        overrides.write_string(row, col, value, cell)
+                    row += 1
+    book.close()
+    return out.getvalue()
+
+
+def _table(sheet: Any, headers: Iterable[str], widths: Iterable[float], head: Any) -> None:
+    for col, (text, width) in enumerate(zip(headers, widths)):
+        sheet.write_string(0, col, text, head)
+        sheet.set_column(col, col, width)
+    sheet.freeze_panes(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+
+
+def _meta_value(data: dict[str, Any], path: str) -> str:
+    node: Any = data
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    if node is None:
+        return ""
+    if path == "years":
+        return ", ".join(str(y) for y in node)
+    if isinstance(node, list):
+        return "\n".join(str(x) for x in node)
+    return str(node)
+
+
+def _indicator_value(section: Any, item: Any, name: str) -> str:
+    if name.startswith("section."):
+        if section is None:
+            return ""
+        return str(getattr(section, name.split(".", 1)[1]))
+    if name.startswith("measure."):
+        value = getattr(item.measure, name.split(".", 1)[1])
+        return "" if value is None else str(value)
+    if name == "levels":
+        return ", ".join(item.levels)
+    if name == "timeframe":
+        return item.timeframe if isinstance(item.timeframe, str) else ""
+    value = getattr(item, name)
+    return "" if value is None else str(value)
+
+
+def _guide_lines(plan: Any) -> list[str]:
+    return [
+        f"Kế hoạch {plan.id} — {plan.title}",
+        "Tệp này là kế hoạch (phụ lục chỉ tiêu) dưới dạng bảng tính. Sửa trực tiếp trong Excel rồi kiểm tra bằng "
+        "lệnh: xlkpi plan check <tệp này>.xlsx — mỗi lỗi được chỉ rõ trang tính và ô.",
+        "Trang \"Kế hoạch\": thông tin văn bản (cơ quan ban hành, số, ngày, tên phụ lục, người ký). Chỉ sửa cột Giá trị.",
+        "Trang \"Cấp báo cáo\": các cấp đơn vị báo cáo (mã cấp dùng trong cột \"Cấp báo cáo\" của trang Chỉ tiêu).",
+        "Trang \"Cột\": các cột của phụ lục theo thứ tự in; \"Nội dung cột\" chọn từ danh sách (number: STT, name: tên "
+        "chỉ tiêu, target: mục tiêu của năm ghi ở cột Năm, unit, implementing: cơ quan thực hiện, monitoring: cơ quan "
+        "theo dõi, timeframe, evidence, basis, note; result, units-met, judgement: các cột kết quả khi tổng hợp).",
+        "Trang \"Chỉ tiêu\": mỗi dòng một chỉ tiêu. Các dòng liền nhau có cùng Số mục và Tên mục thuộc một mục (I, II …); "
+        "để trống nếu phụ lục không chia mục. Loại số liệu: rate (tỷ lệ = tử số/mẫu số), percent, count, yesno, text.",
+        "Mục tiêu: ghi đúng như in trong phụ lục (vd. \"Tối thiểu 50\", \"100\"). Quy tắc: để trống thì xlkpi hiểu từ "
+        "mục tiêu; \"không\" nếu mục tiêu không chấm được bằng số; hoặc ghi rõ \">= 80\", \"<= 3\", \">= 80; sàn 50\".",
+        "Trang \"Mục tiêu riêng\": mục tiêu khác cho một cấp hoặc một đơn vị (mã đơn vị trong danh sách đơn vị).",
+        "Ô có nhiều dòng: Alt+Enter để xuống dòng trong ô.",
+    ]
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LocatedCells(LocatedData):
+    """A plan read from a workbook: the data, and the sheet and cell each value came from."""
+
+    cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def locate(self, found: Iterable[Problem]) -> list[Problem]:
+        """Problems located by key path, given the sheet and cell of that path (or of its nearest parent)."""
+        located = []
+        for item in found:
+            where = self._cell_of(item.path or "")
+            if where is None:
+                located.append(item)
+            else:
+                located.append(replace(item, sheet=where[0], cell=where[1], line=None))
+        return located
+
+    def _cell_of(self, path: str) -> tuple[str, str] | None:
+        while path:
+            if path in self.cells:
+                return self.cells[path]
+            shorter = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+            if shorter == path:
+                break
+            path = shorter
+        return None
+
+
+def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
+    """The plan data of a plan workbook, every value with its cell; problems when the workbook is not one."""
+    import openpyxl
+
+    located = LocatedCells(data={})
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 — whatever the file is, it is not a plan workbook we can read
+        located.problems.append(problem("plan-workbook-unreadable", file=file, detail=f"{type(exc).__name__}: {exc}"[:200]))
+        return located
+    try:
+        missing = [name for name in (META, LEVELS, COLUMNS, INDICATORS) if name not in book.sheetnames]
+        if missing:
+            located.problems.append(problem("plan-workbook-sheet-missing", file=file, sheet=missing[0],
+                                            sheets=", ".join(book.sheetnames)))
+            return located
+        rows = {name: [list(r) for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames
+                if name in (META, LEVELS, COLUMNS, INDICATORS, OVERRIDES)}
+    finally:
+        book.close()
+    plan: dict[str, Any] = {}
+    cells = located.cells
+
+    def put(path: tuple[str | int, ...], value: Any, sheet: str, row: int, col: int) -> None:
+        node = plan
+        for part in path[:-1]:
+            node = node.setdefault(part, {})  # type: ignore[assignment]
+        node[path[-1]] = value
+        cells[format_path(path)] = (sheet, f"{column_letter(col)}{row + 1}")
+
+    def mark(path: tuple[str | int, ...], sheet: str, row: int, col: int) -> None:
+        cells.setdefault(format_path(path), (sheet, f"{column_letter(col)}{row + 1}"))
+
+    known = {path for path, _ in META_ROWS}
+    for r, values in enumerate(rows[META][1:], start=1):
+        path, value = cell_text(_at(values, 0)), _text(_at(values, 2))
+        if not path:
+            continue
+        if path not in known:
+            located.problems.append(problem("plan-workbook-key-unknown", file=file, sheet=META, cell=f"A{r + 1}",
+                                            key=path))
+            continue
+        if value == "":
+            continue
+        parts = tuple(path.split("."))
+        if path == "years":
+            put(parts, [_year(x) for x in re.split(r"[,;\s]+", value) if x], META, r, 2)
+        elif path == "format":
+            put(parts, _year(value), META, r, 2)
+        elif path in LIST_KEYS:
+            put(parts, value.split("\n"), META, r, 2)
+        else:
+            put(parts, value, META, r, 2)
+
+    plan["levels"] = []
+    mark(("levels",), LEVELS, 0, 0)
+    for r, values in enumerate(rows[LEVELS][1:], start=1):
+        code, name, aliases = (_text(_at(values, i)) for i in range(3))
+        if not (code or name or aliases):
+            continue
+        level: dict[str, Any] = {"id": code, "name": name}
+        if aliases:
+            level["aliases"] = aliases.split("\n")
+        index = len(plan["levels"])
+        plan["levels"].append(level)
+        for col, key in enumerate(("id", "name", "aliases")):
+            mark(("levels", index, key), LEVELS, r, col)
+        mark(("levels", index), LEVELS, r, 0)
+
+    plan["columns"] = []
+    mark(("columns",), COLUMNS, 0, 0)
+    for r, values in enumerate(rows[COLUMNS][1:], start=1):
+        texts = [_text(_at(values, i)) for i in range(len(COLUMN_FIELDS))]
+        if not any(texts):
+            continue
+        column: dict[str, Any] = {}
+        index = len(plan["columns"])
+        for col, (name, text) in enumerate(zip(COLUMN_FIELDS, texts)):
+            mark(("columns", index, name), COLUMNS, r, col)
+            if text == "":
+                continue
+            column[name] = _year(text) if name == "year" else _number_value(text) if name == "width" else text
+        mark(("columns", index), COLUMNS, r, 0)
+        plan["columns"].append(column)
+
+    _read_indicators(plan, rows[INDICATORS], mark)
+    _read_overrides(plan, rows.get(OVERRIDES, []), mark, located, file)
+    located.data = plan
+    return located
+
+
+def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> None:
+    header = [cell_text(v) for v in (rows[0] if rows else [])]
+    fields = [f for _, f in INDICATOR_FIELDS]
+    year_cols: dict[str, dict[str, int]] = {"target": {}, "rule": {}, "timeframe": {}}
+    for col, text in enumerate(header):
+        found = re.fullmatch(r"(Mục tiêu|Quy tắc|Thời gian) (\d{4})", text)
+        if found:
+            kind = {"Mục tiêu": "target", "Quy tắc": "rule", "Thời gian": "timeframe"}[found.group(1)]
+            year_cols[kind][found.group(2)] = col
+    sections: list[dict[str, Any]] = []
+    loose: list[dict[str, Any]] = []
+    for r, values in enumerate(rows[1:], start=1):
+        texts = [_text(_at(values, i)) for i in range(max(len(values), len(fields)))]
+        if not any(texts):
+            continue
+        got = dict(zip(fields, texts))
+        item: dict[str, Any] = {}
+        for name in ("id", "number", "name", "unit", "rollup", "implementing", "monitoring", "evidence", "basis", "note"):
+            if got[name] != "" or name in ("id", "number", "name", "unit"):  # a blank unit is no unit, not "%"
+                item[name] = got[name]
+        measure = {key: got[f"measure.{key}"] for key in ("kind", "numerator", "denominator", "question")
+                   if got[f"measure.{key}"] != ""}
+        item["measure"] = measure
+        item["levels"] = [x for x in re.split(r"[,;\s]+", got["levels"]) if x]
+        per_year = {year: texts[col] for year, col in year_cols["timeframe"].items() if col < len(texts)}
+        if any(per_year.values()):
+            item["timeframe"] = per_year
+        elif got["timeframe"]:
+            item["timeframe"] = got["timeframe"]
+        targets: dict[str, Any] = {}
+        for year, col in year_cols["target"].items():
+            text = texts[col] if col < len(texts) else ""
+            rule_col = year_cols["rule"].get(year)
+            rule = texts[rule_col] if rule_col is not None and rule_col < len(texts) else ""
+            target: dict[str, Any] = {"text": text}  # every year of the plan has a target, "" when none is printed
+            if rule:
+                target["rule"] = parse_rule(rule)
+            targets[year] = target
+        item["targets"] = targets
+        section_key = (got["section.number"], got["section.title"], got["section.layout"])
+        if any(section_key):
+            if not sections or (sections[-1]["number"], sections[-1]["title"],
+                                sections[-1].get("layout", "")) != section_key:
+                section: dict[str, Any] = {"number": got["section.number"], "title": got["section.title"],
+                                           "indicators": []}
+                if got["section.layout"]:
+                    section["layout"] = got["section.layout"]
+                sections.append(section)
+                s = len(sections) - 1
+                for col, key in enumerate(("number", "title", "layout")):
+                    mark(("sections", s, key), INDICATORS, r, col)
+                mark(("sections", s), INDICATORS, r, 0)
+            s = len(sections) - 1
+            base: tuple[Any, ...] = ("sections", s, "indicators", len(sections[-1]["indicators"]))
+            sections[-1]["indicators"].append(item)
+        else:
+            base = ("indicators", len(loose))
+            loose.append(item)
+        mark(base, INDICATORS, r, 3)
+        for col, name in enumerate(fields):
+            if not name.startswith("section."):
+                mark(base + tuple(name.split(".")), INDICATORS, r, col)
+        for year, col in year_cols["target"].items():
+            mark(base + ("targets", year), INDICATORS, r, col)
+            mark(base + ("targets", year, "text"), INDICATORS, r, col)
+            if year in year_cols["rule"]:
+                mark(base + ("targets", year, "rule"), INDICATORS, r, year_cols["rule"][year])
+        for year, col in year_cols["timeframe"].items():
+            mark(base + ("timeframe", year), INDICATORS, r, col)
+    if sections:
+        plan["sections"] = sections
+    if loose or not sections:
+        plan["indicators"] = loose
+
+
+def _read_overrides(plan: dict[str, Any], rows: list[list[Any]], mark: Any, located: LocatedCells, file: str) -> None:
+    where: dict[str, tuple[Any, ...]] = {}
+    for s, section in enumerate(plan.get("sections", [])):
+        for i, item in enumerate(section["indicators"]):
+            where[item.get("id", "")] = ("sections", s, "indicators", i)
+    for i, item in enumerate(plan.get("indicators", [])):
+        where[item.get("id", "")] = ("indicators", i)
+    items = {item.get("id", ""): item for s in plan.get("sections", []) for item in s["indicators"]}
+    items.update({item.get("id", ""): item for item in plan.get("indicators", [])})
+    for r, values in enumerate(rows[1:], start=1):
+        indicator, year, level, unit, text, rule = (_text(_at(values, i)) for i in range(6))
+        if not any((indicator, year, level, unit, text, rule)):
+            continue
+        if indicator not in items:
+            located.problems.append(problem("plan-workbook-indicator-unknown", file=file, sheet=OVERRIDES,
+                                            cell=f"A{r + 1}", id=indicator))
+            continue
+        if bool(level) == bool(unit):
+            located.problems.append(problem("plan-workbook-override-who", file=file, sheet=OVERRIDES, cell=f"C{r + 1}"))
+            continue
+        target = items[indicator].setdefault("targets", {}).setdefault(year, {})
+        group = "by_level" if level else "by_unit"
+        own: dict[str, Any] = {"text": text}
+        if rule:
+            own["rule"] = parse_rule(rule)
+        target.setdefault(group, {})[level or unit] = own
+        base = where[indicator] + ("targets", year, group, level or unit)
+        mark(base, OVERRIDES, r, 2 if level else 3)
+        mark(base + ("text",), OVERRIDES, r, 4)
+        mark(base + ("rule",), OVERRIDES, r, 5)
+
+
+def parse_rule(text: str) -> Any:
+    """A rule cell as plan data: None for "không", {op, value, floor} when written out, else the text as is
+    (the plan's validation then says what is wrong with it, at its cell)."""
+    cleaned = " ".join(text.split())
+    if cleaned.lower() in (NO_RULE, "khong", "none", "-"):
+        return None
+    found = _RULE.match(cleaned)
+    if not found:
+        return cleaned
+    rule: dict[str, Any] = {"op": found.group(1), "value": float(found.group(2).replace(",", "."))}
+    if found.group(3):
+        rule["floor"] = float(found.group(3).replace(",", "."))
+    return rule
+
+
+def _at(values: list[Any], index: int) -> Any:
+    return values[index] if index < len(values) else None
+
+
+def _text(value: Any) -> str:
+    """A cell's text exactly as typed (a document number may start with the blanks left for the number),
+    with Excel's line breaks as "\\n"; a number as Excel shows it (80.0 -> "80"); a blank cell ""."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("_x000D_", "")
+    return cell_text(value)
+
+
+def _year(text: str) -> Any:
+    try:
+        return int(float(text))
+    except ValueError:
+        return text
+
+
+def _number_value(text: str) -> Any:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() else value
+
+
+def is_plan_workbook(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
