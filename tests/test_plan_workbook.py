@@ -84,7 +84,7 @@ def test_what_a_plan_owner_sees_drop_downs_and_a_guide(tmp_path):
     book = openpyxl.load_workbook(tmp_path / "p.xlsx")
     assert book.sheetnames == ["Hướng dẫn", META, "Cấp báo cáo", COLUMNS, INDICATORS, OVERRIDES]
     choices = {str(v.sqref): v.formula1 for v in book[COLUMNS].data_validations.dataValidation}
-    assert '"number,name,target,unit,implementing,monitoring,timeframe,evidence,basis,note,result,units-met,judgement"' \
+    assert '"number,name,target,unit,implementing,coordinating,monitoring,timeframe,evidence,basis,note,result,units-met,judgement"' \
         in choices.values()
     kinds = [v.formula1 for v in book[INDICATORS].data_validations.dataValidation]
     assert '"rate,percent,count,yesno,text"' in kinds

@@ -121,6 +121,45 @@ def plans_command(as_json: bool) -> None:
         click.echo(f"{p.id:<{width}}  {p.title}")
 
 
+@cli.command("catalogue")
+@click.option("--search", metavar="TEXT", default=None, help="Chỉ hiện chỉ tiêu gần với tên này / only entries "
+                                                              "close to this name.")
+@json_option
+def catalogue_command(search: str | None, as_json: bool) -> None:
+    """Danh mục chỉ tiêu quốc gia / the national indicators local plans draw on.
+
+    Resolutions 01/NQ-CP and 02/NQ-CP of 2025 (and 03/NQ-CP as plans cite it) and the service index of
+    Decision 766/QĐ-TTg: each entry's id, the names plans print, unit, measure kind, numerator and
+    denominator (or the yes/no question) and its sources. 'xlkpi plan import' fills an imported row's
+    measure from the entry its name matches.
+    """
+    from xlkpi.plan.catalogue import SOURCES, catalogue, match
+
+    entries = list(catalogue())
+    if search:
+        found = match(search)
+        entries = [found.entry] if found else []
+    if as_json:
+        click.echo(json.dumps([{"id": e.id, "names": list(e.names), "unit": e.unit, "kind": e.kind,
+                                "numerator": e.numerator, "denominator": e.denominator, "question": e.question,
+                                "sources": [SOURCES.get(s, s) for s in e.sources]} for e in entries],
+                              ensure_ascii=False, indent=2))
+        return
+    if search and not entries:
+        click.echo(f"Không có chỉ tiêu nào trong danh mục gần với \"{search}\" / nothing close in the catalogue")
+        sys.exit(1)
+    for entry in entries:
+        click.echo(f"{entry.id}  [{entry.kind}, {entry.unit}]  {entry.name}")
+        for other in entry.names[1:]:
+            click.echo(f"    cũng in là / also printed: {other}")
+        if entry.kind == "rate":
+            click.echo(f"    tử số (a): {entry.numerator}")
+            click.echo(f"    mẫu số (b): {entry.denominator}")
+        elif entry.question:
+            click.echo(f"    câu hỏi: {entry.question}")
+        click.echo(f"    nguồn: {'; '.join(SOURCES.get(s, s) for s in entry.sources)}")
+
+
 @cli.group("plan")
 def plan_group() -> None:
     """Kiểm tra và xem kế hoạch / check and show plans."""

@@ -43,6 +43,7 @@ ColumnShows = Literal[
     "target",
     "unit",
     "implementing",
+    "coordinating",
     "monitoring",
     "timeframe",
     "evidence",
@@ -188,6 +189,8 @@ class Indicator(_Strict):
     levels: list[str]
     targets: dict[int, YearTarget]
     implementing: str = ""
+    #: the coordinating agencies ("Cơ quan, đơn vị phối hợp")
+    coordinating: str = ""
     monitoring: str = ""
     timeframe: str | dict[int, str] = ""
     evidence: str = ""
@@ -213,6 +216,7 @@ class Indicator(_Strict):
             "name": self.name,
             "unit": self.unit,
             "implementing": self.implementing,
+            "coordinating": self.coordinating,
             "monitoring": self.monitoring,
             "evidence": self.evidence,
             "basis": self.basis,

@@ -81,6 +81,7 @@ INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
     ("Cách tổng hợp", "rollup"),
     ("Cấp báo cáo (mã cấp, cách nhau bởi dấu phẩy)", "levels"),
     ("Cơ quan thực hiện", "implementing"),
+    ("Cơ quan phối hợp", "coordinating"),
     ("Cơ quan theo dõi, đánh giá", "monitoring"),
     ("Thời gian thực hiện", "timeframe"),
     ("Kết quả thực hiện / minh chứng", "evidence"),
@@ -90,7 +91,7 @@ INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
 OVERRIDE_HEADERS = ("Mã chỉ tiêu", "Năm", "Cấp (mã cấp)", "Mã đơn vị", "Mục tiêu (như in)", "Quy tắc")
 
 CHOICES = {
-    "shows": ["number", "name", "target", "unit", "implementing", "monitoring", "timeframe", "evidence", "basis",
+    "shows": ["number", "name", "target", "unit", "implementing", "coordinating", "monitoring", "timeframe", "evidence", "basis",
               "note", "result", "units-met", "judgement"],
     "measure.kind": ["rate", "percent", "count", "yesno", "text"],
     "rollup": ["ratio", "sum", "mean", "min", "max", "share-yes", "none"],
@@ -168,7 +169,7 @@ def plan_workbook(plan: Any) -> bytes:
     if timeframe_years:
         headers += [f"Thời gian {year}" for year in years]
     indicators = book.add_worksheet(INDICATORS)
-    widths = [8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 10, 16, 28, 20, 20, 28, 28, 20] + [14, 10] * len(years)
+    widths = [8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 10, 16, 28, 24, 20, 20, 28, 28, 20] + [14, 10] * len(years)
     _table(indicators, headers, widths + [18] * (len(headers) - len(widths)), head)
     fields = [f for _, f in INDICATOR_FIELDS]
     for row, (section, item) in enumerate(plan.iter_indicators(), start=1):
@@ -401,7 +402,8 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
             continue
         got = dict(zip(fields, texts))
         item: dict[str, Any] = {}
-        for name in ("id", "number", "name", "unit", "rollup", "implementing", "monitoring", "evidence", "basis", "note"):
+        for name in ("id", "number", "name", "unit", "rollup", "implementing", "coordinating", "monitoring", "evidence",
+                     "basis", "note"):
             if got[name] != "" or name in ("id", "number", "name", "unit"):  # a blank unit is no unit, not "%"
                 item[name] = got[name]
         measure = {key: got[f"measure.{key}"] for key in ("kind", "numerator", "denominator", "question")

@@ -603,7 +603,7 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
                               level_names)
                 continue
             text = _printed(indicator, column)
-            style = "text" if column.shows in ("name", "implementing", "monitoring", "evidence", "basis", "note",
+            style = "text" if column.shows in ("name", "implementing", "coordinating", "monitoring", "evidence", "basis", "note",
                                                "timeframe") else "center"
             sheet.write_string(row, col, text, fmt[style])
             height = max(height, lines_needed(text, widths[col]))

@@ -1,0 +1,103 @@
+"""The indicator catalogue: the national indicators local plans draw on, shipped as data (catalogue.yaml).
+
+Each entry has the name variants plans print, a unit, a measure kind, and the numerator and denominator a
+unit counts (or the yes/no question it answers), with the resolutions it comes from.  ``plan import``
+matches each imported row to it by name — diacritics-insensitive, abbreviations spelled out ("TTHC",
+"DVC"), punctuation ignored — and fills the measure; ``xlkpi catalogue`` lists it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from xlkpi.common.text import fold
+
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
+#: a match at least this close is taken; below SURE it is reported as a guess to review
+SURE, POSSIBLE = 0.86, 0.72
+SOURCES = {
+    "01/NQ-CP": "Nghị quyết số 01/NQ-CP ngày 08/01/2025 của Chính phủ",
+    "02/NQ-CP": "Nghị quyết số 02/NQ-CP ngày 08/01/2025 của Chính phủ",
+    "03/NQ-CP": "Nghị quyết số 03/NQ-CP ngày 09/01/2025 của Chính phủ",
+    "766": "Quyết định số 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ (Bộ chỉ số phục vụ người dân, "
+           "doanh nghiệp)",
+}
+_ABBREVIATIONS = {
+    "tthc": "thu tuc hanh chinh", "dvc": "dich vu cong", "dvctt": "dich vu cong truc tuyen",
+    "dvcqg": "dich vu cong quoc gia", "csdl": "co so du lieu", "pakn": "phan anh kien nghi",
+    "nd": "nguoi dan", "dn": "doanh nghiep", "ubnd": "uy ban nhan dan",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    names: tuple[str, ...]
+    unit: str
+    kind: str
+    numerator: str | None
+    denominator: str | None
+    question: str | None
+    sources: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: float
+
+    @property
+    def sure(self) -> bool:
+        return self.score >= SURE
+
+
+def normalise(text: str) -> str:
+    """A name as compared: folded (no diacritics, lower case), abbreviations spelled out, no punctuation."""
+    words = re.findall(r"[a-z0-9]+", fold(text).replace("đ", "d"))
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in words)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[Entry, ...]:
+    data = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return tuple(Entry(item["id"], tuple(item["names"]), item.get("unit", "%"), item["kind"], item.get("numerator"),
+                       item.get("denominator"), item.get("question"), tuple(str(s) for s in item.get("sources", [])))
+                 for item in data["indicators"])
+
+
+@lru_cache(maxsize=1)
+def _normalised() -> tuple[tuple[Entry, str], ...]:
+    return tuple((entry, normalise(name)) for entry in catalogue() for name in entry.names)
+
+
+def similarity(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    ratio = SequenceMatcher(None, a, b, autojunk=False).ratio()
+    shorter, longer = sorted((a, b), key=len)
+    if len(shorter) >= 25 and longer.startswith(shorter):  # a name printed with more after it
+        ratio = max(ratio, 0.9)
+    return ratio
+
+
+def match(name: str) -> Match | None:
+    """The catalogue entry a printed indicator name means, or None when nothing is close enough."""
+    wanted = normalise(name)
+    best: Match | None = None
+    for entry, known in _normalised():
+        score = similarity(wanted, known)
+        if best is None or score > best.score:
+            best = Match(entry, score)
+    return best if best is not None and best.score >= POSSIBLE else None
