@@ -216,6 +216,67 @@ def plan_show(plan: str, year: int | None) -> None:
         )
 
 
+@plan_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Kế hoạch ghi ra: .yaml hoặc .xlsx (mặc định: <mã kế hoạch>.yaml) / output plan, YAML or workbook.")
+@click.option("--table", type=click.IntRange(min=1), default=None,
+              help="Bảng phụ lục thứ mấy khi tệp có nhiều bảng (mặc định 1) / which appendix table.")
+@click.option("--id", "plan_id", default=None, help="Mã kế hoạch (mặc định: theo địa danh và năm) / the plan's id.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite an existing file.")
+@handle_errors
+def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | None, force: bool) -> None:
+    """Nhập kế hoạch từ phụ lục Word/Excel / import a plan from the appendix in Word or Excel.
+
+    Reads the appendix table from .docx or .xlsx (and .doc, .odt, .xls, .ods through LibreOffice):
+    columns by their header text (two-level headers from merged cells), sections and headings, header
+    rows repeated at page breaks, cells of several paragraphs, continuation rows; target texts as
+    printed; levels from the implementing agency; the measure, numerator and denominator from the
+    indicator catalogue. Whatever is a guess is listed with its table cell. Then review the plan (in
+    Excel: --out plan.xlsx), run 'xlkpi plan check' and 'xlkpi init --plan'.
+    """
+    import yaml as _yaml
+    from pydantic import ValidationError
+
+    from xlkpi.common.files import atomic_output
+    from xlkpi.plan.importer import import_plan
+    from xlkpi.plan.model import Plan, check_plan
+    from xlkpi.plan.workbook import plan_workbook
+    from xlkpi.plan.yamlwrite import plan_yaml
+
+    imported = import_plan(file, table=table, plan_id=plan_id)
+    data = imported.data
+    out = out or Path(f"{data['id']}.yaml")
+    try:
+        plan: Plan | None = Plan.model_validate(data)
+    except ValidationError:
+        plan = None
+    if plan is None and out.suffix.lower() in (".xlsx", ".xlsm"):
+        out = out.with_suffix(".yaml")  # a plan that does not validate is written as YAML, to be corrected
+    with atomic_output(out, force=force) as temp:
+        if plan is not None and out.suffix.lower() in (".xlsx", ".xlsm"):
+            temp.write_bytes(plan_workbook(plan))
+        elif plan is not None:
+            temp.write_text(plan_yaml(plan, f"Nhập từ {file.name} bằng 'xlkpi plan import'; hãy xem lại rồi chạy "
+                                            f"'xlkpi plan check'."), encoding="utf-8")
+        else:
+            temp.write_text(_yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    click.echo(f"✓ {out}: {'; '.join(imported.summary)}")
+    if imported.problems:
+        click.echo(f"Cần xem lại / to review ({len(imported.problems)}):")
+        for found in imported.problems[:MAX_SHOWN]:
+            where = f"{found.sheet}, {found.cell}: " if found.sheet else ""
+            click.echo(f"  ! {where}{found.message_vi}")
+        if len(imported.problems) > MAX_SHOWN:
+            click.echo(f"  … và {len(imported.problems) - MAX_SHOWN} mục khác")
+    report = check_plan(out)
+    if report.valid:
+        click.echo(f"Kiểm tra / check: hợp lệ. Tiếp theo / next: xem lại {out}, rồi xlkpi init … --plan {out}")
+    else:
+        emit(report, str(out), False)
+        sys.exit(1)
+
+
 @plan_group.command("to-xlsx")
 @click.argument("plan", metavar="FILE|ID")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,

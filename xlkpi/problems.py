@@ -566,6 +566,77 @@ CATALOGUE: dict[str, Message] = {
         "Mỗi dòng mục tiêu riêng ghi hoặc một cấp, hoặc một mã đơn vị (không phải cả hai, không để trống cả hai).",
         "Each own-target row names either a level or a unit code (not both, not neither).",
     ),
+    # -- plan import -------------------------------------------------------------------------------------
+    "import-format": Message(
+        "Không nhập được tệp đuôi {suffix}: hãy dùng tệp Word (.docx, .doc, .odt) hoặc Excel (.xlsx, .xls, .ods) "
+        "có bảng phụ lục.",
+        "Cannot import a {suffix} file: use a Word (.docx, .doc, .odt) or Excel (.xlsx, .xls, .ods) file holding "
+        "the appendix table.",
+    ),
+    "import-no-table": Message(
+        "Không tìm thấy bảng phụ lục: cần một bảng có dòng tiêu đề với cột \"STT\" (hoặc \"Số TT\") và cột tên "
+        "chỉ tiêu. Hãy kiểm tra tệp có đúng là phụ lục chỉ tiêu không.",
+        "No appendix table found: it needs a header row with an \"STT\" (or \"Số TT\") column and an indicator "
+        "name column. Check that the file holds the indicator appendix.",
+    ),
+    "import-table-missing": Message(
+        "Tệp chỉ có {count} bảng phụ lục; không có bảng số {table}. Hãy chọn --table từ 1 đến {count}.",
+        "The file holds {count} appendix tables; there is no table {table}. Choose --table 1 to {count}.",
+    ),
+    "import-no-name-column": Message(
+        "Bảng không có cột tên chỉ tiêu (\"Tên chỉ tiêu\", \"Chỉ tiêu\", \"Nội dung\"). Hãy kiểm tra dòng tiêu đề.",
+        "The table has no indicator name column (\"Tên chỉ tiêu\", \"Chỉ tiêu\", \"Nội dung\"). Check the header row.",
+    ),
+    "import-no-target-column": Message(
+        "Bảng không có cột chỉ tiêu theo năm (vd. \"Chỉ tiêu năm 2025\"). Hãy ghi năm vào tiêu đề cột mục tiêu.",
+        "The table has no target column with a year (e.g. \"Chỉ tiêu năm 2025\"). Put the year in the target "
+        "column's header.",
+    ),
+    "import-column-unknown": Message(
+        "Không nhận ra cột \"{header}\"; đã xử lý: {kept}. Hãy xem lại cột này trong trang Cột của tệp kế hoạch.",
+        "Column \"{header}\" was not recognised; it was {kept}. Review it on the plan workbook's Cột sheet.",
+        "warning",
+    ),
+    "import-catalogue-guess": Message(
+        "Chỉ tiêu \"{name}\" được đoán là chỉ tiêu \"{entry}\" của danh mục (giống {score}); tử số, mẫu số lấy theo "
+        "danh mục. Hãy xem lại.",
+        "Indicator \"{name}\" was taken to be the catalogue's \"{entry}\" ({score} alike); its numerator and "
+        "denominator come from there. Review them.",
+        "warning",
+    ),
+    "import-measure-guessed": Message(
+        "Chỉ tiêu \"{name}\" không có trong danh mục chỉ tiêu: đoán là {kind}; nếu là tỷ lệ, hãy ghi rõ tử số và mẫu "
+        "số.",
+        "Indicator \"{name}\" is not in the catalogue: taken to be a {kind}; if it is a rate, write its numerator "
+        "and denominator.",
+        "warning",
+    ),
+    "import-levels-guessed": Message(
+        "Cơ quan thực hiện \"{text}\" không nêu cấp đơn vị nào đã biết; tạm giao cấp '{level}'. Hãy xem lại cột "
+        "Cấp báo cáo của chỉ tiêu này.",
+        "The implementing agency \"{text}\" names no known level of units; level '{level}' was given for now. "
+        "Review this indicator's levels.",
+        "warning",
+    ),
+    "import-levels-no-column": Message(
+        "Bảng không có cột cơ quan thực hiện nên không biết cấp nào báo cáo chỉ tiêu nào; tạm giao mọi chỉ tiêu cho cấp "
+        "'{level}'. Hãy sửa cột Cấp báo cáo trong trang Chỉ tiêu.",
+        "The table has no implementing-agency column, so which level reports what is unknown; every indicator was "
+        "given level '{level}' for now. Correct the levels on the Chỉ tiêu sheet.",
+        "warning",
+    ),
+    "import-no-appendix-heading": Message(
+        "Không thấy dòng \"Phụ lục\" trước bảng; tên phụ lục được lấy từ các dòng chữ in hoa gần nhất. Hãy xem lại "
+        "trang Kế hoạch.",
+        "No \"Phụ lục\" line before the table; the title was taken from the nearest capitalised lines. Review the "
+        "Kế hoạch sheet.",
+        "warning",
+    ),
+    "import-issuer-missing": Message(
+        "Không thấy tên cơ quan ban hành (\"ỦY BAN NHÂN DÂN …\"). Hãy ghi vào document.issuer.",
+        "The issuing body (\"ỦY BAN NHÂN DÂN …\") was not found. Fill in document.issuer.",
+        "warning",
+    ),
     # -- divisions -----------------------------------------------------------------------------------
     "province-not-found": Message(
         "Không tìm thấy tỉnh, thành phố '{query}'. Hãy ghi tên (có hoặc không dấu) hoặc mã 2 chữ số; "

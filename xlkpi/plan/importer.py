@@ -1,0 +1,683 @@
+"""``xlkpi plan import``: a plan from the official appendix as it exists, a table in Word or Excel.
+
+The document is read as a sequence of lines — paragraphs, and table rows with their merged cells — so a
+Word table and an Excel sheet go through the same steps:
+
+1. the header: a row with "STT"/"Số TT", and under a merged cell ("Các chỉ tiêu cụ thể") a second row of
+   headers ("Chỉ tiêu năm 2025", "Chỉ tiêu đến năm 2030"); each column recognised by its text;
+2. the rows: a header repeated where the table breaks across pages is skipped, as is a "(1) (2) …" row;
+   a row numbered I, II … with a title is a section; a title above a table of its own ("1. Chỉ tiêu giao
+   tại Nghị quyết số 01/NQ-CP") is a section printed as a heading; a row without a number continues the
+   one above; cells of several paragraphs keep their lines;
+3. each indicator: its target texts (judged by the same rules as a plan file), its levels from the
+   implementing-agency text, its measure from the indicator catalogue — and where that is a guess, a
+   warning naming the table cell;
+4. the document around the table: the "Phụ lục" heading, the title lines, "(Ban hành kèm theo …)", the
+   issuer.
+
+``.doc``, ``.odt``, ``.xls`` and ``.ods`` are converted with LibreOffice in a temporary folder first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlkpi.common.text import column_letter, fold, slug
+from xlkpi.plan.catalogue import match as catalogue_match
+from xlkpi.problems import Problem, XlkpiError, problem
+
+WORD, EXCEL = {".docx"}, {".xlsx", ".xlsm"}
+CONVERTED = {".doc": "docx", ".odt": "docx", ".rtf": "docx", ".xls": "xlsx", ".ods": "xlsx"}
+RESULT_COLUMNS = (
+    {"key": "kq", "group": "Kết quả kỳ báo cáo", "header": "Kết quả", "shows": "result", "width": 10},
+    {"key": "so-dv-dat", "group": "Kết quả kỳ báo cáo", "header": "Số đơn vị đạt", "shows": "units-met", "width": 12},
+    {"key": "danh-gia", "group": "Kết quả kỳ báo cáo", "header": "Đánh giá", "shows": "judgement", "width": 12},
+)
+#: the levels an implementing-agency text names, and the phrases that name them (folded)
+KNOWN_LEVELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("tinh", "UBND tỉnh", ("ubnd tinh",)),
+    ("so", "Sở, ban, ngành", ("so, ban, nganh", "cac so", "so nganh")),
+    ("co-quan", "Cơ quan, ban, ngành cấp huyện", ("co quan, ban, nganh",)),
+    ("huyen", "UBND cấp huyện", ("ubnd cap huyen", "ubnd cac huyen", "ubnd huyen")),
+    ("trung-tam", "Trung tâm Phục vụ hành chính công", ("trung tam phuc vu hanh chinh cong",)),
+    ("phong", "Phòng chuyên môn", ("phong chuyen mon",)),
+    ("xa", "UBND cấp xã", ("ubnd cap xa", "ubnd cac xa", "ubnd xa", "xa, phuong")),
+)
+_ROMAN = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
+_NUMBER = re.compile(r"^(\d+(\.\d+)*\.?|[a-zđ]\)|[a-zđ]\.)$", re.I)
+_YEAR = re.compile(r"\b(20\d\d)\b")
+_DOCUMENT_CITED = re.compile(r"(nghi quyet|quyet dinh|ke hoach|cong van|thong tu|nghi dinh|chi thi|luat)\s+so", re.I)
+
+
+@dataclass
+class Cell:
+    text: str
+    origin: Any  # the same for every grid position of one merged cell
+
+
+@dataclass
+class Line:
+    """A paragraph (``cells`` None) or a table row, with where it is for messages."""
+
+    text: str = ""
+    cells: list[Cell] | None = None
+    sheet: str = ""       # "Bảng 2" for a Word table, the sheet's name for Excel
+    row: int = 0          # 1-based row in its table or sheet
+    table: int = 0        # which Word table (0 for Excel)
+    excel: bool = False
+
+    def where(self, col: int) -> tuple[str, str]:
+        if self.excel:
+            return self.sheet, f"{column_letter(col)}{self.row}"
+        return self.sheet, f"hàng {self.row}, cột {col + 1}"
+
+
+@dataclass
+class Imported:
+    data: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+# -- reading documents -----------------------------------------------------------------------------------
+
+
+def read_lines(path: Path, table: int | None = None) -> list[Line]:
+    suffix = path.suffix.lower()
+    if suffix in CONVERTED:
+        from xlkpi.common.office import convert
+
+        with tempfile.TemporaryDirectory(prefix="xlkpi-import-") as folder:
+            converted = convert(path, CONVERTED[suffix], folder)
+            return read_lines(converted, table)
+    if suffix in WORD:
+        return _word_lines(path.read_bytes())
+    if suffix in EXCEL:
+        return _excel_lines(path.read_bytes(), path.name)
+    raise XlkpiError(problem("import-format", file=str(path), suffix=suffix or "(không có)"))
+
+
+def _word_lines(data: bytes) -> list[Line]:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(io.BytesIO(data))
+    lines: list[Line] = []
+    tables = 0
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = Paragraph(element, document).text
+            if text.strip():
+                lines.append(Line(text=_clean(text)))
+        elif tag == "tbl":
+            tables += 1
+            grid = Table(element, document)
+            for r, row in enumerate(grid.rows, start=1):
+                cells = [Cell(_clean(cell.text), _origin(cell._tc)) for cell in row.cells]
+                lines.append(Line(cells=cells, sheet=f"Bảng {tables}", row=r, table=tables))
+    return lines
+
+
+def _origin(tc: Any) -> tuple[int, int]:
+    """Where a Word cell starts (row, cell in row): the same for every grid position a merged cell covers
+    (python-docx gives the origin cell for horizontal and vertical merges alike)."""
+    row = tc.getparent()
+    return row.getparent().index(row), row.index(tc)
+
+
+def _excel_lines(data: bytes, name: str) -> list[Line]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    chosen = None
+    for sheet in book.worksheets:  # the sheet whose rows hold a header with "STT"
+        for row in sheet.iter_rows(max_row=min(sheet.max_row, 60), values_only=True):
+            if any(_is_number_header(fold(str(v))) for v in row if v is not None):
+                chosen = sheet
+                break
+        if chosen is not None:
+            break
+    sheet = chosen or book.worksheets[0]
+    origin: dict[tuple[int, int], tuple[int, int]] = {}
+    for merged in sheet.merged_cells.ranges:
+        for r in range(merged.min_row, merged.max_row + 1):
+            for c in range(merged.min_col, merged.max_col + 1):
+                origin[(r, c)] = (merged.min_row, merged.min_col)
+    width = sheet.max_column
+    lines: list[Line] = []
+    for r in range(1, sheet.max_row + 1):
+        cells = []
+        for c in range(1, width + 1):
+            top = origin.get((r, c), (r, c))
+            value = sheet.cell(*top).value
+            cells.append(Cell(_clean("" if value is None else _excel_text(value)), top))
+        if not any(cell.text for cell in cells):
+            continue
+        lines.append(Line(cells=cells, sheet=sheet.title, row=r, excel=True))
+    return lines
+
+
+def _excel_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _clean(text: str) -> str:
+    """A cell's text as printed: its paragraphs as lines, each without blanks at its ends (blanks inside are
+    kept: "số:   /KH-UBND" leaves room for the number), no empty lines at the ends."""
+    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+# -- the table ---------------------------------------------------------------------------------------------
+
+
+def _is_number_header(folded: str) -> bool:
+    return folded.strip(" .:") in ("stt", "so tt", "tt", "so thu tu")
+
+
+@dataclass
+class Column:
+    index: int
+    header: str
+    group: str | None
+    shows: str | None = None
+    year: int | None = None
+    key: str = ""
+
+
+def _header_at(lines: list[Line], i: int) -> tuple[list[Column], int] | None:
+    """The columns of a header starting at ``lines[i]`` and how many rows it takes, or None."""
+    line = lines[i]
+    if line.cells is None or not any(_is_number_header(fold(c.text)) for c in line.cells):
+        return None
+    first = line.cells
+    second = lines[i + 1].cells if i + 1 < len(lines) and lines[i + 1].cells is not None else None
+    spans = {}
+    for col, cell in enumerate(first):
+        spans.setdefault(cell.origin, []).append(col)
+    two_levels = second is not None and len(second) == len(first) and any(
+        len(cols) > 1 and first[cols[0]].text and any(second[c].origin != first[c].origin and second[c].text
+                                                     for c in cols) for cols in spans.values())
+    columns: list[Column] = []
+    seen: set[Any] = set()
+    for col, cell in enumerate(first):
+        below = second[col] if two_levels and second is not None else None
+        if below is not None and below.origin != cell.origin and below.text:
+            if below.origin in seen:
+                continue
+            seen.add(below.origin)
+            columns.append(Column(col, below.text, cell.text or None))
+        else:
+            if cell.origin in seen:
+                continue
+            seen.add(cell.origin)
+            columns.append(Column(col, cell.text, None))
+    return columns, 2 if two_levels else 1
+
+
+def _recognise(column: Column) -> None:
+    header, group = fold(column.header).strip(" .:"), fold(column.group or "")
+    year = _YEAR.search(column.header)
+    text = " ".join(header.split())
+    if _is_number_header(text):
+        column.shows = "number"
+    elif "thoi gian" in group and year:
+        column.shows, column.year = "timeframe", int(year.group(1))
+    elif year and ("chi tieu" in text or "muc tieu" in text or "chi tieu" in group):
+        column.shows, column.year = "target", int(year.group(1))
+    elif "ten chi tieu" in text or text in ("chi tieu", "noi dung", "ten nhiem vu", "nhiem vu", "noi dung chi tieu"):
+        column.shows = "name"
+    elif text in ("don vi", "don vi tinh", "dvt") or text.startswith("don vi tinh"):
+        column.shows = "unit"
+    elif "phoi hop" in text:
+        column.shows = "coordinating"
+    elif "theo doi" in text or "danh gia" in text:
+        column.shows = "monitoring"
+    elif "thuc hien" in text and ("co quan" in text or "don vi" in text) or "chu tri" in text:
+        column.shows = "implementing"
+    elif text.startswith("thoi gian"):
+        column.shows = "timeframe"
+    elif text.startswith("ket qua thuc hien") or "san pham" in text or "minh chung" in text:
+        column.shows = "evidence"
+    elif text.startswith("can cu"):
+        column.shows = "basis"
+    elif text.startswith("ghi chu"):
+        column.shows = "note"
+
+
+def _column_number_row(cells: list[str]) -> bool:
+    """ "(1) (2) (3) …" or "1 2 3 …" under the header."""
+    values = [c for c in cells if c]
+    if len(values) < 3:
+        return False
+    numbers = [re.fullmatch(r"\(?(\d+)\)?", v) for v in values]
+    return all(numbers) and [int(m.group(1)) for m in numbers if m] == list(range(1, len(values) + 1))
+
+
+def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | None = None) -> Imported:
+    """The plan data of the appendix in ``path``, with what was guessed (warnings) and what is missing."""
+    path = Path(path)
+    file = str(path)
+    lines = read_lines(path, table)
+    found = Imported({})
+    starts = [i for i in range(len(lines)) if _header_at(lines, i)]
+    if not starts:
+        raise XlkpiError(problem("import-no-table", file=file))
+    # tables: a header and the rows under it; a later header with the same texts continues the same
+    # appendix (a page break, or a table of its own under a heading); --table picks another appendix
+    first_header = _header_at(lines, starts[0])
+    assert first_header is not None
+    appendices: list[list[int]] = [[starts[0]]]
+    for start in starts[1:]:
+        header = _header_at(lines, start)
+        assert header is not None
+        if [c.header for c in header[0]] == [c.header for c in _header_at(lines, appendices[-1][0])[0]]:  # type: ignore[index]
+            appendices[-1].append(start)
+        else:
+            appendices.append([start])
+    chosen = (table or 1) - 1
+    if not 0 <= chosen < len(appendices):
+        raise XlkpiError(problem("import-table-missing", file=file, table=table, count=len(appendices)))
+    block = appendices[chosen]
+    columns, depth = _header_at(lines, block[0])  # type: ignore[misc]
+    for column in columns:
+        _recognise(column)
+    header_line = lines[block[0]]
+    _check_columns(columns, header_line, file, found)
+
+    rows, sections = _rows(lines, block, columns, depth, found, file)
+    _settle_note_or_basis(columns, rows)
+    before = [_paragraph(line) for line in lines[:block[0]] if _paragraph(line)]
+    before_all = before + [line.text for line in lines[block[0]:] if line.cells is None]
+    found.data = _plan_data(columns, rows, sections, before, before_all, plan_id, found, file)
+    if not any(c.shows == "implementing" for c in columns):
+        sheet, cell = header_line.where(columns[0].index)
+        found.problems.append(problem("import-levels-no-column", file=file, sheet=sheet, cell=cell,
+                                      level=", ".join(level["id"] for level in found.data["levels"])))
+    return found
+
+
+def _check_columns(columns: list[Column], header: Line, file: str, found: Imported) -> None:
+    kinds = [c.shows for c in columns]
+    if "name" not in kinds:
+        raise XlkpiError(problem("import-no-name-column", file=file, sheet=header.sheet,
+                                 cell=header.where(columns[0].index)[1]))
+    if "target" not in kinds:
+        raise XlkpiError(problem("import-no-target-column", file=file, sheet=header.sheet,
+                                 cell=header.where(columns[0].index)[1]))
+    used: set[str] = set()
+    for column in columns:
+        if column.shows is None:
+            column.shows = "note" if "note" not in kinds else None
+            sheet, cell = header.where(column.index)
+            found.problems.append(problem("import-column-unknown", file=file, sheet=sheet, cell=cell,
+                                          header=column.header, kept="Ghi chú (note)" if column.shows else "bỏ qua"))
+        if column.shows is None:
+            continue
+        base = {"number": "stt", "name": "ten", "unit": "dvt"}.get(column.shows) or slug(column.header, 20) or column.shows
+        if column.year:
+            base = f"{'ct' if column.shows == 'target' else 'tg'}{column.year}"
+        key, n = base, 2
+        while key in used:
+            key, n = f"{base}-{n}", n + 1
+        used.add(key)
+        column.key = key
+
+
+@dataclass
+class Row:
+    values: dict[int, str]
+    line: Line
+    section: int | None
+
+
+def _rows(lines: list[Line], block: list[int], columns: list[Column], depth: int, found: Imported,
+          file: str) -> tuple[list[Row], list[dict[str, Any]]]:
+    indexes = [c.index for c in columns if c.shows]
+    number_col = next(c.index for c in columns if c.shows == "number") if any(
+        c.shows == "number" for c in columns) else None
+    name_col = next(c.index for c in columns if c.shows == "name")
+    header_texts = [[cell.text for cell in lines[block[0] + k].cells or []] for k in range(depth)]
+    rows: list[Row] = []
+    sections: list[dict[str, Any]] = []
+    end = _table_end(lines, block)
+    i = block[0]
+    pending_heading: str | None = _heading_before(lines, block[0])
+    if pending_heading is not None:
+        sections.append(_section_from_text(pending_heading, "heading"))
+    while i < end:
+        line = lines[i]
+        if line.cells is None:  # a paragraph between the tables of one appendix: a heading when a table follows
+            i += 1
+            continue
+        texts = [cell.text for cell in line.cells]
+        if texts == header_texts[0]:
+            heading = _heading_before(lines, i) if i != block[0] else None
+            if heading is not None and i in block:
+                sections.append(_section_from_text(heading, "heading"))
+            i += depth
+            continue
+        if _column_number_row(texts):
+            i += 1
+            continue
+        following = lines[i + 1] if i + 1 < end else None
+        if (following is not None and following.cells is not None and [c.text for c in following.cells] == header_texts[0]
+                and _single_text(line.cells) is not None):
+            i += 1  # the title above a table of its own: taken when its header is reached
+            continue
+        cells = _own_texts(line.cells)
+        values = {col: cells.get(col, "") for col in indexes}
+        number = values.get(number_col, "") if number_col is not None else ""
+        others = [v for col, v in values.items() if col not in (number_col, name_col) and v]
+        spanning = _single_text(line.cells) if _spans(line.cells) else None
+        if _ROMAN.match(number) and not others:
+            sections.append({"number": number, "title": values.get(name_col, "") or _after_first(line.cells),
+                             "layout": "row", "indicators": []})
+        elif not number and spanning is not None and not others:  # a title across the table
+            sections.append(_section_from_text(spanning, "row"))
+        elif not number and rows and any(values.values()):  # continues the row above
+            for col, text in values.items():
+                if text:
+                    rows[-1].values[col] = f"{rows[-1].values[col]}\n{text}" if rows[-1].values.get(col) else text
+        elif any(values.values()):
+            rows.append(Row(values, line, len(sections) - 1 if sections else None))
+        i += 1
+    return rows, sections
+
+
+def _table_end(lines: list[Line], block: list[int]) -> int:
+    """Where the appendix's rows end: after the last row of its last Word table, or at the sheet's end."""
+    i = block[-1]
+    while i < len(lines) and lines[i].cells is not None and lines[i].table == lines[block[-1]].table:
+        i += 1
+    return i
+
+
+def _heading_before(lines: list[Line], i: int) -> str | None:
+    """The title just above a header: a paragraph (Word) or a row of one text (Excel) that is numbered."""
+    if i == 0:
+        return None
+    above = lines[i - 1]
+    text = above.text if above.cells is None else _single_text(above.cells)
+    if text and re.match(r"^(\d+(\.\d+)*\.|[IVXLC]+\.|[a-zđ]\))\s+\S", text):
+        return text
+    return None
+
+
+def _section_from_text(text: str, layout: str) -> dict[str, Any]:
+    found = re.match(r"^(\d+(?:\.\d+)*\.|[IVXLC]+\.?|[a-zđ]\))\s+(.*)$", " ".join(text.split()), re.S)
+    number, title = (found.group(1), found.group(2)) if found else ("", " ".join(text.split()))
+    return {"number": number, "title": title, "layout": layout, "indicators": []}
+
+
+def _paragraph(line: Line) -> str:
+    """A line's text when it is a paragraph: a Word paragraph, or an Excel row of one text."""
+    if line.cells is None:
+        return line.text
+    return _single_text(line.cells) or ""
+
+
+def _single_text(cells: list[Cell]) -> str | None:
+    """The one text of a row whose only content is one (merged) cell."""
+    origins = {cell.origin for cell in cells if cell.text}
+    if len(origins) == 1:
+        return next(cell.text for cell in cells if cell.text)
+    return None
+
+
+def _spans(cells: list[Cell]) -> bool:
+    """Whether a row's one text is a title across the table (a merged cell, or written from the first
+    column) rather than the rest of a text continued from the row above."""
+    filled = [col for col, cell in enumerate(cells) if cell.text]
+    if not filled:
+        return False
+    origin = cells[filled[0]].origin
+    return filled[0] == 0 or sum(1 for cell in cells if cell.origin == origin) > 1
+
+
+def _own_texts(cells: list[Cell]) -> dict[int, str]:
+    """Each grid position's text, given once per merged cell (at its first position)."""
+    seen: set[Any] = set()
+    texts: dict[int, str] = {}
+    for col, cell in enumerate(cells):
+        if cell.origin in seen:
+            continue
+        seen.add(cell.origin)
+        texts[col] = cell.text
+    return texts
+
+
+def _after_first(cells: list[Cell]) -> str:
+    texts = [t for t in _own_texts(cells).values() if t]
+    return texts[1] if len(texts) > 1 else ""
+
+
+def _settle_note_or_basis(columns: list[Column], rows: list[Row]) -> None:
+    """A "Ghi chú" column that cites documents in most rows holds the legal basis (as in the seeds)."""
+    if any(c.shows == "basis" for c in columns):
+        return
+    for column in columns:
+        if column.shows != "note":
+            continue
+        texts = [row.values.get(column.index, "") for row in rows]
+        filled = [t for t in texts if t]
+        if filled and sum(bool(_DOCUMENT_CITED.search(fold(t))) for t in filled) >= 0.6 * len(filled):
+            column.shows = "basis"
+
+
+# -- the plan ------------------------------------------------------------------------------------------------
+
+
+def _plan_data(columns: list[Column], rows: list[Row], sections: list[dict[str, Any]], before: list[str],
+               before_all: list[str], plan_id: str | None, found: Imported, file: str) -> dict[str, Any]:
+    years = sorted({c.year for c in columns if c.shows == "target" and c.year})
+    by_index = {c.index: c for c in columns if c.shows}
+    document = _document(before, before_all, found, file)
+    indicators: list[dict[str, Any]] = []
+    used_ids: set[str] = set()
+    levels_used: list[str] = []
+    default_level = _default_level(document["issuer"])
+    for row in rows:
+        item = _indicator(row, by_index, years, used_ids, found, file, default_level)
+        for level in item["levels"]:
+            if level not in levels_used:
+                levels_used.append(level)
+        indicators.append(item)
+        if row.section is not None:
+            sections[row.section]["indicators"].append(item)
+    sections = [s for s in sections if s["indicators"]]
+    place = document.pop("_place")
+    year = years[0] if years else ""
+    data: dict[str, Any] = {
+        "format": 1,
+        "id": plan_id or slug(f"{place} {year}") or "ke-hoach",
+        "version": "1",
+        "title": " ".join(" ".join(document["appendix"]["title"]).split()).rstrip(",;")[:160] or "Kế hoạch",
+        "source": f"Nhập từ {Path(file).name} bằng 'xlkpi plan import'",
+        "years": years,
+        "levels": [_level(level) for level in _ordered_levels(levels_used)],
+        "document": document,
+        "columns": [_column_data(c, rows) for c in columns if c.shows] + [dict(c) for c in RESULT_COLUMNS
+                                                                        if not any(x.shows == c["shows"] for x in columns)],
+    }
+    if sections and all(row.section is not None for row in rows):
+        data["sections"] = sections
+    else:
+        data["indicators"] = indicators
+    found.summary.append(f"{len(data['columns'])} cột, {len(indicators)} chỉ tiêu"
+                         + (f" trong {len(sections)} mục" if "sections" in data else "")
+                         + f", năm mục tiêu {', '.join(map(str, years))}")
+    return data
+
+
+def _column_data(column: Column, rows: list[Row]) -> dict[str, Any]:
+    data: dict[str, Any] = {"key": column.key, "header": column.header, "shows": column.shows}
+    if column.group:
+        data = {"key": column.key, "group": column.group, "header": column.header, "shows": column.shows}
+    if column.year:
+        data["year"] = column.year
+    longest = max([len(line) for row in rows for line in row.values.get(column.index, "").split("\n")] + [0])
+    data["width"] = {"number": 5, "name": 42, "unit": 7}.get(column.shows or "", min(30, max(9, longest // 3 + 4)))
+    return data
+
+
+def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids: set[str], found: Imported, file: str,
+               default_level: str) -> dict[str, Any]:
+    values = {columns[col].shows: (text, col) for col, text in row.values.items() if col in columns and
+              columns[col].shows not in ("target", "timeframe")}
+    name, name_col = values.get("name", ("", 0))
+    number = values.get("number", ("", 0))[0]
+    item: dict[str, Any] = {"id": "", "number": number, "name": name}
+    unit = values.get("unit", (None, 0))[0]
+    if unit is not None:
+        item["unit"] = unit
+    entry = catalogue_match(name)
+    sheet, cell = row.line.where(name_col)
+    if entry is not None:
+        measure: dict[str, Any] = {"kind": entry.entry.kind}
+        if entry.entry.kind == "rate":
+            measure.update(numerator=entry.entry.numerator, denominator=entry.entry.denominator)
+        elif entry.entry.question:
+            measure["question"] = entry.entry.question
+        base = entry.entry.id
+        if not entry.sure:
+            found.problems.append(problem("import-catalogue-guess", file=file, sheet=sheet, cell=cell, name=name[:80],
+                                          entry=entry.entry.name[:80], score=f"{entry.score:.0%}"))
+    else:
+        measure, guessed = _guess_measure(name, unit)
+        base = slug(name, 40) or "chi-tieu"
+        found.problems.append(problem("import-measure-guessed", file=file, sheet=sheet, cell=cell, name=name[:80],
+                                      kind=guessed))
+    item["measure"] = measure
+    key, n = base, 2
+    while key in used_ids:
+        key, n = f"{base}-{n}", n + 1
+    used_ids.add(key)
+    item["id"] = key
+    targets: dict[str, Any] = {}
+    timeframes: dict[int, str] = {}
+    single_timeframe = ""
+    for col, column in columns.items():
+        text = row.values.get(col, "")
+        if column.shows == "target" and column.year:
+            targets[column.year] = {"text": text}
+        elif column.shows == "timeframe":
+            if column.year:
+                timeframes[column.year] = text
+            else:
+                single_timeframe = text
+    item["targets"] = {year: targets.get(year, {"text": ""}) for year in years}
+    implementing = values.get("implementing", ("", 0))
+    levels = _levels_of(implementing[0])
+    if not levels:
+        levels = [default_level]
+        if any(c.shows == "implementing" for c in columns.values()):
+            where = row.line.where(implementing[1] if "implementing" in values else name_col)
+            found.problems.append(problem("import-levels-guessed", file=file, sheet=where[0], cell=where[1],
+                                          text=implementing[0][:80] or "(trống)", level=default_level))
+    item["levels"] = levels
+    for shows in ("implementing", "coordinating", "monitoring", "evidence", "basis", "note"):
+        if shows in values and values[shows][0]:
+            item[shows] = values[shows][0]
+    if timeframes:
+        item["timeframe"] = timeframes
+    elif single_timeframe:
+        item["timeframe"] = single_timeframe
+    return item
+
+
+def _guess_measure(name: str, unit: str | None) -> tuple[dict[str, Any], str]:
+    folded = fold(name)
+    if fold(unit or "") in ("co/khong", "co, khong"):
+        return {"kind": "yesno", "question": f"{name.rstrip('.')}?"}, "có/không"
+    if (unit or "%").strip() == "%" or folded.startswith("ty le"):
+        subject = re.sub(r"^(tỷ lệ|ty le)\s+", "", name.strip().rstrip("."), flags=re.I)
+        return ({"kind": "rate", "numerator": f"Số {subject} (tử số — cần xem lại)",
+                 "denominator": f"Tổng số (mẫu số — cần xem lại) của: {subject}"}, "tỷ lệ")
+    return {"kind": "count"}, "số lượng"
+
+
+def _levels_of(text: str) -> list[str]:
+    folded = fold(text)
+    found = []
+    for level, _, phrases in KNOWN_LEVELS:
+        if any(phrase in folded for phrase in phrases):
+            found.append(level)
+    if "co-quan" in found and "so" in found:  # "Các Sở, ban, ngành" also reads as "…, ban, ngành"
+        found.remove("co-quan")
+    return found
+
+
+def _ordered_levels(used: list[str]) -> list[str]:
+    order = [level for level, _, _ in KNOWN_LEVELS]
+    return sorted(used, key=order.index) or ["xa"]
+
+
+def _level(level: str) -> dict[str, Any]:
+    for code, name, _ in KNOWN_LEVELS:
+        if code == level:
+            return {"id": code, "name": name}
+    return {"id": level, "name": level}
+
+
+def _default_level(issuer: str) -> str:
+    folded = fold(issuer)
+    if " xa " in f" {folded} " or "phuong" in folded:
+        return "phong"
+    if "huyen" in folded:
+        return "co-quan"
+    return "so"
+
+
+def _document(before: list[str], everything: list[str], found: Imported, file: str) -> dict[str, Any]:
+    heading, number, title, attached = "Phụ lục", "", [], ""
+    start = None
+    for i, text in enumerate(before):
+        head = re.match(r"^(phụ\s+lục)(?:\s+([IVXLC]+|\d+))?\s*$", text.strip(), re.I)
+        if head:
+            start, heading, number = i, head.group(1), head.group(2) or ""
+    if start is not None:
+        for text in before[start + 1:]:
+            stripped = text.strip()
+            if stripped.startswith("(") and "kèm" in stripped.lower():
+                attached = stripped
+                break
+            if stripped.upper() == stripped and len(stripped) > 3 and not re.match(r"^\d+\.", stripped):
+                title.extend(line for line in stripped.split("\n") if line)
+            else:
+                break
+    else:
+        found.problems.append(problem("import-no-appendix-heading", severity="warning", file=file))
+        upper = [t for t in before if t.strip().upper() == t.strip() and len(t.strip()) > 10]
+        title = upper[-2:] or ["PHỤ LỤC"]
+    issuer = next((t.strip() for t in everything if re.match(r"^(ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+\S", t.strip())
+                   and len(t) < 80), "")
+    owner = re.search(r"của\s+(UBND|Ủy ban nhân dân|ỦY BAN NHÂN DÂN)\s+(tỉnh|huyện|xã|thành phố|phường)\s+([^)]+)",
+                      attached, re.I)
+    if not issuer and owner:
+        issuer = f"ỦY BAN NHÂN DÂN {owner.group(2).upper()} {owner.group(3).strip().upper()}"
+    if not issuer:
+        issuer = "ỦY BAN NHÂN DÂN"
+        found.problems.append(problem("import-issuer-missing", severity="warning", file=file))
+    place = owner.group(3).strip() if owner else " ".join(issuer.split()[-2:]).title()
+    kind = "Quyết định" if "quyết định" in attached.lower() else "Kế hoạch"
+    doc_number = re.search(r"số:?\s*([^\s,]*\s*/\s*[A-ZĐ]+[-A-ZĐ]*)", attached)
+    date = re.search(r"(ngày\s+[\d\s/]*(?:tháng\s+[\d\s]+)?năm\s+\d{4}|ngày\s+[\d\s]*/[\d\s]*/\d{4})", attached)
+    return {"issuer": issuer, "kind": kind, "number": doc_number.group(1) if doc_number else "",
+            "place": place, "date": date.group(1) if date else "",
+            "appendix": {"heading": heading, "number": number, "title": title or ["PHỤ LỤC"], "attached": attached},
+            "_place": place}
