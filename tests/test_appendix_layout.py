@@ -79,3 +79,25 @@ def test_signature_and_recipients(built):
         assert all(any(r in str(t) for t in texts) for r in plan.document.recipients)
     assert any(str(t).startswith("Ghi chú: Số liệu tổng hợp từ") for t in texts)
     assert any("Chưa nộp (1)" in str(t) for t in texts)
+
+
+def test_the_column_number_row_and_the_results_line_are_the_plans_choice(tmp_path):
+    from xlkpi.plan.model import Plan
+
+    data = load_plan("phu-tho-2025").model_dump(mode="python", exclude_unset=True)
+    data["document"]["appendix"].update(column_numbers=False, results_line=False)
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(make("phu-tho-2025", Plan.model_validate(data)))
+    sheet = openpyxl.load_workbook(path)[APPENDIX]
+    texts = [str(c.value) for row in sheet.iter_rows(max_row=12) for c in row if c.value is not None]
+    assert "(1)" not in texts and not any(t.startswith("Kết quả quý") for t in texts)
+    header_row = next(r[0].row for r in sheet.iter_rows() if r[0].value == "STT")
+    # the header takes two rows (the result columns' group); the first section comes right under it
+    assert sheet.cell(header_row + 2, 1).value.startswith("1.")
+    assert sheet.print_title_rows == f"${header_row}:${header_row + 1}"
+    # and by default both are printed
+    default = tmp_path / "d.xlsx"
+    default.write_bytes(make("phu-tho-2025"))
+    sheet = openpyxl.load_workbook(default)[APPENDIX]
+    texts = [str(c.value) for row in sheet.iter_rows(max_row=12) for c in row if c.value is not None]
+    assert "(1)" in texts and any(t.startswith("Kết quả quý") for t in texts)

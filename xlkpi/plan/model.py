@@ -88,6 +88,10 @@ class Appendix(_Strict):
     number: str = ""
     title: list[str] = Field(min_length=1)
     attached: str = ""
+    #: the "(1) (2) (3) …" row under the header, as many appendices print it
+    column_numbers: bool = True
+    #: the line under the title saying which period's results the table holds (and their basis)
+    results_line: bool = True
 
 
 class Signer(_Strict):

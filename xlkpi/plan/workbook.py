@@ -55,12 +55,15 @@ META_ROWS: tuple[tuple[str, str], ...] = (
     ("document.appendix.number", "Số phụ lục (vd. I; có thể để trống)"),
     ("document.appendix.title", "Tên phụ lục, mỗi dòng in một dòng (Alt+Enter để xuống dòng)"),
     ("document.appendix.attached", "Dòng \"(Kèm theo …)\" dưới tên phụ lục"),
+    ("document.appendix.column_numbers", "In dòng số thứ tự cột (1), (2), (3) … dưới tiêu đề bảng: có / không"),
+    ("document.appendix.results_line", "In dòng \"Kết quả … (số liệu từ ngày … đến ngày …)\" dưới tên phụ lục: có / không"),
     ("document.signer.on_behalf", "Dòng thẩm quyền ký (vd. TM. ỦY BAN NHÂN DÂN)"),
     ("document.signer.title", "Chức vụ người ký (vd. CHỦ TỊCH)"),
     ("document.signer.name", "Họ tên người ký (có thể để trống)"),
     ("document.recipients", "Nơi nhận, mỗi nơi một dòng"),
 )
 LIST_KEYS = {"document.appendix.title", "document.recipients"}
+FLAG_KEYS = {"document.appendix.column_numbers", "document.appendix.results_line"}
 
 LEVEL_HEADERS = ("Mã cấp", "Tên cấp", "Cách gọi khác trong cột cơ quan thực hiện (mỗi cách một dòng)")
 COLUMN_HEADERS = ("Mã cột", "Tiêu đề cột", "Nhóm tiêu đề (dòng trên)", "Nội dung cột", "Năm", "Độ rộng")
@@ -223,6 +226,8 @@ def _meta_value(data: dict[str, Any], path: str) -> str:
         return ""
     if path == "years":
         return ", ".join(str(y) for y in node)
+    if isinstance(node, bool):
+        return "có" if node else "không"
     if isinstance(node, list):
         return "\n".join(str(x) for x in node)
     return str(node)
@@ -345,6 +350,8 @@ def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
             put(parts, _year(value), META, r, 2)
         elif path in LIST_KEYS:
             put(parts, value.split("\n"), META, r, 2)
+        elif path in FLAG_KEYS:
+            put(parts, _flag(value), META, r, 2)
         else:
             put(parts, value, META, r, 2)
 
@@ -518,6 +525,16 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value.replace("\r\n", "\n").replace("_x000D_", "")
     return cell_text(value)
+
+
+def _flag(text: str) -> Any:
+    """có/không (also yes/no, true/false, 1/0); anything else is left for the plan check to name."""
+    folded = text.strip().lower()
+    if folded in ("có", "co", "yes", "true", "1", "x"):
+        return True
+    if folded in ("không", "khong", "no", "false", "0"):
+        return False
+    return text
 
 
 def _year(text: str) -> Any:

@@ -536,9 +536,11 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
                f"{start:%d/%m/%Y} đến ngày {end:%d/%m/%Y})")
     basis = basis_line(plan)
     line = f"{results}. {basis}" if basis else results
-    sheet.merge_range(row, 0, row, last, line, fmt["attached"])
-    sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
-    row += 2
+    if appendix.results_line:
+        sheet.merge_range(row, 0, row, last, line, fmt["attached"])
+        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
+        row += 1
+    row += 1
 
     header_first = row
     grouped = any(c.group for c in columns)
@@ -575,10 +577,12 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
         sheet.set_row(header_first + 1, LINE_HEIGHT * bottom + 6)
     else:
         sheet.set_row(header_first, LINE_HEIGHT * max(lines_needed(c.header, w) for c, w in zip(columns, widths)) + 6)
-    for col in range(len(columns)):
-        sheet.write_string(row, col, f"({col + 1})", fmt["colnum"])
-    number_row = row
-    row += 1
+    number_row = row - 1  # the last row repeated on every printed page: the header's, or the numbers'
+    if appendix.column_numbers:
+        for col in range(len(columns)):
+            sheet.write_string(row, col, f"({col + 1})", fmt["colnum"])
+        number_row = row
+        row += 1
 
     total = layout.total
     level_names = {level.id: level.name for level in plan.levels}
