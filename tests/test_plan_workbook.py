@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from xlkpi.campaign.folder import init_campaign, open_campaign
@@ -167,3 +168,28 @@ def test_multi_line_names_keep_their_indentation_in_plan_show(tmp_path):
     lines = result.output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith("Tỷ lệ hồ sơ"))
     assert lines[start + 1] == " " * 7 + "  (a) tiếp nhận trực tuyến"
+
+
+def test_a_floor_printed_in_the_name_is_checked_against_the_name(tmp_path):
+    data = load_plan("lai-chau-2025").model_dump(mode="python", exclude_unset=True)
+    item = data["indicators"][10]
+    item["name"] += " (Lưu ý: tỷ lệ b/a phải đạt tối thiểu 55%)"
+    item["targets"][2025] = {"text": "60", "rule": {"op": ">=", "value": 60, "floor": 55, "floor_in": "name"}}
+    plan = Plan.model_validate(data)
+    rule = plan.all_indicators[10].targets[2025].effective_rule
+    assert (rule.value, rule.floor) == (60, 55) and not rule.within_floor(50) and rule.within_floor(56)
+    back = through_workbook(plan, tmp_path)  # the rule cell says where the floor is printed
+    assert same(back, plan)
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    headers = [c.value for c in book[INDICATORS][1]]
+    assert book[INDICATORS].cell(12, headers.index("Quy tắc 2025") + 1).value == ">= 60; sàn 55 ở tên"
+    # a floor the name does not state is an error at the rule; without floor_in, the target text must say it
+    item["targets"][2025]["rule"]["floor"] = 50
+    (tmp_path / "wrong.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    report = check_plan(tmp_path / "wrong.yaml")
+    [found] = report.errors
+    assert found.code == "rule-floor-not-in-row" and found.path == "indicators[10].targets.2025.rule.floor_in"
+    assert "55" in found.message_vi and "50" in found.message_vi
+    del item["targets"][2025]["rule"]["floor_in"]
+    (tmp_path / "wrong.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert [p.code for p in check_plan(tmp_path / "wrong.yaml").errors] == ["rule-contradicts-text"]

@@ -115,6 +115,16 @@ CATALOGUE: dict[str, Message] = {
         "Quy tắc đánh giá ({rule}) mâu thuẫn với văn bản chỉ tiêu \"{text}\": {detail}.",
         "The rule ({rule}) contradicts the target text \"{text}\": {detail_en}.",
     ),
+    "rule-floor-not-in-row": Message(
+        "Quy tắc có mức sàn {floor} và nói mức sàn in ở '{source}' của chỉ tiêu, nhưng ở đó ghi mức sàn {stated}. "
+        "Hãy sửa cho khớp với bản in (vd. \"(Lưu ý: tỷ lệ b/a phải đạt tối thiểu 95%)\").",
+        "The rule has a floor of {floor} printed in the indicator's '{source}', but that text states {stated}. "
+        "Make them agree with the printed appendix.",
+    ),
+    "rule-floor-in-without-floor": Message(
+        "floor_in: {source} chỉ dùng khi quy tắc có mức sàn (floor). Hãy thêm floor hoặc bỏ floor_in.",
+        "floor_in: {source} needs the rule to have a floor. Add floor or remove floor_in.",
+    ),
     "rule-invalid": Message(
         "Quy tắc đánh giá không hợp lệ: {detail}.",
         "Invalid rule: {detail_en}.",

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from xlkpi.problems import Problem, Report, XlkpiError, problem
-from xlkpi.plan.targets import Rule, contradiction, rule_from_text
+from xlkpi.plan.targets import Rule, contradiction, floor_in_text, format_number, rule_from_text
 from xlkpi.common.text import fold
 from xlkpi.plan.yamlfile import LocatedData, Path as KeyPath, format_path, load_yaml
 
@@ -125,6 +125,9 @@ class RuleSpec(_Strict):
     op: Literal[">=", "<=", "=", "≥", "≤"]
     value: float
     floor: float | None = None
+    #: where the row prints the floor when the target cell does not: "(Lưu ý: tỷ lệ b/a phải đạt tối
+    #: thiểu 95%)" in the indicator's name or note; checked against that text
+    floor_in: Literal["name", "note", "basis", "evidence"] | None = None
 
     def to_rule(self) -> Rule:
         op = {"≥": ">=", "≤": "<="}.get(self.op, self.op)
@@ -148,7 +151,7 @@ class Target(_Strict):
             rule = self.rule.to_rule()
             for vi, en in rule.problems():
                 raise PydanticCustomError("rule-invalid", "invalid rule", {"detail": vi, "detail_en": en})
-            details = contradiction(rule, self.text)
+            details = contradiction(rule, self.text, floor_elsewhere=self.rule.floor_in is not None)
             if details:
                 raise PydanticCustomError(
                     "rule-contradicts-text",
@@ -528,6 +531,17 @@ def _detail(kind: str, ctx: dict[str, Any], english: str) -> tuple[str, str]:
 # -- meaning problems (whole-plan checks on the raw data) ---------------------------------------------
 
 
+def _targets_within(target: Any) -> Iterator[tuple[KeyPath, Any]]:
+    """A year's target and its own targets per level and unit, with their paths inside the year."""
+    yield (), target
+    if isinstance(target, dict):
+        for group in ("by_level", "by_unit"):
+            entries = target.get(group)
+            if isinstance(entries, dict):
+                for who, own in entries.items():
+                    yield (group, who), own
+
+
 def _as_int(value: Any) -> int | None:
     try:
         return int(str(value))
@@ -676,6 +690,28 @@ def _indicator_meaning(
             year = _as_int(key)
             if year is not None and years and year not in years:
                 yield at("unknown-year", place + ("timeframe", key), year=year, years=years_text)
+
+    # a floor printed elsewhere in the row: it must be there, and the same
+    if isinstance(targets, dict):
+        for key, target in targets.items():
+            for sub_path, own in _targets_within(target):
+                rule = own.get("rule") if isinstance(own, dict) else None
+                if not isinstance(rule, dict) or not rule.get("floor_in"):
+                    continue
+                where = place + ("targets", key) + sub_path + ("rule", "floor_in")
+                source = rule["floor_in"]
+                if rule.get("floor") is None:
+                    yield at("rule-floor-in-without-floor", where, source=source)
+                    continue
+                printed_text = indicator.get(source)
+                stated = floor_in_text(printed_text) if isinstance(printed_text, str) else None
+                try:
+                    wanted = float(rule["floor"])
+                except (TypeError, ValueError):
+                    continue
+                if stated is None or abs(stated - wanted) > 1e-9:
+                    yield at("rule-floor-not-in-row", where, source=source, floor=format_number(wanted),
+                             stated=format_number(stated) if stated is not None else "không có")
 
     # measurement and roll-up
     measure = indicator.get("measure")

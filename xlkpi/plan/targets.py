@@ -150,8 +150,21 @@ def rule_from_text(text: str) -> Rule | None:
     return Rule(reading.op or ">=", reading.value, reading.floor)
 
 
-def contradiction(rule: Rule, text: str) -> tuple[str, str] | None:
-    """Why ``rule`` contradicts ``text`` as (Vietnamese, English) details, or None when they agree."""
+def floor_in_text(text: str) -> float | None:
+    """The floor a text states anywhere in it — "(Lưu ý: tỷ lệ b/a phải đạt tối thiểu 95%)" in an
+    indicator's name or note — preferring one in parentheses."""
+    folded = fold(text)
+    for inner in _PARENTHESIS.findall(folded):
+        found = _FLOOR.search(inner)
+        if found:
+            return _number(found.group(1))
+    found = _FLOOR.search(folded)
+    return _number(found.group(1)) if found else None
+
+
+def contradiction(rule: Rule, text: str, floor_elsewhere: bool = False) -> tuple[str, str] | None:
+    """Why ``rule`` contradicts ``text`` as (Vietnamese, English) details, or None when they agree.
+    ``floor_elsewhere``: the rule's floor is printed in another cell of the row (checked there)."""
     reading = read_target_text(text)
     if reading.kind == "blank":
         return ("bản in để trống (không có mục tiêu) nhưng lại có quy tắc",
@@ -172,6 +185,8 @@ def contradiction(rule: Rule, text: str) -> tuple[str, str] | None:
         return f"văn bản nghĩa là '{said}', quy tắc ghi '{given}'", f"the text means '{said}', the rule says '{given}'"
     text_floor = format_number(reading.floor) if reading.floor is not None else None
     rule_floor = format_number(rule.floor) if rule.floor is not None else None
+    if floor_elsewhere and text_floor is None:
+        return None
     if text_floor != rule_floor:
         if rule_floor is None:
             return (f"văn bản có mức sàn {text_floor} nhưng quy tắc không có",

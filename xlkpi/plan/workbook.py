@@ -13,7 +13,8 @@ Sheets:
 ``Mục tiêu riêng`` targets that differ for a level or a unit
 
 A rule cell is blank (the rule is read from the target text, "Tối thiểu 50" → ≥ 50), ``không`` (no
-numeric rule: the target is judged by hand), or written out: ``>= 80``, ``<= 3``, ``= 100``, ``>= 80; sàn 50``.
+numeric rule: the target is judged by hand), or written out: ``>= 80``, ``<= 3``, ``= 100``, ``>= 80; sàn 50``,
+``>= 98; sàn 95 ở tên`` (the floor printed in the indicator's name, not in the target cell).
 YAML → workbook → YAML gives the same plan for every built-in.  Each value the workbook holds is located
 (sheet and cell), so ``plan check`` on a workbook names the cell of each problem.
 """
@@ -101,7 +102,10 @@ CHOICES = {
     "section.layout": ["row", "heading"],
     "period_convention": ["reporting-rule", "calendar"],
 }
-_RULE = re.compile(r"^(>=|<=|=|≥|≤)\s*(-?\d+(?:[.,]\d+)?)\s*(?:;\s*(?:sàn|floor)\s*(-?\d+(?:[.,]\d+)?))?$", re.I)
+_RULE = re.compile(r"^(>=|<=|=|≥|≤)\s*(-?\d+(?:[.,]\d+)?)\s*(?:;\s*(?:sàn|floor)\s*(-?\d+(?:[.,]\d+)?)"
+                   r"(?:\s+(?:ở|in)\s+(tên|ghi chú|căn cứ|kết quả thực hiện|name|note|basis|evidence))?)?$", re.I)
+#: where a row prints a rule's floor (``floor_in``), as the rule cell names it
+FLOOR_PLACES = {"name": "tên", "note": "ghi chú", "basis": "căn cứ", "evidence": "kết quả thực hiện"}
 
 
 # -- writing ---------------------------------------------------------------------------------------------
@@ -112,6 +116,8 @@ def rule_text(rule: Any) -> str:
     if rule is None:
         return NO_RULE
     floor = f"; sàn {_number(rule.floor)}" if rule.floor is not None else ""
+    if rule.floor is not None and rule.floor_in:
+        floor += f" ở {FLOOR_PLACES[rule.floor_in]}"
     return f"{rule.op} {_number(rule.value)}{floor}"
 
 
@@ -512,6 +518,9 @@ def parse_rule(text: str) -> Any:
     rule: dict[str, Any] = {"op": found.group(1), "value": float(found.group(2).replace(",", "."))}
     if found.group(3):
         rule["floor"] = float(found.group(3).replace(",", "."))
+    if found.group(4):
+        place = found.group(4).lower()
+        rule["floor_in"] = next((key for key, label in FLOOR_PLACES.items() if label == place), place)
     return rule
 
 
