@@ -69,6 +69,8 @@ def quirky_docx() -> bytes:
         ["2", "Tỷ lệ hồ sơ trực tuyến trên tổng số hồ sơ tiếp nhận,", "70", "%", "UBND cấp xã", "", ""],
         ["", "giải quyết thủ tục hành chính", "", "", "", "", ""],
         ["3", "Số sáng kiến cải cách hành chính được công nhận", "2", "Sáng kiến", "Phòng Văn hóa", "", "Trung bình"],
+        ["4", "Tỷ lệ hồ sơ số hóa (tỷ lệ b/a, trong đó a là tổng số hồ sơ tiếp nhận; Lưu ý: tỷ lệ b/a phải đạt "
+              "tối thiểu 90%)", "Tối thiểu 95", "%", "UBND cấp xã", "", ""],
     ]
     table = document.add_table(rows=len(rows), cols=len(rows[0]))
     for r, values in enumerate(rows):
@@ -87,15 +89,22 @@ def test_what_is_guessed_is_located_in_the_table(tmp_path):
     assert plan.id == "binh-lu-2026" and plan.years == [2026]
     assert [c.shows for c in plan.columns] == ["number", "name", "target", "unit", "implementing", "coordinating",
                                                "note", "result", "units-met", "judgement"]
-    first, second, third = plan.all_indicators
+    first, second, third, fourth = plan.all_indicators
     assert first.id == "ho-so-dung-han" and first.coordinating == "Công an xã" and first.levels == ["xa"]
     assert second.name == "Tỷ lệ hồ sơ trực tuyến trên tổng số hồ sơ tiếp nhận,\ngiải quyết thủ tục hành chính"
     assert second.measure.numerator == "Số hồ sơ tiếp nhận trực tuyến"
     assert third.measure.kind == "count" and third.unit == "Sáng kiến"
-    where = {p.code: (p.sheet, p.cell) for p in imported.problems}
-    assert where["import-column-unknown"] == ("Bảng 1", "hàng 1, cột 7")
-    assert where["import-measure-guessed"] == ("Bảng 1", "hàng 6, cột 2")
-    assert where["import-levels-guessed"] == ("Bảng 1", "hàng 6, cột 5")  # "Phòng Văn hóa": no known level
+    # "tỷ lệ b/a, trong đó a là …": the plan's own letters, a asked first; the floor printed in the name
+    measure = fourth.measure
+    assert (measure.numerator_letter, measure.denominator_letter, measure.denominator_first) == ("b", "a", True)
+    rule = fourth.targets[2026].rule
+    assert (rule.op, rule.value, rule.floor, rule.floor_in) == (">=", 95, 90, "name")
+    where: dict[str, list] = {}
+    for found in imported.problems:
+        where.setdefault(found.code, []).append((found.sheet, found.cell))
+    assert where["import-column-unknown"] == [("Bảng 1", "hàng 1, cột 7")]
+    assert where["import-measure-guessed"] == [("Bảng 1", "hàng 6, cột 2"), ("Bảng 1", "hàng 7, cột 2")]
+    assert where["import-levels-guessed"] == [("Bảng 1", "hàng 6, cột 5")]  # "Phòng Văn hóa": no known level
     assert all(p.severity == "warning" for p in imported.problems)
 
 

@@ -476,9 +476,9 @@ CATALOGUE: dict[str, Message] = {
         "Indicator {number}: the percentage {value} is outside 0–100.",
     ),
     "numerator-exceeds-denominator": Message(
-        "Chỉ tiêu {number}: tử số (a) = {numerator} lớn hơn mẫu số (b) = {denominator}. Hãy kiểm tra lại; nếu "
+        "Chỉ tiêu {number}: tử số {a} = {numerator} lớn hơn mẫu số {b} = {denominator}. Hãy kiểm tra lại; nếu "
         "không phát sinh, nhập 0 ở cả hai ô.",
-        "Indicator {number}: the numerator (a) = {numerator} exceeds the denominator (b) = {denominator}. "
+        "Indicator {number}: the numerator {a} = {numerator} exceeds the denominator {b} = {denominator}. "
         "Check them; if nothing arose, enter 0 in both.",
     ),
     "invalid-choice": Message(

@@ -301,13 +301,14 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
         return reading.value
 
     if kind == "rate":
-        a = whole(F.NUMERATOR, "tử số (a)", "the numerator (a)")
-        b = whole(F.DENOMINATOR, "mẫu số (b)", "the denominator (b)")
+        letters = block.indicator.measure
+        a = whole(F.NUMERATOR, f"tử số {letters.a}", f"the numerator {letters.a}")
+        b = whole(F.DENOMINATOR, f"mẫu số {letters.b}", f"the denominator {letters.b}")
         value.numerator, value.denominator = a, b
         if a is not None and b is not None:
             if a > b:
                 report("numerator-exceeds-denominator", F.NUMERATOR, numerator=format_number(a),
-                       denominator=format_number(b))
+                       denominator=format_number(b), a=letters.a, b=letters.b)
             elif b == 0:
                 value.status = NOT_ARISEN
             else:

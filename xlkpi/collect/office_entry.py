@@ -54,9 +54,10 @@ def check_figure(campaign: Campaign, indicator: Indicator, *, numerator: float |
         raise XlkpiError(problem("office-figure-not-needed", number=number))
     kind = indicator.measure.kind
     if kind == "rate":
-        a, b = _whole(numerator, "tử số (a)", number), _whole(denominator, "mẫu số (b)", number)
+        na, nb = indicator.measure.a, indicator.measure.b
+        a, b = _whole(numerator, f"tử số {na}", number), _whole(denominator, f"mẫu số {nb}", number)
         if a > b:
-            raise XlkpiError(problem("office-figure-invalid", number=number, detail="tử số (a) lớn hơn mẫu số (b)"))
+            raise XlkpiError(problem("office-figure-invalid", number=number, detail=f"tử số {na} lớn hơn mẫu số {nb}"))
         return Figure(indicator, a, b, 100 * a / b if b else None)
     if kind == "count":
         return Figure(indicator, value=_whole(value, "số lượng", number))

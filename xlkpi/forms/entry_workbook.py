@@ -96,6 +96,11 @@ def protect_structure(workbook_xml: bytes, password: str) -> bytes:
     return workbook_xml.replace(marker, element.encode() + marker, 1)
 
 
+def wrong_order(measure: Any) -> str:
+    """What the result cell says when the numerator exceeds the denominator, in the plan's letters."""
+    return f"{WRONG_PREFIX}: {measure.a} lớn hơn {measure.b}"
+
+
 def result_formula(block: Block) -> str | None:
     kind = block.indicator.measure.kind
     inputs = block.inputs
@@ -103,7 +108,8 @@ def result_formula(block: Block) -> str | None:
         a, b = cell_name(*inputs[F.NUMERATOR]), cell_name(*inputs[F.DENOMINATOR])
         # figures that cannot be right show so, never as a rate judged "Đạt" (112,64% with (a) > (b))
         wrong = f"OR(NOT(ISNUMBER({a})),NOT(ISNUMBER({b})),{a}<0,{b}<0,{a}<>INT({a}),{b}<>INT({b}))"
-        return (f'=IF(OR({a}="",{b}=""),"",IF({wrong},"{WRONG_NOT_NUMBER}",IF({a}>{b},"{WRONG_ORDER}",'
+        order = wrong_order(block.indicator.measure)
+        return (f'=IF(OR({a}="",{b}=""),"",IF({wrong},"{WRONG_NOT_NUMBER}",IF({a}>{b},"{order}",'
                 f'IF({b}=0,"{NOT_ARISEN}",{a}/{b}))))')
     if kind == "text":
         return None
@@ -170,20 +176,21 @@ def input_validations(block: Block) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
     if measure.kind == "rate":
         a, b = cell_name(*block.inputs[F.NUMERATOR]), cell_name(*block.inputs[F.DENOMINATOR])
+        na, nb = measure.a, measure.b
         found.append((a, _validation(
-            "Tử số (a)",
-            f"{measure.numerator}. Nhập số nguyên không âm, không lớn hơn mẫu số (b).",
+            f"Tử số {na}",
+            f"{measure.numerator}. Nhập số nguyên không âm, không lớn hơn mẫu số {nb}.",
             "Tử số không hợp lệ",
-            "Tử số (a) phải là số nguyên ≥ 0 và không lớn hơn mẫu số (b). "
-            "Nếu trong kỳ không phát sinh, nhập 0 ở cả (a) và (b).",
+            f"Tử số {na} phải là số nguyên ≥ 0 và không lớn hơn mẫu số {nb}. "
+            f"Nếu trong kỳ không phát sinh, nhập 0 ở cả {na} và {nb}.",
             validate="custom",
             value=f'=AND(ISNUMBER({a}),{a}>=0,{a}=INT({a}),OR({b}="",{a}<={b}))',
         )))
         found.append((b, _validation(
-            "Mẫu số (b)",
+            f"Mẫu số {nb}",
             f"{measure.denominator}. Nhập số nguyên không âm; nhập 0 nếu trong kỳ không phát sinh.",
             "Mẫu số không hợp lệ",
-            "Mẫu số (b) phải là số nguyên ≥ 0 và không nhỏ hơn tử số (a).",
+            f"Mẫu số {nb} phải là số nguyên ≥ 0 và không nhỏ hơn tử số {na}.",
             validate="custom",
             value=f'=AND(ISNUMBER({b}),{b}>=0,{b}=INT({b}),OR({a}="",{b}>={a}))',
         )))
@@ -233,7 +240,8 @@ def input_label(block: Block) -> list[str]:
     """Column E: what each input row asks for."""
     measure = block.indicator.measure
     if measure.kind == "rate":
-        return [f"(a) {measure.numerator}", f"(b) {measure.denominator}"]
+        numerator, denominator = f"{measure.a} {measure.numerator}", f"{measure.b} {measure.denominator}"
+        return [denominator, numerator] if measure.denominator_first else [numerator, denominator]
     return [{
         "percent": "Tỷ lệ đạt được (%)",
         "count": "Số lượng",
@@ -558,9 +566,9 @@ def _write_guide(guide: Any, fmt: dict[str, Any], layout: FormLayout, context: F
              f"(số liệu từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y})."),
         ("", f"Hạn gửi báo cáo: {deadline}. Gửi tệp về: {send_to}."),
         ("1.", "Mở trang \"Nhập liệu\". Chỉ nhập vào các ô màu vàng; các ô khác đã được khóa."),
-        ("2.", "Với chỉ tiêu tỷ lệ, nhập tử số (a) và mẫu số (b) là số nguyên; tỷ lệ được tính tự động. "
-               "Nếu trong kỳ không phát sinh (ví dụ không có hồ sơ, không có phản ánh nào), nhập 0 ở cả (a) và "
-               "(b): kết quả ghi \"Không phát sinh\", không bị tính là 0% hay 100%."),
+        ("2.", "Với chỉ tiêu tỷ lệ, nhập tử số và mẫu số là số nguyên; tỷ lệ được tính tự động. "
+               "Nếu trong kỳ không phát sinh (ví dụ không có hồ sơ, không có phản ánh nào), nhập 0 ở cả hai ô: "
+               "kết quả ghi \"Không phát sinh\", không bị tính là 0% hay 100%."),
         ("3.", "Cột \"Đánh giá\" tự so sánh kết quả với chỉ tiêu được giao: Đạt, Chưa đạt hoặc Không phát sinh. "
                "Khi \"Chưa đạt\", bắt buộc ghi giải trình (lý do, giải pháp) ở cột (9); ô sẽ đỏ cho đến khi có "
                "giải trình."),

@@ -18,7 +18,8 @@ I    Giải trình (bắt buộc khi chưa đạt)    **input**: explanation
 J    Văn bản, tài liệu kiểm chứng          **input**: evidence (document number, date)
 ===  ====================================  ==========================================================
 
-A rate takes two rows (numerator, denominator); every other measure one.
+A rate takes two rows (numerator, denominator — or the other way round, with the plan's own letters, when
+its measure says so); every other measure one.
 """
 
 from __future__ import annotations
@@ -152,7 +153,9 @@ def layout(plan: Plan, level: str, year: int, unit_code: str | None = None) -> F
             form.items.append(SectionRow(section, row))
             row += 1
         text, rule = unit_target(indicator, year, level, unit_code)
-        if indicator.measure.kind == "rate":
+        if indicator.measure.kind == "rate" and indicator.measure.denominator_first:
+            inputs = {DENOMINATOR: (row, COL_INPUT), NUMERATOR: (row + 1, COL_INPUT)}
+        elif indicator.measure.kind == "rate":
             inputs = {NUMERATOR: (row, COL_INPUT), DENOMINATOR: (row + 1, COL_INPUT)}
         else:
             inputs = {VALUE: (row, COL_INPUT)}

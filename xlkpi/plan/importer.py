@@ -30,6 +30,7 @@ from typing import Any
 
 from xlkpi.common.text import column_letter, fold, slug
 from xlkpi.plan.catalogue import match as catalogue_match
+from xlkpi.plan.targets import floor_in_text, rule_from_text
 from xlkpi.problems import Problem, XlkpiError, problem
 
 WORD, EXCEL = {".docx"}, {".xlsx", ".xlsm"}
@@ -562,6 +563,8 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
         base = slug(name, 40) or "chi-tieu"
         found.problems.append(problem("import-measure-guessed", file=file, sheet=sheet, cell=cell, name=name[:80],
                                       kind=guessed))
+    if measure.get("kind") == "rate":
+        measure.update(_letters(" ".join(v for v in (name, values.get("note", ("", 0))[0]) if v)))
     item["measure"] = measure
     key, n = base, 2
     while key in used_ids:
@@ -581,6 +584,15 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
             else:
                 single_timeframe = text
     item["targets"] = {year: targets.get(year, {"text": ""}) for year in years}
+    for place in ("name", "note"):  # a floor printed in the name or the note, not in the target cell
+        stated = floor_in_text(item.get(place, "") if place != "name" else name)
+        if stated is None:
+            continue
+        for target in item["targets"].values():
+            rule = rule_from_text(target["text"])
+            if rule is not None and rule.floor is None and rule.op != "=":
+                target["rule"] = {"op": rule.op, "value": rule.value, "floor": stated, "floor_in": place}
+        break
     implementing = values.get("implementing", ("", 0))
     levels = _levels_of(implementing[0])
     if not levels:
@@ -598,6 +610,19 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
     elif single_timeframe:
         item["timeframe"] = single_timeframe
     return item
+
+
+def _letters(text: str) -> dict[str, Any]:
+    """The letters a plan gives a rate's inputs, from "tỷ lệ b/a" in its name or note (numerator b,
+    denominator a, asked in the letters' order); nothing when it uses the usual a/b."""
+    found = re.search(r"tỷ\s*lệ\s+([a-zđ])\s*/\s*([a-zđ])\b", text, re.I)
+    if not found or found.group(1).lower() == found.group(2).lower():
+        return {}
+    numerator, denominator = found.group(1).lower(), found.group(2).lower()
+    if (numerator, denominator) == ("a", "b"):
+        return {}
+    return {"numerator_letter": numerator, "denominator_letter": denominator,
+            "denominator_first": denominator < numerator}
 
 
 def _guess_measure(name: str, unit: str | None) -> tuple[dict[str, Any], str]:

@@ -184,6 +184,28 @@ class Measure(_Strict):
     denominator: str | None = None
     #: For a yes/no indicator: the question each unit answers "Có" or "Không".
     question: str | None = None
+    #: The letters the plan gives a rate's inputs ("tỷ lệ b/a, trong đó a là tổng số hồ sơ": numerator b,
+    #: denominator a) and whether the denominator is asked first; the form, the feedback and the reports
+    #: use them the same way.
+    numerator_letter: Annotated[str, Field(pattern=r"^[a-zđ0-9]{1,3}$")] = "a"
+    denominator_letter: Annotated[str, Field(pattern=r"^[a-zđ0-9]{1,3}$")] = "b"
+    denominator_first: bool = False
+
+    @model_validator(mode="after")
+    def _letters_differ(self) -> Measure:
+        if self.numerator_letter == self.denominator_letter:
+            raise PydanticCustomError("letters-same", "numerator and denominator letters are the same",
+                                      {"letter": self.numerator_letter})
+        return self
+
+    @property
+    def a(self) -> str:
+        """The numerator's letter in parentheses, as labels print it: "(a)"."""
+        return f"({self.numerator_letter})"
+
+    @property
+    def b(self) -> str:
+        return f"({self.denominator_letter})"
 
 
 class Indicator(_Strict):

@@ -82,6 +82,9 @@ INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
     ("Tử số (a)", "measure.numerator"),
     ("Mẫu số (b)", "measure.denominator"),
     ("Câu hỏi Có/Không", "measure.question"),
+    ("Ký hiệu tử số", "measure.numerator_letter"),
+    ("Ký hiệu mẫu số", "measure.denominator_letter"),
+    ("Nhập mẫu số trước", "measure.denominator_first"),
     ("Cách tổng hợp", "rollup"),
     ("Cấp báo cáo (mã cấp, cách nhau bởi dấu phẩy)", "levels"),
     ("Cơ quan thực hiện", "implementing"),
@@ -178,7 +181,7 @@ def plan_workbook(plan: Any) -> bytes:
     if timeframe_years:
         headers += [f"Thời gian {year}" for year in years]
     indicators = book.add_worksheet(INDICATORS)
-    widths = [8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 10, 16, 28, 24, 20, 20, 28, 28, 20] + [14, 10] * len(years)
+    widths = [8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 8, 8, 8, 10, 16, 28, 24, 20, 20, 28, 28, 20] + [14, 10] * len(years)
     _table(indicators, headers, widths + [18] * (len(headers) - len(widths)), head)
     fields = [f for _, f in INDICATOR_FIELDS]
     for row, (section, item) in enumerate(plan.iter_indicators(), start=1):
@@ -245,7 +248,12 @@ def _indicator_value(section: Any, item: Any, name: str) -> str:
             return ""
         return str(getattr(section, name.split(".", 1)[1]))
     if name.startswith("measure."):
-        value = getattr(item.measure, name.split(".", 1)[1])
+        field_name = name.split(".", 1)[1]
+        if field_name not in item.measure.model_fields_set and field_name.endswith(("_letter", "_first")):
+            return ""  # the defaults (a, b, numerator first) are left blank
+        value = getattr(item.measure, field_name)
+        if isinstance(value, bool):
+            return "có" if value else "không"
         return "" if value is None else str(value)
     if name == "levels":
         return ", ".join(item.levels)
@@ -419,8 +427,11 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
                      "basis", "note"):
             if got[name] != "" or name in ("id", "number", "name", "unit"):  # a blank unit is no unit, not "%"
                 item[name] = got[name]
-        measure = {key: got[f"measure.{key}"] for key in ("kind", "numerator", "denominator", "question")
-                   if got[f"measure.{key}"] != ""}
+        measure: dict[str, Any] = {key: got[f"measure.{key}"] for key in
+                                   ("kind", "numerator", "denominator", "question", "numerator_letter",
+                                    "denominator_letter") if got[f"measure.{key}"] != ""}
+        if got["measure.denominator_first"] != "":
+            measure["denominator_first"] = _flag(got["measure.denominator_first"])
         item["measure"] = measure
         item["levels"] = [x for x in re.split(r"[,;\s]+", got["levels"]) if x]
         per_year = {year: texts[col] for year, col in year_cols["timeframe"].items() if col < len(texts)}

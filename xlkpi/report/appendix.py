@@ -375,7 +375,8 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
         else:
             sheet.write_string(0, parts[0], title, fmt["d_header"])
         kind = indicator.measure.kind
-        names = {"rate": ("Tử số", "Mẫu số", "Tỷ lệ (%)", "Đánh giá"), "text": ("Nội dung",),
+        measure = indicator.measure
+        names = {"rate": (f"Tử số {measure.a}", f"Mẫu số {measure.b}", "Tỷ lệ (%)", "Đánh giá"), "text": ("Nội dung",),
                  "yesno": ("Trả lời", "Đánh giá")}.get(kind, ("Kết quả", "Đánh giá"))
         for col, name in zip(parts, names):
             sheet.write_string(1, col, name, fmt["d_header"])
