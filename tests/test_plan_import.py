@@ -76,6 +76,9 @@ def quirky_docx() -> bytes:
     for r, values in enumerate(rows):
         for c, value in enumerate(values):
             table.cell(r, c).text = value
+    # a formula note in italics inside the first indicator's name
+    table.cell(2, 1).paragraphs[0].add_run(" (Tỷ lệ = a/b x 100%)").italic = True
+    table.cell(5, 1).add_paragraph("(sáng kiến cấp xã trở lên)")  # a cell of two paragraphs
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -91,9 +94,12 @@ def test_what_is_guessed_is_located_in_the_table(tmp_path):
                                                "note", "result", "units-met", "judgement"]
     first, second, third, fourth = plan.all_indicators
     assert first.id == "ho-so-dung-han" and first.coordinating == "Công an xã" and first.levels == ["xa"]
+    assert first.name == "Tỷ lệ hồ sơ giải quyết đúng hạn (Tỷ lệ = a/b x 100%)"
+    assert first.emphasis == ["(Tỷ lệ = a/b x 100%)"]
     assert second.name == "Tỷ lệ hồ sơ trực tuyến trên tổng số hồ sơ tiếp nhận,\ngiải quyết thủ tục hành chính"
     assert second.measure.numerator == "Số hồ sơ tiếp nhận trực tuyến"
     assert third.measure.kind == "count" and third.unit == "Sáng kiến"
+    assert third.name == "Số sáng kiến cải cách hành chính được công nhận\n(sáng kiến cấp xã trở lên)"
     # "tỷ lệ b/a, trong đó a là …": the plan's own letters, a asked first; the floor printed in the name
     measure = fourth.measure
     assert (measure.numerator_letter, measure.denominator_letter, measure.denominator_first) == ("b", "a", True)

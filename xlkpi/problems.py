@@ -125,6 +125,10 @@ CATALOGUE: dict[str, Message] = {
         "floor_in: {source} chỉ dùng khi quy tắc có mức sàn (floor). Hãy thêm floor hoặc bỏ floor_in.",
         "floor_in: {source} needs the rule to have a floor. Add floor or remove floor_in.",
     ),
+    "emphasis-not-found": Message(
+        "Đoạn in nghiêng \"{passage}\" không có trong tên hay ghi chú của chỉ tiêu. Hãy chép đúng đoạn chữ như in.",
+        "The italic passage \"{passage}\" is not in the indicator's name or note. Copy it exactly as printed.",
+    ),
     "rule-invalid": Message(
         "Quy tắc đánh giá không hợp lệ: {detail}.",
         "Invalid rule: {detail_en}.",

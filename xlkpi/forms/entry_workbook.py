@@ -440,6 +440,12 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
 
     fixed(F.COL_NUMBER, indicator.number, restored(F.COL_NUMBER, "center"))
     fixed(F.COL_NAME, indicator.name, restored(F.COL_NAME, "text"))
+    pieces = indicator.segments(indicator.name) if indicator.emphasis else []
+    if len(pieces) > 1 and restored(F.COL_NAME, "text") == "text":  # italic passages, as the appendix prints them
+        parts: list[Any] = []
+        for piece, italic in pieces:
+            parts += [fmt["italic_run"], piece] if italic else [piece]
+        sheet.write_rich_string(first, F.COL_NAME, *parts, fmt["text"])
     fixed(F.COL_UNIT, indicator.unit, "center")
     fixed(F.COL_TARGET, block.target_text, restored(F.COL_TARGET, "center"))
     for offset, label in enumerate(labels):
@@ -662,6 +668,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "colnum": add(italic=True, align="center", font_size=10, **border),
         "section": add(bold=True, bg_color="#F2F2F2", **border),
         "text": add(**border),
+        "italic_run": add(italic=True),
         "center": add(align="center", **border),
         # General: a value shows as it was typed (12.5 stays 12.5, not 13), so the clerk sees what collect reads
         "input_int": add(align="right", **unlocked),

@@ -60,6 +60,8 @@ _DOCUMENT_CITED = re.compile(r"(nghi quyet|quyet dinh|ke hoach|cong van|thong tu
 class Cell:
     text: str
     origin: Any  # the same for every grid position of one merged cell
+    #: passages printed in italics inside the cell (an italic formula note)
+    italic: tuple[str, ...] = ()
 
 
 @dataclass
@@ -122,9 +124,30 @@ def _word_lines(data: bytes) -> list[Line]:
             tables += 1
             grid = Table(element, document)
             for r, row in enumerate(grid.rows, start=1):
-                cells = [Cell(_clean(cell.text), _origin(cell._tc)) for cell in row.cells]
+                cells = [Cell(_clean(cell.text), _origin(cell._tc), _word_italics(cell)) for cell in row.cells]
                 lines.append(Line(cells=cells, sheet=f"Bảng {tables}", row=r, table=tables))
     return lines
+
+
+def _word_italics(cell: Any) -> tuple[str, ...]:
+    """The passages of a Word cell printed in italics (runs in a row joined) — when the cell is not all
+    italic, which is a style of the whole cell rather than emphasis."""
+    passages: list[str] = []
+    plain = False
+    for paragraph in cell.paragraphs:
+        current = ""
+        for run in paragraph.runs:
+            if run.italic:
+                current += run.text
+            else:
+                if run.text.strip():
+                    plain = True
+                if current.strip():
+                    passages.append(current.strip())
+                current = ""
+        if current.strip():
+            passages.append(current.strip())
+    return tuple(passages) if plain else ()
 
 
 def _origin(tc: Any) -> tuple[int, int]:
@@ -137,7 +160,9 @@ def _origin(tc: Any) -> tuple[int, int]:
 def _excel_lines(data: bytes, name: str) -> list[Line]:
     import openpyxl
 
-    book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+
+    book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, rich_text=True)
     chosen = None
     for sheet in book.worksheets:  # the sheet whose rows hold a header with "STT"
         for row in sheet.iter_rows(max_row=min(sheet.max_row, 60), values_only=True):
@@ -159,7 +184,11 @@ def _excel_lines(data: bytes, name: str) -> list[Line]:
         for c in range(1, width + 1):
             top = origin.get((r, c), (r, c))
             value = sheet.cell(*top).value
-            cells.append(Cell(_clean("" if value is None else _excel_text(value)), top))
+            italic: tuple[str, ...] = ()
+            if isinstance(value, CellRichText):
+                italic = tuple(block.text.strip() for block in value if isinstance(block, TextBlock)
+                               and block.font is not None and block.font.i and block.text.strip())
+            cells.append(Cell(_clean("" if value is None else _excel_text(value)), top, italic))
         if not any(cell.text for cell in cells):
             continue
         lines.append(Line(cells=cells, sheet=sheet.title, row=r, excel=True))
@@ -344,6 +373,7 @@ class Row:
     values: dict[int, str]
     line: Line
     section: int | None
+    italic: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _rows(lines: list[Line], block: list[int], columns: list[Column], depth: int, found: Imported,
@@ -394,8 +424,10 @@ def _rows(lines: list[Line], block: list[int], columns: list[Column], depth: int
             for col, text in values.items():
                 if text:
                     rows[-1].values[col] = f"{rows[-1].values[col]}\n{text}" if rows[-1].values.get(col) else text
+            for col, passages in _own_italics(line.cells).items():
+                rows[-1].italic.setdefault(col, []).extend(passages)
         elif any(values.values()):
-            rows.append(Row(values, line, len(sections) - 1 if sections else None))
+            rows.append(Row(values, line, len(sections) - 1 if sections else None, _own_italics(line.cells)))
         i += 1
     return rows, sections
 
@@ -460,6 +492,18 @@ def _own_texts(cells: list[Cell]) -> dict[int, str]:
         seen.add(cell.origin)
         texts[col] = cell.text
     return texts
+
+
+def _own_italics(cells: list[Cell]) -> dict[int, list[str]]:
+    seen: set[Any] = set()
+    found: dict[int, list[str]] = {}
+    for col, cell in enumerate(cells):
+        if cell.origin in seen:
+            continue
+        seen.add(cell.origin)
+        if cell.italic:
+            found[col] = list(cell.italic)
+    return found
 
 
 def _after_first(cells: list[Cell]) -> str:
@@ -605,6 +649,10 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
     for shows in ("implementing", "coordinating", "monitoring", "evidence", "basis", "note"):
         if shows in values and values[shows][0]:
             item[shows] = values[shows][0]
+    emphasis = [p for col, passages in row.italic.items() if col in columns and columns[col].shows in ("name", "note")
+                for p in passages]
+    if emphasis:
+        item["emphasis"] = list(dict.fromkeys(emphasis))
     if timeframes:
         item["timeframe"] = timeframes
     elif single_timeframe:

@@ -225,6 +225,8 @@ class Indicator(_Strict):
     evidence: str = ""
     basis: str = ""
     note: str = ""
+    #: passages of the name or note the appendix prints in italics ("(Tỷ lệ = a/b x 100%)"), printed so
+    emphasis: list[str] = []
 
     @property
     def effective_rollup(self) -> str:
@@ -252,10 +254,33 @@ class Indicator(_Strict):
             "note": self.note,
         }[shows]
 
+    def segments(self, text: str) -> list[tuple[str, bool]]:
+        """``text`` (the name or the note) cut into (piece, italic) by the indicator's emphasis."""
+        return emphasised(text, self.emphasis)
+
     def timeframe_for(self, year: int | None) -> str:
         if isinstance(self.timeframe, str):
             return self.timeframe
         return self.timeframe.get(year, "") if year is not None else ""
+
+
+def emphasised(text: str, passages: list[str]) -> list[tuple[str, bool]]:
+    """``text`` as (piece, italic) pieces: every occurrence of a passage italic, the rest plain."""
+    marks = [False] * len(text)
+    for passage in passages:
+        if not passage:
+            continue
+        start = text.find(passage)
+        while start >= 0:
+            marks[start:start + len(passage)] = [True] * len(passage)
+            start = text.find(passage, start + len(passage))
+    pieces: list[tuple[str, bool]] = []
+    for char, italic in zip(text, marks):
+        if pieces and pieces[-1][1] == italic:
+            pieces[-1] = (pieces[-1][0] + char, italic)
+        else:
+            pieces.append((char, italic))
+    return pieces
 
 
 class Section(_Strict):
@@ -712,6 +737,14 @@ def _indicator_meaning(
             year = _as_int(key)
             if year is not None and years and year not in years:
                 yield at("unknown-year", place + ("timeframe", key), year=year, years=years_text)
+
+    # emphasis: passages of the name or the note
+    emphasis = indicator.get("emphasis")
+    if isinstance(emphasis, list):
+        printed_texts = " ".join(str(indicator.get(k) or "") for k in ("name", "note"))
+        for j, passage in enumerate(emphasis):
+            if isinstance(passage, str) and passage not in printed_texts:
+                yield at("emphasis-not-found", place + ("emphasis", j), passage=passage)
 
     # a floor printed elsewhere in the row: it must be there, and the same
     if isinstance(targets, dict):

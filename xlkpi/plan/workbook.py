@@ -94,6 +94,7 @@ INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
     ("Kết quả thực hiện / minh chứng", "evidence"),
     ("Căn cứ", "basis"),
     ("Ghi chú", "note"),
+    ("Đoạn in nghiêng trong tên, ghi chú (mỗi đoạn một dòng)", "emphasis"),
 )
 OVERRIDE_HEADERS = ("Mã chỉ tiêu", "Năm", "Cấp (mã cấp)", "Mã đơn vị", "Mục tiêu (như in)", "Quy tắc")
 
@@ -181,7 +182,8 @@ def plan_workbook(plan: Any) -> bytes:
     if timeframe_years:
         headers += [f"Thời gian {year}" for year in years]
     indicators = book.add_worksheet(INDICATORS)
-    widths = [8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 8, 8, 8, 10, 16, 28, 24, 20, 20, 28, 28, 20] + [14, 10] * len(years)
+    widths = ([8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 8, 8, 8, 10, 16, 28, 24, 20, 20, 28, 28, 20, 30]
+              + [14, 10] * len(years))
     _table(indicators, headers, widths + [18] * (len(headers) - len(widths)), head)
     fields = [f for _, f in INDICATOR_FIELDS]
     for row, (section, item) in enumerate(plan.iter_indicators(), start=1):
@@ -259,6 +261,8 @@ def _indicator_value(section: Any, item: Any, name: str) -> str:
         return ", ".join(item.levels)
     if name == "timeframe":
         return item.timeframe if isinstance(item.timeframe, str) else ""
+    if name == "emphasis":
+        return "\n".join(item.emphasis)
     value = getattr(item, name)
     return "" if value is None else str(value)
 
@@ -434,6 +438,8 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
             measure["denominator_first"] = _flag(got["measure.denominator_first"])
         item["measure"] = measure
         item["levels"] = [x for x in re.split(r"[,;\s]+", got["levels"]) if x]
+        if got["emphasis"]:
+            item["emphasis"] = got["emphasis"].split("\n")
         per_year = {year: texts[col] for year, col in year_cols["timeframe"].items() if col < len(texts)}
         if any(per_year.values()):
             item["timeframe"] = per_year

@@ -332,6 +332,8 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "colnum": add(italic=True, align="center", font_size=11, **border),
         "section": add(bold=True, indent=1, **border),
         "text": add(indent=1, **border),
+        "italic_run": add(italic=True),
+        "text_italic": add(indent=1, italic=True, **border),
         "center": add(align="center", **border),
         "number": add(align="center", num_format="#,##0.00", **border),
         "integer": add(align="center", num_format="#,##0", **border),
@@ -511,6 +513,21 @@ def _printed(indicator: Indicator, column: Column) -> str:
     return indicator.printed(column) or ""
 
 
+def _rich(sheet: Any, fmt: dict[str, Any], row: int, col: int, indicator: Indicator, text: str) -> bool:
+    """Write a name or note with its italic passages as in the original; False when it has none."""
+    pieces = indicator.segments(text)
+    if not any(italic for _, italic in pieces) or not text:
+        return False
+    if len(pieces) == 1:  # all of it
+        sheet.write_string(row, col, text, fmt["text_italic"])
+        return True
+    parts: list[Any] = []
+    for piece, italic in pieces:
+        parts += [fmt["italic_run"], piece] if italic else [piece]
+    sheet.write_rich_string(row, col, *parts, fmt["text"])
+    return True
+
+
 def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status, context: Context,
                     layout: DetailLayout, formulas: bool = True) -> None:
     plan = consolidation.plan
@@ -608,6 +625,9 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
                               level_names)
                 continue
             text = _printed(indicator, column)
+            if column.shows in ("name", "note") and indicator.emphasis and _rich(sheet, fmt, row, col, indicator, text):
+                height = max(height, lines_needed(text, widths[col]))
+                continue
             style = "text" if column.shows in ("name", "implementing", "coordinating", "monitoring", "evidence", "basis", "note",
                                                "timeframe") else "center"
             sheet.write_string(row, col, text, fmt[style])
