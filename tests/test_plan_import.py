@@ -91,7 +91,9 @@ def test_what_is_guessed_is_located_in_the_table(tmp_path):
     plan = Plan.model_validate(imported.data)
     assert plan.id == "binh-lu-2026" and plan.years == [2026]
     assert [c.shows for c in plan.columns] == ["number", "name", "target", "unit", "implementing", "coordinating",
-                                               "note", "result", "units-met", "judgement"]
+                                               "text", "result", "units-met", "judgement"]
+    other = plan.columns[6]
+    assert other.header == "Mức độ ưu tiên" and plan.all_indicators[0].printed(other) == "Cao"
     first, second, third, fourth = plan.all_indicators
     assert first.id == "ho-so-dung-han" and first.coordinating == "Công an xã" and first.levels == ["xa"]
     assert first.name == "Tỷ lệ hồ sơ giải quyết đúng hạn (Tỷ lệ = a/b x 100%)"
@@ -153,3 +155,27 @@ def test_the_plan_owners_path_import_review_in_excel_check_init(tmp_path, monkey
     assert printed(open_campaign(tmp_path / "c").plan) == printed(load_plan("lai-chau-2025"))
     # and it is never written over an existing file unless asked
     assert runner.invoke(cli, ["plan", "import", "phu-luc.docx", "--out", "ke-hoach.xlsx"]).exit_code == 1
+
+
+def test_a_document_with_several_appendices_and_table(tmp_path):
+    """Two appendices with different columns in one document: the first by default, --table 2 the other."""
+    document = docx.Document(io.BytesIO(as_docx(load_plan("phu-tho-2025"))))
+    document.add_paragraph("Phụ lục III")
+    document.add_paragraph("CHỈ TIÊU KHÁC")
+    table = document.add_table(rows=2, cols=3)
+    for c, text in enumerate(("STT", "Tên chỉ tiêu", "Chỉ tiêu năm 2026")):
+        table.cell(0, c).text = text
+    for c, text in enumerate(("1", "Tỷ lệ hồ sơ giải quyết đúng hạn", "98")):
+        table.cell(1, c).text = text
+    document.save(tmp_path / "hai.docx")
+    first = Plan.model_validate(import_plan(tmp_path / "hai.docx", plan_id="x").data)
+    assert first.years == [2025] and len(first.all_indicators) == 15
+    second = Plan.model_validate(import_plan(tmp_path / "hai.docx", table=2, plan_id="x").data)
+    assert second.years == [2026] and [i.id for i in second.all_indicators] == ["ho-so-dung-han"]
+    assert second.document.appendix.number == "III"
+    with pytest.raises(XlkpiError) as caught:
+        import_plan(tmp_path / "hai.docx", table=3)
+    assert caught.value.problems[0].code == "import-table-missing"
+    result = CliRunner().invoke(cli, ["plan", "import", str(tmp_path / "hai.docx"), "--table", "2", "--out",
+                                      str(tmp_path / "p.yaml")])
+    assert "cột nhận ra: STT → số thứ tự; Tên chỉ tiêu → tên chỉ tiêu; Chỉ tiêu năm 2026 → mục tiêu 2026" in result.output

@@ -60,6 +60,8 @@ def varied_plan() -> Plan:
     second["name"] = "Tỷ lệ hồ sơ\n  (a) tiếp nhận trực tuyến\n  (b) trên tổng số"
     third["timeframe"] = {2025: "Quý IV/2025", 2030: ""}
     third["unit"] = ""
+    data["columns"].insert(-3, {"key": "uu-tien", "header": "Mức độ ưu tiên", "shows": "text", "width": 10})
+    first["texts"] = {"uu-tien": "Cao"}  # a column of the plan's own, printed as text
     return Plan.model_validate(data)
 
 
@@ -85,8 +87,9 @@ def test_what_a_plan_owner_sees_drop_downs_and_a_guide(tmp_path):
     book = openpyxl.load_workbook(tmp_path / "p.xlsx")
     assert book.sheetnames == ["Hướng dẫn", META, "Cấp báo cáo", COLUMNS, INDICATORS, OVERRIDES]
     choices = {str(v.sqref): v.formula1 for v in book[COLUMNS].data_validations.dataValidation}
-    assert '"number,name,target,unit,implementing,coordinating,monitoring,timeframe,evidence,basis,note,result,units-met,judgement"' \
-        in choices.values()
+    shows = ("number,name,target,unit,implementing,coordinating,monitoring,timeframe,evidence,basis,note,text,result,"
+             "units-met,judgement")
+    assert f'"{shows}"' in choices.values()
     kinds = [v.formula1 for v in book[INDICATORS].data_validations.dataValidation]
     assert '"rate,percent,count,yesno,text"' in kinds
     meta = {row[0].value: row[2].value for row in book[META].iter_rows(min_row=2)}

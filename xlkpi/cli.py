@@ -261,7 +261,9 @@ def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | 
                                             f"'xlkpi plan check'."), encoding="utf-8")
         else:
             temp.write_text(_yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    click.echo(f"✓ {out}: {'; '.join(imported.summary)}")
+    click.echo(f"✓ {out}: {imported.summary[0]}")
+    for line in imported.summary[1:]:
+        click.echo(f"  {line}")
     if imported.problems:
         click.echo(f"Cần xem lại / to review ({len(imported.problems)}):")
         for found in imported.problems[:MAX_SHOWN]:

@@ -125,6 +125,10 @@ CATALOGUE: dict[str, Message] = {
         "floor_in: {source} chỉ dùng khi quy tắc có mức sàn (floor). Hãy thêm floor hoặc bỏ floor_in.",
         "floor_in: {source} needs the rule to have a floor. Add floor or remove floor_in.",
     ),
+    "texts-unknown-column": Message(
+        "'{key}' không phải là mã của cột nào có shows: text trong kế hoạch (các cột đó: {known}). Hãy ghi đúng mã cột.",
+        "'{key}' is not the key of a column with shows: text (those columns: {known}). Use the column's key.",
+    ),
     "emphasis-not-found": Message(
         "Đoạn in nghiêng \"{passage}\" không có trong tên hay ghi chú của chỉ tiêu. Hãy chép đúng đoạn chữ như in.",
         "The italic passage \"{passage}\" is not in the indicator's name or note. Copy it exactly as printed.",
@@ -607,8 +611,10 @@ CATALOGUE: dict[str, Message] = {
         "column's header.",
     ),
     "import-column-unknown": Message(
-        "Không nhận ra cột \"{header}\"; đã xử lý: {kept}. Hãy xem lại cột này trong trang Cột của tệp kế hoạch.",
-        "Column \"{header}\" was not recognised; it was {kept}. Review it on the plan workbook's Cột sheet.",
+        "Cột \"{header}\" không phải cột nào xlkpi biết: giữ nguyên như chữ in (shows: text). Nếu nó là một cột đã biết "
+        "(vd. cơ quan thực hiện), hãy chọn lại ở trang Cột của tệp kế hoạch.",
+        "Column \"{header}\" is none xlkpi knows: kept as printed text (shows: text). If it is a known one (e.g. "
+        "the implementing agency), choose it on the plan workbook's Cột sheet.",
         "warning",
     ),
     "import-catalogue-guess": Message(

@@ -50,6 +50,11 @@ KNOWN_LEVELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("phong", "Phòng chuyên môn", ("phong chuyen mon",)),
     ("xa", "UBND cấp xã", ("ubnd cap xa", "ubnd cac xa", "ubnd xa", "xa, phuong")),
 )
+#: what a recognised column holds, as the import summary says it
+SHOWN = {"number": "số thứ tự", "name": "tên chỉ tiêu", "target": "mục tiêu", "unit": "đơn vị tính",
+         "implementing": "cơ quan thực hiện", "coordinating": "cơ quan phối hợp", "monitoring": "cơ quan theo dõi",
+         "timeframe": "thời gian thực hiện", "evidence": "kết quả thực hiện", "basis": "căn cứ", "note": "ghi chú",
+         "text": "giữ nguyên chữ in"}
 _ROMAN = re.compile(r"^(?=[IVXLC])M*(C[MD]|D?C{0,3})(X[CL]|L?X{0,3})(I[XV]|V?I{0,3})\.?$")
 _NUMBER = re.compile(r"^(\d+(\.\d+)*\.?|[a-zđ]\)|[a-zđ]\.)$", re.I)
 _YEAR = re.compile(r"\b(20\d\d)\b")
@@ -331,6 +336,8 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
 
     rows, sections = _rows(lines, block, columns, depth, found, file)
     _settle_note_or_basis(columns, rows)
+    found.summary.append("cột nhận ra: " + "; ".join(
+        f"{c.header} → {SHOWN[c.shows]}{f' {c.year}' if c.year else ''}" for c in columns if c.shows))
     before = [_paragraph(line) for line in lines[:block[0]] if _paragraph(line)]
     before_all = before + [line.text for line in lines[block[0]:] if line.cells is None]
     found.data = _plan_data(columns, rows, sections, before, before_all, plan_id, found, file)
@@ -351,13 +358,11 @@ def _check_columns(columns: list[Column], header: Line, file: str, found: Import
                                  cell=header.where(columns[0].index)[1]))
     used: set[str] = set()
     for column in columns:
-        if column.shows is None:
-            column.shows = "note" if "note" not in kinds else None
+        if column.shows is None:  # kept as the plan's own printed column
+            column.shows = "text"
             sheet, cell = header.where(column.index)
             found.problems.append(problem("import-column-unknown", file=file, sheet=sheet, cell=cell,
-                                          header=column.header, kept="Ghi chú (note)" if column.shows else "bỏ qua"))
-        if column.shows is None:
-            continue
+                                          header=column.header))
         base = {"number": "stt", "name": "ten", "unit": "dvt"}.get(column.shows) or slug(column.header, 20) or column.shows
         if column.year:
             base = f"{'ct' if column.shows == 'target' else 'tg'}{column.year}"
@@ -563,7 +568,7 @@ def _plan_data(columns: list[Column], rows: list[Row], sections: list[dict[str, 
         data["sections"] = sections
     else:
         data["indicators"] = indicators
-    found.summary.append(f"{len(data['columns'])} cột, {len(indicators)} chỉ tiêu"
+    found.summary.insert(0, f"{len(data['columns'])} cột, {len(indicators)} chỉ tiêu"
                          + (f" trong {len(sections)} mục" if "sections" in data else "")
                          + f", năm mục tiêu {', '.join(map(str, years))}")
     return data
@@ -583,7 +588,7 @@ def _column_data(column: Column, rows: list[Row]) -> dict[str, Any]:
 def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids: set[str], found: Imported, file: str,
                default_level: str) -> dict[str, Any]:
     values = {columns[col].shows: (text, col) for col, text in row.values.items() if col in columns and
-              columns[col].shows not in ("target", "timeframe")}
+              columns[col].shows not in ("target", "timeframe", "text")}
     name, name_col = values.get("name", ("", 0))
     number = values.get("number", ("", 0))[0]
     item: dict[str, Any] = {"id": "", "number": number, "name": name}
@@ -649,6 +654,10 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
     for shows in ("implementing", "coordinating", "monitoring", "evidence", "basis", "note"):
         if shows in values and values[shows][0]:
             item[shows] = values[shows][0]
+    printed = {columns[col].key: text for col, text in row.values.items()
+               if col in columns and columns[col].shows == "text" and text}
+    if printed:
+        item["texts"] = printed
     emphasis = [p for col, passages in row.italic.items() if col in columns and columns[col].shows in ("name", "note")
                 for p in passages]
     if emphasis:

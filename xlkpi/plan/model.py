@@ -49,6 +49,7 @@ ColumnShows = Literal[
     "evidence",
     "basis",
     "note",
+    "text",
     "result",
     "units-met",
     "judgement",
@@ -227,6 +228,8 @@ class Indicator(_Strict):
     note: str = ""
     #: passages of the name or note the appendix prints in italics ("(Tỷ lệ = a/b x 100%)"), printed so
     emphasis: list[str] = []
+    #: what the indicator prints in the plan's other columns (``shows: text``), by column key
+    texts: dict[str, str] = {}
 
     @property
     def effective_rollup(self) -> str:
@@ -242,6 +245,8 @@ class Indicator(_Strict):
             return self.timeframe_for(column.year)
         if shows in RESULT_COLUMNS:
             return None
+        if shows == "text":
+            return self.texts.get(column.key, "")
         return {
             "number": self.number,
             "name": self.name,
@@ -667,10 +672,17 @@ def _meaning_problems(located: LocatedData, file: str) -> Iterator[Problem]:
         yield at("no-indicators", ())
 
     indicator_ids: dict[str, KeyPath] = {}
+    text_columns = {str(c.get("key")) for _, c in _dicts(data.get("columns")) if c.get("shows") == "text"}
     for place, indicator in indicator_places:
         yield from _indicator_meaning(
             place, indicator, at, years, years_text, level_ids, level_aliases, known_levels, indicator_ids
         )
+        texts = indicator.get("texts")
+        if isinstance(texts, dict):
+            for key in texts:
+                if str(key) not in text_columns:
+                    yield at("texts-unknown-column", place + ("texts", key), key=key,
+                             known=", ".join(sorted(text_columns)) or "-")
 
 
 def _indicator_meaning(

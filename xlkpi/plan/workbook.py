@@ -99,8 +99,8 @@ INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
 OVERRIDE_HEADERS = ("Mã chỉ tiêu", "Năm", "Cấp (mã cấp)", "Mã đơn vị", "Mục tiêu (như in)", "Quy tắc")
 
 CHOICES = {
-    "shows": ["number", "name", "target", "unit", "implementing", "coordinating", "monitoring", "timeframe", "evidence", "basis",
-              "note", "result", "units-met", "judgement"],
+    "shows": ["number", "name", "target", "unit", "implementing", "coordinating", "monitoring", "timeframe", "evidence",
+              "basis", "note", "text", "result", "units-met", "judgement"],
     "measure.kind": ["rate", "percent", "count", "yesno", "text"],
     "rollup": ["ratio", "sum", "mean", "min", "max", "share-yes", "none"],
     "section.layout": ["row", "heading"],
@@ -177,6 +177,8 @@ def plan_workbook(plan: Any) -> bytes:
     years = plan.years
     timeframe_years = any(isinstance(item.timeframe, dict) for item in plan.all_indicators)
     headers = [h for h, _ in INDICATOR_FIELDS]
+    text_columns = [c for c in plan.columns if c.shows == "text"]  # the plan's other printed columns
+    headers += [f"[{c.key}] {c.header}" for c in text_columns]
     for year in years:
         headers += [f"Mục tiêu {year}", f"Quy tắc {year}"]
     if timeframe_years:
@@ -188,6 +190,7 @@ def plan_workbook(plan: Any) -> bytes:
     fields = [f for _, f in INDICATOR_FIELDS]
     for row, (section, item) in enumerate(plan.iter_indicators(), start=1):
         values = [_indicator_value(section, item, name) for name in fields]
+        values += [item.texts.get(c.key, "") for c in text_columns]
         for year in years:
             target = item.targets.get(year)
             values.append(target.text or "" if target else "")
@@ -414,7 +417,11 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
     header = [cell_text(v) for v in (rows[0] if rows else [])]
     fields = [f for _, f in INDICATOR_FIELDS]
     year_cols: dict[str, dict[str, int]] = {"target": {}, "rule": {}, "timeframe": {}}
+    text_cols: dict[str, int] = {}
     for col, text in enumerate(header):
+        own = re.match(r"^\[([a-z0-9][a-z0-9_-]*)\]", text)
+        if own:
+            text_cols[own.group(1)] = col
         found = re.fullmatch(r"(Mục tiêu|Quy tắc|Thời gian) (\d{4})", text)
         if found:
             kind = {"Mục tiêu": "target", "Quy tắc": "rule", "Thời gian": "timeframe"}[found.group(1)]
@@ -440,6 +447,9 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
         item["levels"] = [x for x in re.split(r"[,;\s]+", got["levels"]) if x]
         if got["emphasis"]:
             item["emphasis"] = got["emphasis"].split("\n")
+        printed = {key: texts[col] for key, col in text_cols.items() if col < len(texts) and texts[col]}
+        if printed:
+            item["texts"] = printed
         per_year = {year: texts[col] for year, col in year_cols["timeframe"].items() if col < len(texts)}
         if any(per_year.values()):
             item["timeframe"] = per_year
@@ -485,6 +495,8 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
                 mark(base + ("targets", year, "rule"), INDICATORS, r, year_cols["rule"][year])
         for year, col in year_cols["timeframe"].items():
             mark(base + ("timeframe", year), INDICATORS, r, col)
+        for key, col in text_cols.items():
+            mark(base + ("texts", key), INDICATORS, r, col)
     if sections:
         plan["sections"] = sections
     if loose or not sections:

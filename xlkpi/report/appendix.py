@@ -628,7 +628,8 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
             if column.shows in ("name", "note") and indicator.emphasis and _rich(sheet, fmt, row, col, indicator, text):
                 height = max(height, lines_needed(text, widths[col]))
                 continue
-            style = "text" if column.shows in ("name", "implementing", "coordinating", "monitoring", "evidence", "basis", "note",
+            style = "text" if column.shows in ("name", "implementing", "coordinating", "monitoring", "evidence", "basis",
+                                               "note", "text",
                                                "timeframe") else "center"
             sheet.write_string(row, col, text, fmt[style])
             height = max(height, lines_needed(text, widths[col]))
