@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.seed_documents import as_docx, as_xlsx, printed
-from xlkpi.campaign.folder import init_campaign, open_campaign
+from xlkpi.campaign.folder import open_campaign
 from xlkpi.cli import cli
 from xlkpi.common.office import convert
 from xlkpi.plan.builtin import builtin_plans

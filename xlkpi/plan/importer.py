@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,18 +95,18 @@ class Imported:
 # -- reading documents -----------------------------------------------------------------------------------
 
 
-def read_lines(path: Path, table: int | None = None) -> list[Line]:
+def read_lines(path: Path) -> list[Line]:
     suffix = path.suffix.lower()
     if suffix in CONVERTED:
         from xlkpi.common.office import convert
 
         with tempfile.TemporaryDirectory(prefix="xlkpi-import-") as folder:
             converted = convert(path, CONVERTED[suffix], folder)
-            return read_lines(converted, table)
+            return read_lines(converted)
     if suffix in WORD:
         return _word_lines(path.read_bytes())
     if suffix in EXCEL:
-        return _excel_lines(path.read_bytes(), path.name)
+        return _excel_lines(path.read_bytes())
     raise XlkpiError(problem("import-format", file=str(path), suffix=suffix or "(không có)"))
 
 
@@ -162,7 +161,7 @@ def _origin(tc: Any) -> tuple[int, int]:
     return row.getparent().index(row), row.index(tc)
 
 
-def _excel_lines(data: bytes, name: str) -> list[Line]:
+def _excel_lines(data: bytes) -> list[Line]:
     import openpyxl
 
     from openpyxl.cell.rich_text import CellRichText, TextBlock
@@ -307,7 +306,7 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
     """The plan data of the appendix in ``path``, with what was guessed (warnings) and what is missing."""
     path = Path(path)
     file = str(path)
-    lines = read_lines(path, table)
+    lines = read_lines(path)
     found = Imported({})
     starts = [i for i in range(len(lines)) if _header_at(lines, i)]
     if not starts:
@@ -334,7 +333,7 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
     header_line = lines[block[0]]
     _check_columns(columns, header_line, file, found)
 
-    rows, sections = _rows(lines, block, columns, depth, found, file)
+    rows, sections = _rows(lines, block, columns, depth)
     _settle_note_or_basis(columns, rows)
     found.summary.append("cột nhận ra: " + "; ".join(
         f"{c.header} → {SHOWN[c.shows]}{f' {c.year}' if c.year else ''}" for c in columns if c.shows))
@@ -381,8 +380,8 @@ class Row:
     italic: dict[int, list[str]] = field(default_factory=dict)
 
 
-def _rows(lines: list[Line], block: list[int], columns: list[Column], depth: int, found: Imported,
-          file: str) -> tuple[list[Row], list[dict[str, Any]]]:
+def _rows(lines: list[Line], block: list[int], columns: list[Column], depth: int
+          ) -> tuple[list[Row], list[dict[str, Any]]]:
     indexes = [c.index for c in columns if c.shows]
     number_col = next(c.index for c in columns if c.shows == "number") if any(
         c.shows == "number" for c in columns) else None
