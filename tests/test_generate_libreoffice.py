@@ -7,7 +7,6 @@ import pypdf
 import pytest
 
 from xlkpi.campaign.folder import init_campaign, open_campaign
-from xlkpi.units.divisions import province_roster
 from xlkpi.forms.generate import generate
 from xlkpi.forms.identity import FIELDS
 from xlkpi.common.office import convert

@@ -6,7 +6,6 @@ import unicodedata
 from pathlib import Path
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
