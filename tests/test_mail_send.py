@@ -318,3 +318,33 @@ def test_an_eml_saved_by_hand_is_read_with_the_time_it_arrived(tmp_path, monkeyp
 ])
 def test_attachment_names_are_ones_every_system_accepts(name, expected):
     assert safe_file_name(name) == expected
+
+
+class FakeKeyring:
+    """The keyring package's two calls, over a dict (the system keyrings are not on a test machine)."""
+
+    def __init__(self):
+        self.stored: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, name):
+        return self.stored.get((service, name))
+
+    def set_password(self, service, name, password):
+        self.stored[(service, name)] = password
+
+
+def test_the_password_from_the_system_keyring(tmp_path, smtp, monkeypatch):
+    import sys
+
+    keyring = FakeKeyring()
+    monkeypatch.setitem(sys.modules, "keyring", keyring)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    campaign = make_campaign(tmp_path, smtp.port)
+    # stored with `xlkpi mail password`: asked twice, never shown, never written to a file
+    result = CliRunner().invoke(cli, ["mail", "password", "--campaign", str(campaign.directory), "--server", "smtp"],
+                                input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert keyring.stored == {("xlkpi", f"{USER}@127.0.0.1"): PASSWORD}
+    assert PASSWORD not in result.output
+    assert not any(PASSWORD.encode() in p.read_bytes() for p in campaign.directory.rglob("*") if p.is_file())
+    assert len(send(campaign, units=["03388"]).sent) == 1 and smtp.logins == [USER]
