@@ -103,6 +103,9 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         for col, (header, width) in enumerate(columns):
             sheet.write_string(0, col, header, head)
             sheet.set_column(col, col, width)
+        # as tall as its longest wrapped header ("Kích thước (byte)" in an 11-wide column takes two lines)
+        sheet.set_row(0, _height(tuple(header for header, _ in columns), columns))
+        sheet.repeat_rows(0)
         return sheet
 
     level_names = {level.id: level.name for level in campaign.plan.levels}
