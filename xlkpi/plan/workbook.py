@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from xlkpi.common.text import cell_text, column_letter
+from xlkpi.common.text import cell_text, column_letter, wrapped_lines
 from xlkpi.plan.yamlfile import LocatedData, format_path
 from xlkpi.problems import Problem, problem
 
@@ -146,32 +146,31 @@ def plan_workbook(plan: Any) -> bytes:
 
     guide = book.add_worksheet(GUIDE)
     guide.set_column(0, 0, 110)
+    text = book.add_format({"text_wrap": True, "valign": "top", "font_name": "Times New Roman", "font_size": 11})
     for row, line in enumerate(_guide_lines(plan)):
-        guide.write_string(row, 0, line, head if row == 0 else book.add_format({"text_wrap": True, "valign": "top"}))
+        guide.write_string(row, 0, line, head if row == 0 else text)
+        guide.set_row(row, _row_height([line], [110]))
+    guide.set_landscape()
+    guide.set_paper(9)
 
     meta = book.add_worksheet(META)
     _table(meta, ("Khóa", "Nội dung", "Giá trị"), (22, 60, 80), head)
-    for row, (path, meaning) in enumerate(META_ROWS, start=1):
-        meta.write_string(row, 0, path, key)
-        meta.write_string(row, 1, meaning, key)
-        meta.write_string(row, 2, _meta_value(data, path), cell)
+    _fill(meta, [[path, meaning, _meta_value(data, path)] for path, meaning in META_ROWS], (22, 60, 80),
+          [key, key, cell])
     convention_row = [path for path, _ in META_ROWS].index("period_convention") + 1
     meta.data_validation(convention_row, 2, convention_row, 2,
                          {"validate": "list", "source": CHOICES["period_convention"]})
 
     levels = book.add_worksheet(LEVELS)
     _table(levels, LEVEL_HEADERS, (14, 36, 50), head)
-    for row, level in enumerate(plan.levels, start=1):
-        for col, value in enumerate((level.id, level.name, "\n".join(level.aliases))):
-            levels.write_string(row, col, value, cell)
+    _fill(levels, [[level.id, level.name, "\n".join(level.aliases)] for level in plan.levels], (14, 36, 50), cell)
 
     columns = book.add_worksheet(COLUMNS)
-    _table(columns, COLUMN_HEADERS, (14, 36, 30, 16, 8, 8), head)
-    for row, column in enumerate(plan.columns, start=1):
-        for col, name in enumerate(COLUMN_FIELDS):
-            value = getattr(column, name)
-            columns.write_string(row, col, "" if value is None else _number(value) if name == "width" else str(value),
-                                 cell)
+    column_widths = (14, 36, 30, 16, 8, 8)
+    _table(columns, COLUMN_HEADERS, column_widths, head)
+    _fill(columns, [["" if getattr(column, name) is None else _number(getattr(column, name)) if name == "width"
+                     else str(getattr(column, name)) for name in COLUMN_FIELDS] for column in plan.columns],
+          column_widths, cell)
     columns.data_validation(1, 3, 200, 3, {"validate": "list", "source": CHOICES["shows"]})
 
     years = plan.years
@@ -186,9 +185,14 @@ def plan_workbook(plan: Any) -> bytes:
     indicators = book.add_worksheet(INDICATORS)
     widths = ([8, 30, 10, 22, 6, 44, 8, 10, 30, 30, 20, 8, 8, 8, 10, 16, 28, 24, 20, 20, 28, 28, 20, 30]
               + [14, 10] * len(years))
-    _table(indicators, headers, widths + [18] * (len(headers) - len(widths)), head)
+    widths += [18] * (len(headers) - len(widths))
+    _table(indicators, headers, widths, head)
+    indicators.fit_to_pages(0, 0)  # too wide for one page: printed across pages, id, number and name repeated
+    indicators.set_print_scale(70)
+    indicators.repeat_columns(3, 5)
     fields = [f for _, f in INDICATOR_FIELDS]
-    for row, (section, item) in enumerate(plan.iter_indicators(), start=1):
+    rows: list[list[str]] = []
+    for section, item in plan.iter_indicators():
         values = [_indicator_value(section, item, name) for name in fields]
         values += [item.texts.get(c.key, "") for c in text_columns]
         for year in years:
@@ -197,8 +201,8 @@ def plan_workbook(plan: Any) -> bytes:
             values.append(rule_text(target.rule) if target and "rule" in target.model_fields_set else "")
         if timeframe_years:
             values += [item.timeframe.get(year, "") if isinstance(item.timeframe, dict) else "" for year in years]
-        for col, value in enumerate(values):
-            indicators.write_string(row, col, value, cell)
+        rows.append(values)
+    _fill(indicators, rows, widths, cell)
     count = max(1, len(plan.all_indicators))
     for name in ("section.layout", "measure.kind", "rollup"):
         col = fields.index(name)
@@ -206,25 +210,37 @@ def plan_workbook(plan: Any) -> bytes:
     indicators.freeze_panes(1, 6)
 
     overrides = book.add_worksheet(OVERRIDES)
-    _table(overrides, OVERRIDE_HEADERS, (22, 8, 12, 12, 30, 16), head)
-    row = 1
-    for item in plan.all_indicators:
-        for year, target in item.targets.items():
-            for kind, entries in (("level", target.by_level), ("unit", target.by_unit)):
-                for who, own in entries.items():
-                    values = (item.id, str(year), who if kind == "level" else "", who if kind == "unit" else "",
-                              own.text or "", rule_text(own.rule) if "rule" in own.model_fields_set else "")
-                    for col, value in enumerate(values):
-                        overrides.write_string(row, col, value, cell)
-                    row += 1
+    override_widths = (22, 8, 12, 12, 30, 16)
+    _table(overrides, OVERRIDE_HEADERS, override_widths, head)
+    _fill(overrides, [[item.id, str(year), who if kind == "level" else "", who if kind == "unit" else "",
+                       own.text or "", rule_text(own.rule) if "rule" in own.model_fields_set else ""]
+                      for item in plan.all_indicators for year, target in item.targets.items()
+                      for kind, entries in (("level", target.by_level), ("unit", target.by_unit))
+                      for who, own in entries.items()], override_widths, cell)
     book.close()
     return out.getvalue()
 
 
+def _row_height(values: Iterable[str], widths: Iterable[float]) -> float:
+    """A row's height for its wrapped texts (LibreOffice keeps the stored height, so it is set here)."""
+    return 15.0 * max([wrapped_lines(v, w) for v, w in zip(values, widths) if v] + [1]) + 4
+
+
+def _fill(sheet: Any, rows: list[list[str]], widths: Iterable[float], formats: Any) -> None:
+    """Rows from the second on, each as tall as its longest wrapped text."""
+    widths = list(widths)
+    for row, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            sheet.write_string(row, col, value, formats[col] if isinstance(formats, list) else formats)
+        sheet.set_row(row, _row_height(values, widths))
+
+
 def _table(sheet: Any, headers: Iterable[str], widths: Iterable[float], head: Any) -> None:
+    headers, widths = list(headers), list(widths)
     for col, (text, width) in enumerate(zip(headers, widths)):
         sheet.write_string(0, col, text, head)
         sheet.set_column(col, col, width)
+    sheet.set_row(0, _row_height(headers, widths))
     sheet.freeze_panes(1, 0)
     sheet.repeat_rows(0)
     sheet.set_landscape()
