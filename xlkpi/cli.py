@@ -574,7 +574,7 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
     sys.exit(int(trouble))
 
 
-def _show_mail_result(result: Any, verb: str, as_json: bool) -> None:
+def _show_mail_result(result: Any, as_json: bool) -> None:
     """What send/remind did: counts, then every unit left out and why."""
     if as_json:
         report = Report(result.problems, stats={
@@ -587,7 +587,7 @@ def _show_mail_result(result: Any, verb: str, as_json: bool) -> None:
         click.echo(f"Chạy thử (--dry-run): không gửi thư nào; {len(result.written)} thư ghi thành tệp .eml trong "
                    f"{result.written[0].parent} để xem trước")
     else:
-        click.echo(f"✓ Đã {verb} {len(result.sent)} thư / {len(result.sent)} messages sent")
+        click.echo(f"✓ Đã gửi {len(result.sent)} thư / {len(result.sent)} messages sent")
         for item in result.sent[:MAX_SHOWN]:
             click.echo(f"  → {item.unit.code} {item.unit.name}: {', '.join(item.recipients)}")
         if len(result.sent) > MAX_SHOWN:
@@ -626,7 +626,7 @@ def send_command(campaign_dir: Path | None, units: tuple[str, ...], level: str |
     from xlkpi.mail.send import send
 
     result = send(open_campaign(campaign_dir), units=units, level=level, dry_run=dry_run, again=again)
-    _show_mail_result(result, "gửi", as_json)
+    _show_mail_result(result, as_json)
     sys.exit(int(bool(result.problems)))
 
 
@@ -651,7 +651,7 @@ def remind_command(campaign_dir: Path | None, units: tuple[str, ...], level: str
     from xlkpi.mail.send import remind
 
     result = remind(open_campaign(campaign_dir), units=units, level=level, dry_run=dry_run, again=again)
-    _show_mail_result(result, "gửi", as_json)
+    _show_mail_result(result, as_json)
     sys.exit(int(bool(result.problems)))
 
 

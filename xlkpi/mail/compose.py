@@ -22,6 +22,7 @@ import mimetypes
 import string
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
@@ -111,6 +112,15 @@ def mail_config(campaign: Campaign) -> MailConfig:
     if config is None:
         raise XlkpiError(problem("mail-not-configured", file=str(campaign.directory / CONFIG_NAME)))
     return config
+
+
+def server_config(campaign: Campaign, kind: str) -> Any:
+    """The campaign's SMTP or IMAP server settings (``kind``: "smtp", "imap"); a located problem when the
+    mail block has none."""
+    server = getattr(mail_config(campaign), kind)
+    if server is None:
+        raise XlkpiError(problem("mail-server-missing", file=str(campaign.directory / CONFIG_NAME), kind=kind))
+    return server
 
 
 def check_templates(campaign: Campaign) -> None:

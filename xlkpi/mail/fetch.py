@@ -28,7 +28,7 @@ from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
 from xlkpi.common.files import atomic_output
 from xlkpi.common.messages import attachments, header_text, parse_message, safe_file_name, sender_address
-from xlkpi.mail.compose import mail_config, unit_addresses
+from xlkpi.mail.compose import server_config, unit_addresses
 from xlkpi.mail.servers import keyring_name, open_imap
 from xlkpi.problems import XlkpiError, exception_detail, problem
 
@@ -109,10 +109,7 @@ def _imap_date(day: date) -> str:
 
 def fetch(campaign: Campaign, *, since: date | None = None, folder: str | None = None, only_campaign: bool = False,
           opener: Callable[..., imaplib.IMAP4] = open_imap, now: datetime | None = None) -> FetchResult:
-    config = mail_config(campaign)
-    if config.imap is None:
-        raise XlkpiError(problem("mail-server-missing", file=str(campaign.directory / "campaign.yaml"), kind="imap"))
-    server = config.imap
+    server = server_config(campaign, "imap")
     folder = folder or server.folder
     account = keyring_name(server)
     roster_addresses = {a for unit in campaign.roster.units for a in unit_addresses(unit)}

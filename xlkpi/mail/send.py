@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
@@ -23,7 +24,7 @@ from xlkpi.collect.status import MISSING, RESUBMIT, read_status
 from xlkpi.common.files import atomic_output
 from xlkpi.forms.generate import file_names, select_units
 from xlkpi.mail.compose import (REMIND_MISSING, REMIND_REJECTED, SEND, Outgoing, build, check_templates,
-                                fields_for, mail_config, render, unit_addresses)
+                                fields_for, mail_config, render, server_config, unit_addresses)
 from xlkpi.mail.servers import open_smtp
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 from xlkpi.units.roster import Unit
@@ -62,47 +63,59 @@ def _sent_before(connection, kind: str, unit: str, about: str) -> bool:
                               (kind, unit, about)).fetchone() is not None
 
 
-def _no_address(campaign: Campaign, unit: Unit) -> Problem:
-    return problem("mail-no-address", severity="warning", file=campaign.roster.source, row=unit.row,
-                   code=unit.code, name=unit.name)
+def _message(campaign: Campaign, connection, result: MailResult, *, kind: str, unit: Unit, path: Path,
+             missing: str, about: str | None, again: bool, now: datetime, **extra: str) -> Outgoing | None:
+    """The message of ``kind`` to ``unit`` with ``path`` attached, or None when the unit is left out (and
+    why goes into ``result``): no file to attach (problem ``missing``), no address, or the same thing —
+    ``about``, else the attachment's SHA-256 — sent before."""
+    if not path.is_file():
+        result.no_file.append(problem(missing, severity="warning", file=str(path), code=unit.code, name=unit.name))
+        return None
+    recipients = unit_addresses(unit)
+    if not recipients:
+        result.no_address.append(problem("mail-no-address", severity="warning", file=campaign.roster.source,
+                                         row=unit.row, code=unit.code, name=unit.name))
+        return None
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    about = about or sha
+    if not again and _sent_before(connection, kind, unit.code, about):
+        result.already.append(unit)
+        return None
+    subject, body, attachment = render(campaign, kind, fields_for(campaign, unit, path.name, now.date(), **extra))
+    return build(campaign, kind=kind, unit=unit, about=about, recipients=recipients, subject=subject, body=body,
+                 attachment=(attachment or path.name, data), attachment_sha256=sha, now=now)
+
+
+def _mailing(campaign: Campaign, compose: Callable[[Any, MailResult, datetime], list[Outgoing | None]],
+             dry_run: bool, now: datetime | None, opener: Callable[..., smtplib.SMTP]) -> MailResult:
+    """Check the mail settings and templates, compose the messages from the ledger, deliver them (or
+    write them, ``dry_run``)."""
+    config = mail_config(campaign)
+    check_templates(campaign)
+    now = (now or datetime.now()).replace(microsecond=0)
+    result = MailResult()
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        outgoing = [item for item in compose(connection, result, now) if item is not None]
+        _deliver(campaign, config, outgoing, result, connection, dry_run, now, opener)
+    finally:
+        connection.close()
+    return result
 
 
 def send(campaign: Campaign, *, units: Sequence[str] = (), level: str | None = None, dry_run: bool = False,
          again: bool = False, now: datetime | None = None,
          opener: Callable[..., smtplib.SMTP] = open_smtp) -> MailResult:
     """E-mail each chosen unit its data-entry workbook from ``outbox/``."""
-    config = mail_config(campaign)
-    check_templates(campaign)
-    now = (now or datetime.now()).replace(microsecond=0)
     names = file_names(campaign.roster.units)
-    result = MailResult()
-    outgoing: list[Outgoing] = []
-    connection = L.connect(campaign.directory / L.LEDGER_NAME)
-    try:
-        for unit in _chosen(campaign, units, level):
-            path = campaign.outbox / names[unit.code]
-            if not path.is_file():
-                result.no_file.append(problem("mail-no-workbook", severity="warning", file=str(path), code=unit.code,
-                                              name=unit.name))
-                continue
-            recipients = unit_addresses(unit)
-            if not recipients:
-                result.no_address.append(_no_address(campaign, unit))
-                continue
-            data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            if not again and _sent_before(connection, SEND, unit.code, sha):
-                result.already.append(unit)
-                continue
-            values = fields_for(campaign, unit, path.name, now.date())
-            subject, body, attachment = render(campaign, SEND, values)
-            outgoing.append(build(campaign, kind=SEND, unit=unit, about=sha, recipients=recipients, subject=subject,
-                                  body=body, attachment=(attachment or path.name, data), attachment_sha256=sha,
-                                  now=now))
-        _deliver(campaign, config, outgoing, result, connection, dry_run, now, opener)
-    finally:
-        connection.close()
-    return result
+    chosen = _chosen(campaign, units, level)
+
+    def compose(connection, result: MailResult, moment: datetime) -> list[Outgoing | None]:
+        return [_message(campaign, connection, result, kind=SEND, unit=unit, path=campaign.outbox / names[unit.code],
+                         missing="mail-no-workbook", about=None, again=again, now=moment) for unit in chosen]
+
+    return _mailing(campaign, compose, dry_run, now, opener)
 
 
 def remind(campaign: Campaign, *, units: Sequence[str] = (), level: str | None = None, dry_run: bool = False,
@@ -111,51 +124,31 @@ def remind(campaign: Campaign, *, units: Sequence[str] = (), level: str | None =
     """Remind units that have not returned (their blank workbook attached again), and send units whose
     return was rejected their feedback copy with the list of problems in the body.  From the ledger as
     the last ``collect`` left it."""
-    config = mail_config(campaign)
-    check_templates(campaign)
-    now = (now or datetime.now()).replace(microsecond=0)
     names = file_names(campaign.roster.units)
     wanted = {unit.code for unit in _chosen(campaign, units, level)}
-    result = MailResult()
-    outgoing: list[Outgoing] = []
-    connection = L.connect(campaign.directory / L.LEDGER_NAME)
-    try:
+
+    def compose(connection, result: MailResult, moment: datetime) -> list[Outgoing | None]:
         status = read_status(campaign, connection)
         entries = [e for e in status.units if e.unit.code in wanted and e.state in (MISSING, RESUBMIT)]
         problems = L.problems_of(connection, [e.rejected_sha256 for e in entries if e.rejected_sha256])
+        outgoing = []
         for entry in entries:
-            unit = entry.unit
-            if entry.state == MISSING:
-                kind, about = REMIND_MISSING, now.date().isoformat()  # at most one reminder a day
-                path = campaign.outbox / names[unit.code]
-                extra: dict[str, str] = {}
+            name = names[entry.unit.code]
+            if entry.state == MISSING:  # at most one reminder a day
+                outgoing.append(_message(campaign, connection, result, kind=REMIND_MISSING, unit=entry.unit,
+                                         path=campaign.outbox / name, missing="mail-no-workbook",
+                                         about=moment.date().isoformat(), again=again, now=moment))
             else:
                 assert entry.rejected_sha256 is not None
-                kind, about = REMIND_REJECTED, entry.rejected_sha256
-                path = campaign.reports / FEEDBACK_DIR / names[unit.code]
-                found = [p for p in problems.get(about, []) if p[1] == "error"]
-                extra = {"danh_sach_loi": "\n".join(_problem_line(p) for p in found), "so_loi": str(len(found))}
-            if not path.is_file():
-                code = "mail-no-workbook" if kind == REMIND_MISSING else "mail-no-feedback"
-                result.no_file.append(problem(code, severity="warning", file=str(path), code=unit.code, name=unit.name))
-                continue
-            recipients = unit_addresses(unit)
-            if not recipients:
-                result.no_address.append(_no_address(campaign, unit))
-                continue
-            if not again and _sent_before(connection, kind, unit.code, about):
-                result.already.append(unit)
-                continue
-            data = path.read_bytes()
-            values = fields_for(campaign, unit, path.name, now.date(), **extra)
-            subject, body, attachment = render(campaign, kind, values)
-            outgoing.append(build(campaign, kind=kind, unit=unit, about=about, recipients=recipients, subject=subject,
-                                  body=body, attachment=(attachment or path.name, data),
-                                  attachment_sha256=hashlib.sha256(data).hexdigest(), now=now))
-        _deliver(campaign, config, outgoing, result, connection, dry_run, now, opener)
-    finally:
-        connection.close()
-    return result
+                found = [p for p in problems.get(entry.rejected_sha256, []) if p[1] == "error"]
+                outgoing.append(_message(campaign, connection, result, kind=REMIND_REJECTED, unit=entry.unit,
+                                         path=campaign.reports / FEEDBACK_DIR / name, missing="mail-no-feedback",
+                                         about=entry.rejected_sha256, again=again, now=moment,
+                                         danh_sach_loi="\n".join(_problem_line(p) for p in found),
+                                         so_loi=str(len(found))))
+        return outgoing
+
+    return _mailing(campaign, compose, dry_run, now, opener)
 
 
 def _problem_line(found: tuple) -> str:
@@ -182,9 +175,7 @@ def _deliver(campaign: Campaign, config, outgoing: list[Outgoing], result: MailR
         return
     if not outgoing:
         return
-    if config.smtp is None:
-        raise XlkpiError(problem("mail-server-missing", file=str(campaign.directory / "campaign.yaml"), kind="smtp"))
-    client = opener(config.smtp)
+    client = opener(server_config(campaign, "smtp"))
     try:
         for item in outgoing:
             try:
