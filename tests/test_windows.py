@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from xlkpi.collect.run import _relative
+from xlkpi.collect.run import ledger_path
 from xlkpi.common.office import find_soffice, install_candidates
 from xlkpi.forms.generate import file_names
 from xlkpi.units.roster import Unit
@@ -58,9 +58,9 @@ def test_python_m_xlkpi_runs_its_workers_under_spawn(tmp_path):
 
 def test_ledger_paths_from_windows_paths_use_forward_slashes():
     base = r"C:\Users\vanphong\Bao cao\lai-chau-q3"
-    assert _relative(base + r"\inbox\email\03388.xlsx", base, ntpath) == "inbox/email/03388.xlsx"
-    assert _relative(r"D:\Tai ve\03390.xlsx", base, ntpath) == "D:/Tai ve/03390.xlsx"
-    assert _relative(r"C:\Users\vanphong\Tai ve\x.xlsx", base, ntpath) == "C:/Users/vanphong/Tai ve/x.xlsx"
+    assert ledger_path(base + r"\inbox\email\03388.xlsx", base, ntpath) == "inbox/email/03388.xlsx"
+    assert ledger_path(r"D:\Tai ve\03390.xlsx", base, ntpath) == "D:/Tai ve/03390.xlsx"
+    assert ledger_path(r"C:\Users\vanphong\Tai ve\x.xlsx", base, ntpath) == "C:/Users/vanphong/Tai ve/x.xlsx"
 
 
 def test_file_names_are_ones_windows_accepts():

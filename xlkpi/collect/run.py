@@ -138,7 +138,7 @@ def _init_worker(settings: Settings) -> None:
     _SETTINGS = settings
 
 
-def _relative(path: Path | str, base: str, paths: Any = os.path) -> str:
+def ledger_path(path: Path | str, base: str, paths: Any = os.path) -> str:
     """The path as the ledger records it: relative to the campaign folder when inside it, with forward
     slashes on every system (``paths`` is :mod:`os.path`; the tests pass :mod:`ntpath`)."""
     absolute = paths.abspath(str(path))
@@ -157,7 +157,7 @@ def _inspect_path(path: Path) -> list[Outcome]:
     """The outcome of one inbox file (several when it is a bundle of returns)."""
     settings = _SETTINGS
     assert settings is not None, "worker not initialised"
-    rel = _relative(path, settings.base)
+    rel = ledger_path(path, settings.base)
     try:
         with open(path, "rb") as handle:
             stat = os.fstat(handle.fileno())
@@ -505,7 +505,7 @@ def collect(
 
 def _failed(path: Path, failure: Failure, settings: Settings, time_limit: float) -> list[Outcome]:
     """The outcome of a file whose reading failed, crashed or overran: rejected, with what happened."""
-    rel = _relative(path, settings.base)
+    rel = ledger_path(path, settings.base)
     try:
         stat = path.stat()
         sha, size = _sha_of_file(path), stat.st_size

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
+from xlkpi.collect.run import ledger_path
 from xlkpi.common.files import atomic_output
 from xlkpi.common.messages import attachments, header_text, parse_message, safe_file_name, sender_address
 from xlkpi.mail.compose import server_config, unit_addresses
@@ -219,7 +220,7 @@ def _fetch_one(campaign: Campaign, client: imaplib.IMAP4, connection, result: Fe
         connection.executemany(
             "INSERT OR REPLACE INTO mail_files (path, sha256, message_id, sender, known_sender, received) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(_ledger_path(campaign, path), sha, message_id, sender, int(known_sender), received.isoformat(sep=" "))
+            [(ledger_path(path, str(campaign.directory.resolve())), sha, message_id, sender, int(known_sender), received.isoformat(sep=" "))
              for path, _, sha in files])
     if seen is not None:
         result.duplicates += 1
@@ -237,8 +238,3 @@ def _free_path(folder: Path, name: str, data: bytes) -> Path:
         path = folder / f"{stem}-{n}{suffix}"
         n += 1
     return path
-
-
-def _ledger_path(campaign: Campaign, path: Path) -> str:
-    """The path as collect records it: relative to the campaign folder, with forward slashes."""
-    return Path(path).resolve().relative_to(campaign.directory.resolve()).as_posix()
