@@ -241,8 +241,7 @@ def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | 
     from xlkpi.common.files import atomic_output
     from xlkpi.plan.importer import import_plan
     from xlkpi.plan.model import Plan, check_plan
-    from xlkpi.plan.workbook import plan_workbook
-    from xlkpi.plan.yamlwrite import plan_yaml
+    from xlkpi.plan.workbook import is_plan_workbook, plan_file
 
     imported = import_plan(file, table=table, plan_id=plan_id)
     data = imported.data
@@ -251,14 +250,12 @@ def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | 
         plan: Plan | None = Plan.model_validate(data)
     except ValidationError:
         plan = None
-    if plan is None and out.suffix.lower() in (".xlsx", ".xlsm"):
+    if plan is None and is_plan_workbook(out):
         out = out.with_suffix(".yaml")  # a plan that does not validate is written as YAML, to be corrected
     with atomic_output(out, force=force) as temp:
-        if plan is not None and out.suffix.lower() in (".xlsx", ".xlsm"):
-            temp.write_bytes(plan_workbook(plan))
-        elif plan is not None:
-            temp.write_text(plan_yaml(plan, f"Nhập từ {file.name} bằng 'xlkpi plan import'; hãy xem lại rồi chạy "
-                                            f"'xlkpi plan check'."), encoding="utf-8")
+        if plan is not None:
+            temp.write_bytes(plan_file(plan, out, f"Nhập từ {file.name} bằng 'xlkpi plan import'; hãy xem lại rồi "
+                                                  f"chạy 'xlkpi plan check'."))
         else:
             temp.write_text(_yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     click.echo(f"✓ {out}: {imported.summary[0]}")
@@ -279,6 +276,20 @@ def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | 
         sys.exit(1)
 
 
+def _write_plan_as(plan: str, out: Path | None, force: bool, suffix: str) -> None:
+    """The plan named ``plan`` written to ``out`` (default <id>``suffix``) as that file's kind says."""
+    from xlkpi.common.files import atomic_output
+    from xlkpi.plan.model import load_plan
+    from xlkpi.plan.workbook import is_plan_workbook, plan_file
+
+    loaded = load_plan(plan)
+    out = out or Path(f"{loaded.id}{suffix}")
+    with atomic_output(out, force=force) as temp:
+        temp.write_bytes(plan_file(loaded, out, f"Kế hoạch {loaded.id}, ghi bởi 'xlkpi plan to-yaml {plan}'."))
+    advice = f" — sửa trong Excel rồi chạy 'xlkpi plan check {out}'" if is_plan_workbook(out) else ""
+    click.echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu{advice}")
+
+
 @plan_group.command("to-xlsx")
 @click.argument("plan", metavar="FILE|ID")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -293,16 +304,7 @@ def plan_to_xlsx(plan: str, out: Path | None, force: bool) -> None:
     the values are fixed. Every command that takes a plan accepts the workbook; 'xlkpi plan check' names
     the sheet and cell of each problem in it.
     """
-    from xlkpi.common.files import atomic_output
-    from xlkpi.plan.model import load_plan
-    from xlkpi.plan.workbook import plan_workbook
-
-    loaded = load_plan(plan)
-    out = out or Path(f"{loaded.id}.xlsx")
-    with atomic_output(out, force=force) as temp:
-        temp.write_bytes(plan_workbook(loaded))
-    click.echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu — sửa trong Excel rồi chạy "
-               f"'xlkpi plan check {out}'")
+    _write_plan_as(plan, out, force, ".xlsx")
 
 
 @plan_group.command("to-yaml")
@@ -317,16 +319,7 @@ def plan_to_yaml(plan: str, out: Path | None, force: bool) -> None:
     The plan is checked first; only what it states is written, and reading the file back gives the
     same plan.
     """
-    from xlkpi.common.files import atomic_output
-    from xlkpi.plan.model import load_plan
-    from xlkpi.plan.yamlwrite import plan_yaml
-
-    loaded = load_plan(plan)
-    out = out or Path(f"{loaded.id}.yaml")
-    with atomic_output(out, force=force) as temp:
-        temp.write_text(plan_yaml(loaded, f"Kế hoạch {loaded.id}, ghi bởi 'xlkpi plan to-yaml {plan}'."),
-                        encoding="utf-8")
-    click.echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu")
+    _write_plan_as(plan, out, force, ".yaml")
 
 
 @cli.group("roster")

@@ -33,8 +33,7 @@ from xlkpi.common.files import atomic_output
 from xlkpi.campaign.mailconfig import MailConfig
 from xlkpi.campaign.periods import Period, target_year
 from xlkpi.plan.model import Plan, read_plan_file, structure_problems
-from xlkpi.plan.workbook import is_plan_workbook
-from xlkpi.plan.yamlwrite import plan_yaml
+from xlkpi.plan.workbook import is_plan_workbook, plan_file
 from xlkpi.problems import XlkpiError, problem
 from xlkpi.units.roster import Roster, read_roster
 from xlkpi.common.text import slug
@@ -212,8 +211,8 @@ def init_campaign(
         (directory / folder).mkdir(exist_ok=True)
     with atomic_output(directory / PLAN_NAME, force=True) as temp:
         if is_plan_workbook(plan_path):  # frozen as YAML: the campaign's plan is one plain file
-            temp.write_text(plan_yaml(loaded, f"Kế hoạch {loaded.id} của đợt báo cáo, chép từ {plan_path.name}."),
-                            encoding="utf-8")
+            temp.write_bytes(plan_file(loaded, PLAN_NAME, f"Kế hoạch {loaded.id} của đợt báo cáo, chép từ "
+                                                          f"{plan_path.name}."))
         else:
             temp.write_bytes(plan_path.read_bytes())
     Roster(units.units, str(directory / ROSTER_NAME)).write(directory / ROSTER_NAME, force=True)

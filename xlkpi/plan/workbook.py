@@ -608,3 +608,11 @@ def _number_value(text: str) -> Any:
 
 def is_plan_workbook(path: str | Path) -> bool:
     return Path(path).suffix.lower() in (".xlsx", ".xlsm")
+
+
+def plan_file(plan: Any, path: str | Path, header: str = "") -> bytes:
+    """The plan as the file ``path`` names: a plan workbook for .xlsx, else a YAML plan file whose comment
+    lines at the top are ``header``."""
+    from xlkpi.plan.yamlwrite import plan_yaml
+
+    return plan_workbook(plan) if is_plan_workbook(path) else plan_yaml(plan, header).encode("utf-8")
