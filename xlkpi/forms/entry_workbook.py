@@ -31,7 +31,7 @@ NOT_ARISEN = "Không phát sinh"
 MET, NOT_MET, NOT_JUDGED = "Đạt", "Chưa đạt", "Chưa đánh giá"
 #: what the result column shows instead of a rate computed from figures that cannot be right
 WRONG_PREFIX = "Số liệu sai"
-WRONG_NOT_NUMBER, WRONG_ORDER = f"{WRONG_PREFIX}: nhập số nguyên ≥ 0", f"{WRONG_PREFIX}: (a) lớn hơn (b)"
+WRONG_NOT_NUMBER = f"{WRONG_PREFIX}: nhập số nguyên ≥ 0"
 YES, NO = "Có", "Không"
 
 HEADERS = (
@@ -94,6 +94,23 @@ def protect_structure(workbook_xml: bytes, password: str) -> bytes:
     element = f'<workbookProtection workbookPassword="{_excel_password_hash(password)}" lockStructure="1"/>'
     marker = b"<bookViews>"
     return workbook_xml.replace(marker, element.encode() + marker, 1)
+
+
+def write_emphasised(sheet: Any, row: int, col: int, indicator: Any, text: str, cell: Any, italic_run: Any,
+                     italic_cell: Any) -> bool:
+    """Write an indicator's name or note with its italic passages as the original prints them (rich text;
+    ``italic_cell`` when all of it is italic); False, writing nothing, when it has none."""
+    pieces = indicator.segments(text) if indicator.emphasis and text else []
+    if not any(italic for _, italic in pieces):
+        return False
+    if len(pieces) == 1:
+        sheet.write_string(row, col, text, italic_cell)
+        return True
+    parts: list[Any] = []
+    for piece, italic in pieces:
+        parts += [italic_run, piece] if italic else [piece]
+    sheet.write_rich_string(row, col, *parts, cell)
+    return True
 
 
 def wrong_order(measure: Any) -> str:
@@ -440,12 +457,9 @@ def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str
 
     fixed(F.COL_NUMBER, indicator.number, restored(F.COL_NUMBER, "center"))
     fixed(F.COL_NAME, indicator.name, restored(F.COL_NAME, "text"))
-    pieces = indicator.segments(indicator.name) if indicator.emphasis else []
-    if len(pieces) > 1 and restored(F.COL_NAME, "text") == "text":  # italic passages, as the appendix prints them
-        parts: list[Any] = []
-        for piece, italic in pieces:
-            parts += [fmt["italic_run"], piece] if italic else [piece]
-        sheet.write_rich_string(first, F.COL_NAME, *parts, fmt["text"])
+    if restored(F.COL_NAME, "text") == "text":  # italic passages, as the appendix prints them
+        write_emphasised(sheet, first, F.COL_NAME, indicator, indicator.name, fmt["text"], fmt["italic_run"],
+                         fmt["text_italic"])
     fixed(F.COL_UNIT, indicator.unit, "center")
     fixed(F.COL_TARGET, block.target_text, restored(F.COL_TARGET, "center"))
     for offset, label in enumerate(labels):
@@ -669,6 +683,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "section": add(bold=True, bg_color="#F2F2F2", **border),
         "text": add(**border),
         "italic_run": add(italic=True),
+        "text_italic": add(italic=True, **border),
         "center": add(align="center", **border),
         # General: a value shows as it was typed (12.5 stays 12.5, not 13), so the clerk sees what collect reads
         "input_int": add(align="right", **unlocked),

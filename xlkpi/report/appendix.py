@@ -29,7 +29,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from xlkpi.forms.entry_workbook import LINE_HEIGHT
+from xlkpi.forms.entry_workbook import LINE_HEIGHT, write_emphasised
 from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section
 from xlkpi.report.rollup import LABELS, NO_DATA, Consolidation, Rolled, general_rule
@@ -513,21 +513,6 @@ def _printed(indicator: Indicator, column: Column) -> str:
     return indicator.printed(column) or ""
 
 
-def _rich(sheet: Any, fmt: dict[str, Any], row: int, col: int, indicator: Indicator, text: str) -> bool:
-    """Write a name or note with its italic passages as in the original; False when it has none."""
-    pieces = indicator.segments(text)
-    if not any(italic for _, italic in pieces) or not text:
-        return False
-    if len(pieces) == 1:  # all of it
-        sheet.write_string(row, col, text, fmt["text_italic"])
-        return True
-    parts: list[Any] = []
-    for piece, italic in pieces:
-        parts += [fmt["italic_run"], piece] if italic else [piece]
-    sheet.write_rich_string(row, col, *parts, fmt["text"])
-    return True
-
-
 def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status, context: Context,
                     layout: DetailLayout, formulas: bool = True) -> None:
     plan = consolidation.plan
@@ -625,7 +610,8 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
                               level_names)
                 continue
             text = _printed(indicator, column)
-            if column.shows in ("name", "note") and indicator.emphasis and _rich(sheet, fmt, row, col, indicator, text):
+            if column.shows in ("name", "note") and write_emphasised(sheet, row, col, indicator, text, fmt["text"],
+                                                                      fmt["italic_run"], fmt["text_italic"]):
                 height = max(height, lines_needed(text, widths[col]))
                 continue
             style = "text" if column.shows in ("name", "implementing", "coordinating", "monitoring", "evidence", "basis",
