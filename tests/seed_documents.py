@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from xlkpi.plan.model import RESULT_COLUMNS, Plan
+from xlkpi.plan.model import RESULT_COLUMNS, Plan, header_groups
 
 BREAK_AFTER = 4  # the header is repeated after this many rows, as the seeds show it at page breaks
 
@@ -37,23 +37,16 @@ def header_rows(plan: Plan) -> tuple[list[list[str]], list[tuple[int, int, int, 
     if not two:
         return [[c.header for c in columns]], []
     top, bottom, merges = [], [], []
-    col = 0
-    while col < len(columns):
-        column = columns[col]
-        if column.group:
-            end = col
-            while end + 1 < len(columns) and columns[end + 1].group == column.group:
-                end += 1
-            top += [column.group] * (end - col + 1)
-            bottom += [c.header for c in columns[col:end + 1]]
-            if end > col:
-                merges.append((0, col, 0, end))
-            col = end + 1
-        else:
-            top.append(column.header)
-            bottom.append(column.header)
-            merges.append((0, col, 1, col))
-            col += 1
+    for first, last, group in header_groups(columns):
+        if group is None:
+            top.append(columns[first].header)
+            bottom.append(columns[first].header)
+            merges.append((0, first, 1, first))
+            continue
+        top += [group] * (last - first + 1)
+        bottom += [c.header for c in columns[first:last + 1]]
+        if last > first:
+            merges.append((0, first, 0, last))
     return [top, bottom], merges
 
 

@@ -269,6 +269,18 @@ class Indicator(_Strict):
         return self.timeframe.get(year, "") if year is not None else ""
 
 
+def header_groups(columns: list[Column]) -> list[tuple[int, int, str | None]]:
+    """The header's runs of columns: (first, last, group) for consecutive columns under one group label,
+    (i, i, None) for a column of its own (its header over both header rows)."""
+    runs: list[tuple[int, int, str | None]] = []
+    for index, column in enumerate(columns):
+        if column.group and runs and runs[-1][2] == column.group and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index, column.group)
+        else:
+            runs.append((index, index, column.group or None))
+    return runs
+
+
 def emphasised(text: str, passages: list[str]) -> list[tuple[str, bool]]:
     """``text`` as (piece, italic) pieces: every occurrence of a passage italic, the rest plain."""
     marks = [False] * len(text)

@@ -31,7 +31,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from xlkpi.forms.entry_workbook import LINE_HEIGHT, write_emphasised
 from xlkpi.campaign.periods import Period
-from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section
+from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section, header_groups
 from xlkpi.report.rollup import LABELS, NO_DATA, Consolidation, Rolled, general_rule
 from xlkpi.units.roster import Unit
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
@@ -548,23 +548,16 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     header_first = row
     grouped = any(c.group for c in columns)
     if grouped:
-        col = 0
-        while col < len(columns):
-            column = columns[col]
-            if column.group:
-                span = col
-                while span + 1 < len(columns) and columns[span + 1].group == column.group:
-                    span += 1
-                if span > col:
-                    sheet.merge_range(row, col, row, span, column.group, fmt["header"])
-                else:
-                    sheet.write_string(row, col, column.group, fmt["header"])
-                for inner in range(col, span + 1):
-                    sheet.write_string(row + 1, inner, columns[inner].header, fmt["header"])
-                col = span + 1
+        for first, span, group in header_groups(columns):
+            if group is None:
+                sheet.merge_range(row, first, row + 1, first, columns[first].header, fmt["header"])
+                continue
+            if span > first:
+                sheet.merge_range(row, first, row, span, group, fmt["header"])
             else:
-                sheet.merge_range(row, col, row + 1, col, column.header, fmt["header"])
-                col += 1
+                sheet.write_string(row, first, group, fmt["header"])
+            for inner in range(first, span + 1):
+                sheet.write_string(row + 1, inner, columns[inner].header, fmt["header"])
         row += 2
     else:
         for col, column in enumerate(columns):
