@@ -75,6 +75,55 @@ def test_direct_reader_matches_calamine_on_a_libreoffice_save(workbook, soffice,
         assert same_cells(direct_rows(saved, sheet), calamine_rows(saved, sheet))
 
 
+def every_cell(rows) -> R.CellSet:
+    """Every cell of a sheet's range, and one row and column beyond it."""
+    return R.CellSet((r, c) for r in range(len(rows) + 1) for c in range(max(map(len, rows), default=0) + 1))
+
+
+def chosen_cells(data: bytes, sheet: str, wanted: R.CellSet):
+    book = R.read_workbook(data, "x.xlsx")
+    found = book.cells(sheet, wanted)
+    assert book._book is None and sheet not in book._rows, "the targeted reader should have read these cells"
+    return found
+
+
+@pytest.mark.parametrize("sheet", ["Nhập liệu", "Hướng dẫn", "xlkpi"])
+def test_targeted_reader_matches_calamine(workbook, sheet, soffice, tmp_path):
+    source = tmp_path / "in.xlsx"
+    source.write_bytes(workbook)
+    saved = convert(source, "xlsx:Calc MS Excel 2007 XML", tmp_path / "out").read_bytes()
+    for data in (workbook, resaved_by_openpyxl(workbook), saved):
+        expected = calamine_rows(data, sheet)
+        wanted = every_cell(expected)
+        values, _ = chosen_cells(data, sheet, wanted)
+        assert values == {(r, c): v for r, row in enumerate(expected) for c, v in enumerate(row) if v not in ("", None)}
+        # a few cells, far apart: the same values as from the whole sheet
+        some = R.CellSet(list(wanted.cells)[::7])
+        assert chosen_cells(data, sheet, some)[0] == {cell: values[cell] for cell in some.cells if cell in values}
+
+
+def test_targeted_reader_finds_formulas_and_hands_over_unusual_sheets():
+    strings = R._SharedStrings(_zip({"xl/sharedStrings.xml": b"<sst><si><t>x</t></si></sst>"}),
+                               {"xl/sharedStrings.xml"})
+    wanted = R.CellSet([(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (2, 5)])
+    usual = (b'<sheetData><row r="1"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" t="str"><f>A1</f><v>x</v></c>'
+             b'<c r="C1" t="inlineStr"><is><t>in &amp; line</t></is></c><c r="D1" s="0"/></row>'
+             b'<row r="3"><c r="F3" t="b"><v>1</v></c></row></sheetData>')
+    values, formulas = R._xlsx_cells(usual, strings, wanted)
+    assert values == {(0, 0): "x", (0, 1): "x", (0, 2): "in & line", (2, 5): True}
+    assert formulas == {(0, 1)}
+    for unusual in (
+        b'<sheetData><row r="1"><c s="0" r="A1"><v>5</v></c></row></sheetData>',  # address not first
+        b'<sheetData><row r="1"><c><v>5</v></c></row></sheetData>',  # no address
+        b'<x:sheetData><x:row r="1"><x:c r="A1"><x:v>5</x:v></x:c></x:row></x:sheetData>',  # prefixed
+        b'<sheetData><row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>5</v></c></row></sheetData>',  # out of order
+        b'<sheetData><row r="1"><c r="A1"><v>5</v></c></row><row r="9000"><c r="A9000"><v>1</v></c></row>'
+        b'</sheetData>',  # beyond the form: the whole-sheet reader locates it
+        b'<sheetData><row r="1"><c r="A1" t="d"><v>2025-10-01</v></c></row></sheetData>',  # left to calamine
+    ):
+        assert R._xlsx_cells(unusual, strings, wanted) is None, unusual
+
+
 def test_fast_zip_reads_what_zipfile_reads(workbook):
     fast = R._FastZip(workbook)
     slow = zipfile.ZipFile(io.BytesIO(workbook))

@@ -27,7 +27,7 @@ from xlkpi.forms.identity import FIELDS, HIDDEN_SHEET, NAME_PREFIX, PROPERTY_PRE
 from xlkpi.collect.numbers import read_number
 from xlkpi.plan.model import Plan
 from xlkpi.problems import Problem, problem
-from xlkpi.collect.readers import ErrorValue, SourceWorkbook
+from xlkpi.collect.readers import CellSet, ErrorValue, SourceWorkbook
 from xlkpi.units.roster import Roster, Unit
 from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
 from xlkpi.common.text import cell_text as _text, fold
@@ -36,7 +36,8 @@ MAX_VALUE = 1_000_000_000
 MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = F.TEXT_LIMIT, F.EXPLANATION_LIMIT, F.EVIDENCE_LIMIT
 
 MET, NOT_MET, NOT_ARISEN, NOT_JUDGED = "met", "not-met", "not-arisen", "not-judged"
-IDENTITY_COLUMNS = frozenset({0, 1})  # the hidden sheet's field names and values
+#: the hidden sheet's field names and values: the first rows of its first two columns
+IDENTITY_CELLS = CellSet((row, col) for row in range(len(FIELDS) + 1) for col in (0, 1))
 
 
 @dataclass
@@ -77,19 +78,31 @@ class CampaignView:
     secret: bytes
     period: str
     year: int
-    _layouts: dict[tuple[str, str | None], tuple[FormLayout, list[LockedRow]]] = field(default_factory=dict)
+    _layouts: dict[tuple[str, str | None], tuple[FormLayout, list[LockedRow], CellSet]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.units = {u.code: u for u in self.roster.units}
         self.numbers = {i.id: self.plan.full_number(i.id) for i in self.plan.all_indicators}
 
     def layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow]]:
+        return self._layout(unit)[:2]  # type: ignore[return-value]
+
+    def form_cells(self, unit: Unit) -> CellSet:
+        """The cells of the unit's form that the checks read: the unit line, each indicator's number, name and
+        target, and the inputs."""
+        return self._layout(unit)[2]
+
+    def _layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow], CellSet]:
         own = F.own_targets(self.plan, self.year, unit.code)
         key = (unit.level, own)
         if key not in self._layouts:
             layout = F.layout(self.plan, unit.level, self.year, own)
             locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
-            self._layouts[key] = (layout, locked)
+            cells = {(F.UNIT_ROW, 0)}
+            for block in layout.blocks:
+                cells.update((block.first_row, col) for col in (F.COL_NUMBER, F.COL_NAME, F.COL_TARGET))
+                cells.update(block.inputs.values())
+            self._layouts[key] = (layout, locked, CellSet(cells))
         return self._layouts[key]
 
 
@@ -97,8 +110,12 @@ def _places(book: SourceWorkbook) -> dict[str, dict[str, str]]:
     """The identity as each of the three places holds it (a place is absent when it has no 'unit')."""
     places: dict[str, dict[str, str]] = {}
     if HIDDEN_SHEET in book.sheets:
-        rows = book.rows(HIDDEN_SHEET, IDENTITY_COLUMNS)
-        found = {_text(r[0]): _text(r[1]) for r in rows[: len(FIELDS) + 1] if len(r) >= 2 and _text(r[0]) in FIELDS}
+        cells, _ = book.cells(HIDDEN_SHEET, IDENTITY_CELLS)
+        found = {}
+        for row in range(len(FIELDS) + 1):
+            name = _text(cells.get((row, 0), ""))
+            if name in FIELDS:
+                found[name] = _text(cells.get((row, 1), ""))
         if "unit" in found:
             places["sheet"] = found
     names = {k[len(NAME_PREFIX):]: v for k, v in book.defined_names.items() if k.startswith(NAME_PREFIX)}
@@ -171,16 +188,15 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
     unit = result.unit
     assert unit is not None
     layout, _ = view.layout(unit)
-    rows = book.rows(F.SHEET, F.READ_COLUMNS, F.UNIT_ROW)
-    if not _locked_content_intact(rows, layout, unit, file, problems):
+    cells, formulas = book.cells(F.SHEET, view.form_cells(unit))
+    if not _locked_content_intact(cells, layout, unit, file, problems):
         return result
-    formulas = book.formulas_in(F.SHEET)
     for block in layout.blocks:
-        result.values.append(_read_block(rows, block, formulas, file, problems, view.numbers[block.indicator.id]))
+        result.values.append(_read_block(cells, block, formulas, file, problems, view.numbers[block.indicator.id]))
     if not result.accepted:  # what the unit typed, for the feedback copy it gets back
         for block in layout.blocks:
             for row, col in block.inputs.values():
-                raw = _cell(rows, row, col)
+                raw = _cell(cells, row, col)
                 if raw not in (None, ""):
                     result.raw_inputs[cell_name(row, col)] = clean_input(raw)
     return result
@@ -213,16 +229,14 @@ def _identity_is_ours(identity: dict[str, str], view: CampaignView, file: str, p
     return True
 
 
-def _cell(rows: list[list[Any]], row: int, col: int) -> Any:
-    if row < len(rows) and col < len(rows[row]):
-        return rows[row][col]
-    return ""
+def _cell(cells: dict[tuple[int, int], Any], row: int, col: int) -> Any:
+    return cells.get((row, col), "")
 
 
-def _locked_content_intact(rows: list[list[Any]], layout: FormLayout, unit: Unit, file: str,
+def _locked_content_intact(cells: dict[tuple[int, int], Any], layout: FormLayout, unit: Unit, file: str,
                            problems: list[Problem]) -> bool:
     def differs(row: int, col: int, expected: str) -> str | None:
-        raw = _cell(rows, row, col)
+        raw = _cell(cells, row, col)
         if raw == expected:  # the usual case: untouched
             return None
         found = _text(raw)
@@ -252,7 +266,7 @@ def _locked_content_intact(rows: list[list[Any]], layout: FormLayout, unit: Unit
     return not any(p.code == "locked-cell-changed" for p in problems)
 
 
-def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, int]], file: str,
+def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[tuple[int, int]], file: str,
                 problems: list[Problem], number: str) -> IndicatorValue:
     """The block's values, checked; ``number`` is the indicator's number as messages show it ("I.1")."""
     indicator = block.indicator
@@ -268,7 +282,7 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
         if block.inputs[role] in formulas:
             report("formula-in-input", role)
             return False
-        raw = _cell(rows, *block.inputs[role])
+        raw = _cell(cells, *block.inputs[role])
         if isinstance(raw, ErrorValue):
             report("error-in-input", role, value=str(raw))
             return False
@@ -277,7 +291,7 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
     def whole(role: str, what: str, what_en: str) -> float | None:
         if not formula_free(role):
             return None
-        raw = _cell(rows, *block.inputs[role])
+        raw = _cell(cells, *block.inputs[role])
         if isinstance(raw, (datetime, date)):
             report("date-in-number", role, value=raw.strftime("%d/%m/%Y"))
             return None
@@ -317,7 +331,7 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
         value.value = whole(F.VALUE, "số lượng", "the count")
     elif kind == "percent":
         if formula_free(F.VALUE):
-            raw = _cell(rows, *block.inputs[F.VALUE])
+            raw = _cell(cells, *block.inputs[F.VALUE])
             reading = read_number(raw, percent=True)
             if isinstance(raw, (datetime, date)):
                 report("date-in-number", F.VALUE, value=raw.strftime("%d/%m/%Y"))
@@ -331,7 +345,7 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
                 value.value = reading.value
     elif kind == "yesno":
         if formula_free(F.VALUE):
-            answer = _text(_cell(rows, *block.inputs[F.VALUE]))
+            answer = _text(_cell(cells, *block.inputs[F.VALUE]))
             if not answer:
                 report("value-missing", F.VALUE, what="câu trả lời Có/Không", what_en="the Có/Không answer")
             elif fold(answer) not in (fold(YES), fold(NO)):
@@ -341,7 +355,7 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
                 value.value = 100.0 if value.text == YES else 0.0
     else:
         if formula_free(F.VALUE):
-            content = _text(_cell(rows, *block.inputs[F.VALUE]))
+            content = _text(_cell(cells, *block.inputs[F.VALUE]))
             if not content:
                 report("value-missing", F.VALUE, what="nội dung", what_en="the content")
             elif len(content) > MAX_TEXT:
@@ -352,7 +366,7 @@ def _read_block(rows: list[list[Any]], block: Block, formulas: set[tuple[int, in
     for role, limit, attribute in ((F.EXPLANATION, MAX_EXPLANATION, "explanation"), (F.EVIDENCE, MAX_EVIDENCE, "evidence")):
         if not formula_free(role):  # a formula's cached text is no answer: the unit must type it
             continue
-        content = _text(_cell(rows, *block.inputs[role]))  # text stays text: never evaluated as a formula
+        content = _text(_cell(cells, *block.inputs[role]))  # text stays text: never evaluated as a formula
         if len(content) > limit:
             report("text-too-long", role, length=len(content), limit=limit)
         setattr(value, attribute, content)

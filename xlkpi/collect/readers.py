@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from html import unescape
+from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree
 
@@ -63,6 +64,9 @@ class SourceWorkbook:
     #: xlsx: sheet name -> a function reading (rows, formula cells) straight from the sheet's XML, or None
     #: when the XML holds something the direct reader does not handle (then calamine reads the sheet)
     _sheet_readers: dict[str, Any] = field(default_factory=dict)
+    #: xlsx: sheet name -> a function reading chosen cells (a CellSet) straight from the sheet's XML: (values,
+    #: formula cells), or None when the sheet is not one it takes
+    _cell_readers: dict[str, Any] = field(default_factory=dict)
     _open_book: Any = None  # opens calamine lazily when the direct reader cannot be used
 
     #: sheet name -> (rows, columns, farthest cell) of the cells with content, where known before calamine reads
@@ -83,18 +87,44 @@ class SourceWorkbook:
         skip the other cells (they read as ""); formula cells are then known for those cells only.
         Whatever goes wrong while reading the sheet raises XlkpiError naming the file and sheet."""
         if sheet not in self._rows:
-            try:
-                self._read_sheet(sheet, columns, first_row)
-            except XlkpiError:
-                raise
-            except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError, EOFError,
-                    ElementTree.ParseError, UnicodeDecodeError, OverflowError) as exc:
-                raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet,
-                                         detail=exception_detail(exc))) from exc
-            except Exception as exc:  # noqa: BLE001 — untrusted input: whatever happens is this file's problem
-                raise XlkpiError(problem("file-reader-failed", file=self.file, sheet=sheet,
-                                         detail=exception_detail(exc))) from exc
+            self._guarded(sheet, lambda: self._read_sheet(sheet, columns, first_row))
         return self._rows[sheet]
+
+    def cells(self, sheet: str, wanted: "CellSet") -> tuple[dict[tuple[int, int], Any], set[tuple[int, int]]]:
+        """The values of the ``wanted`` cells of ``sheet`` that hold something (an absent cell is empty), and
+        the wanted cells that hold a formula.
+
+        The direct xlsx reader looks up just these cells in the sheet's XML; a sheet it does not take
+        (an unusual shape, content beyond the form's bounds) and the other formats are read whole by
+        :meth:`rows`, with the same values and the same located problems."""
+        reader = self._cell_readers.get(sheet)
+        if reader is not None and sheet not in self._rows:
+            found = self._guarded(sheet, lambda: reader(wanted))
+            if found is not None:
+                return found
+        rows = self.rows(sheet, wanted.columns, wanted.first_row)
+        values = {}
+        for row, col in wanted.cells:
+            if row < len(rows) and col < len(rows[row]):
+                value = rows[row][col]
+                if value != "" and value is not None:
+                    values[(row, col)] = value
+        return values, self.formulas_in(sheet)
+
+    def _guarded(self, sheet: str, read: Any) -> Any:
+        """``read()``, with whatever goes wrong while reading the sheet raised as XlkpiError naming the file
+        and sheet."""
+        try:
+            return read()
+        except XlkpiError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError, EOFError,
+                ElementTree.ParseError, UnicodeDecodeError, OverflowError) as exc:
+            raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet,
+                                     detail=exception_detail(exc))) from exc
+        except Exception as exc:  # noqa: BLE001 — untrusted input: whatever happens is this file's problem
+            raise XlkpiError(problem("file-reader-failed", file=self.file, sheet=sheet,
+                                     detail=exception_detail(exc))) from exc
 
     def _read_sheet(self, sheet: str, columns: frozenset[int] | None, first_row: int) -> None:
         if sheet in self._sheet_readers:
@@ -125,6 +155,7 @@ class SourceWorkbook:
             self._book.close()
             self._book = None
         self._sheet_readers.clear()
+        self._cell_readers.clear()
 
 
 def sniff(data: bytes) -> str:
@@ -465,6 +496,15 @@ def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], liste
                                              rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
 
             source._sheet_readers[sheet] = read
+
+            def read_cells(wanted: CellSet, part: str = part, sheet: str = sheet) -> Any:
+                try:
+                    return _xlsx_cells(archive.read(part), strings, wanted, dates)
+                except _CellError as exc:
+                    raise XlkpiError(problem(exc.code, file=file, sheet=sheet, cell=exc.cell, detail=exc.detail,
+                                             rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
+
+            source._cell_readers[sheet] = read_cells
     source._extent_of = lambda sheet: _xlsx_extent(archive.read(parts[sheet])) if sheet in parts else (0, 0, "")
     return source
 
@@ -700,9 +740,7 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
     else:
         found = plain
     column_index = _COLUMN_INDEX
-    decoded = strings._decoded
-    valid_styles, date_styles = dates.keys if dates is not None else (None, frozenset())
-    string_count: int | None = None
+    styles = dates.keys if dates is not None else (None, frozenset())
     for letters, number, style, attributes, body in found:
         if wanted is not None and letters not in wanted:
             continue
@@ -712,70 +750,14 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             col = _column_index(letters)
         if row >= MAX_ROWS or col >= MAX_COLS:
             raise _CellError("cell-outside-form", (letters + number).decode("ascii"))
-        if b"<f" in body or b":f" in body:
-            if _FORMULA.search(body):
-                formulas.add((row, col))
-        if valid_styles is not None:
-            if not style and b's="' in attributes:  # the style attribute elsewhere than after the address
-                found_style = _ATTR_STYLE.search(attributes)
-                style = found_style.group(1) if found_style else b""
-            if style and style not in valid_styles:
-                raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
-                                 f"kiểu định dạng số {style[:12].decode('ascii', 'replace')} không có trong tệp")
-        kind = b"n"
-        at = attributes.find(b't="')
-        if at >= 0:
-            kind = attributes[at + 3: attributes.index(b'"', at + 3)]
-        if kind == b"inlineStr":
-            cells[(row, col)] = "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+        if (b"<f" in body or b":f" in body) and _FORMULA.search(body):
+            formulas.add((row, col))
+        value = _cell_value(letters + number, style, attributes, body, strings, styles, dates)
+        if value is _EMPTY:
             continue
-        start = body.find(b"<v>")
-        if start >= 0:
-            end = body.find(b"</v>", start)
-            if end < 0:
-                raise _CellError("cell-corrupt", (letters + number).decode("ascii"), "thẻ <v> không đóng")
-            raw = body[start + 3: end]
-        else:
-            found_value = _VALUE.search(body)  # a namespace prefix: <x:v>
-            if found_value is None:
-                continue
-            raw = found_value.group(1)
-        if not raw:
-            continue  # an empty cached result (<v></v>): an empty cell
-        if kind == b"s":
-            try:
-                index = int(raw)
-            except ValueError:
-                index = -1
-            text = decoded.get(index)
-            if text is None:
-                if string_count is None:
-                    string_count = strings.count
-                if not 0 <= index < string_count:
-                    raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
-                                     f"chuỗi dùng chung số {raw[:20].decode('utf-8', 'replace')} không có trong tệp")
-                text = strings[index]
-            cells[(row, col)] = text
-        elif kind == b"n":
-            try:
-                value = float(raw)
-            except ValueError:
-                value = math.nan
-            if not math.isfinite(value) or b"_" in raw:
-                raise _CellError("cell-corrupt", (letters + number).decode("ascii"),
-                                 f"'{raw[:20].decode('utf-8', 'replace')}' không phải là số")
-            if style in date_styles and dates is not None:
-                cells[(row, col)] = dates.as_date(value)
-                continue
-            cells[(row, col)] = value
-        elif kind == b"str":
-            cells[(row, col)] = _xml_text(raw)
-        elif kind == b"e":
-            cells[(row, col)] = ErrorValue(_xml_text(raw))
-        elif kind == b"b":
-            cells[(row, col)] = raw.strip() == b"1"
-        else:
+        if value is _UNKNOWN:
             return None  # dates as text (t="d") and anything else: calamine decides
+        cells[(row, col)] = value
     if not cells:
         return [], formulas
     height = max(row for row, _ in cells) + 1
@@ -784,6 +766,154 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
     for (row, col), value in cells.items():
         rows[row][col] = value
     return rows, formulas
+
+
+_EMPTY, _UNKNOWN = object(), object()  # what _cell_value says of a cell without a value, of one it cannot read
+
+
+def _cell_value(ref: bytes, style: bytes, attributes: bytes, body: bytes, strings: _SharedStrings,
+                styles: tuple[frozenset[bytes] | None, frozenset[bytes]], dates: _DateStyles | None) -> Any:
+    """The value of one cell from its XML: ``style`` is its s attribute when already found, ``attributes`` the
+    rest of its start tag, ``body`` what lies between its tags.  _EMPTY when it holds nothing, _UNKNOWN when
+    it is of a kind left to calamine; a cell no spreadsheet program writes raises _CellError."""
+    if not style and b's="' in attributes:  # the style attribute elsewhere than after the address
+        found_style = _ATTR_STYLE.search(attributes)
+        style = found_style.group(1) if found_style else b""
+    kind = b"n"
+    at = attributes.find(b't="')
+    if at >= 0:
+        kind = attributes[at + 3: attributes.index(b'"', at + 3)]
+    if kind == b"inlineStr":
+        _typed_value(ref, style, b"s", b"", strings, styles, dates)  # the style is checked all the same
+        return "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
+    start = body.find(b"<v>")
+    if start >= 0:
+        end = body.find(b"</v>", start)
+        if end < 0:
+            _typed_value(ref, style, kind, b"", strings, styles, dates)
+            raise _CellError("cell-corrupt", ref.decode("ascii"), "thẻ <v> không đóng")
+        raw = body[start + 3: end]
+    else:
+        found_value = _VALUE.search(body)  # a namespace prefix: <x:v>
+        raw = found_value.group(1) if found_value is not None else b""
+    return _typed_value(ref, style, kind, raw, strings, styles, dates)
+
+
+def _typed_value(ref: bytes, style: bytes, kind: bytes, raw: bytes, strings: _SharedStrings,
+                 styles: tuple[frozenset[bytes] | None, frozenset[bytes]], dates: _DateStyles | None) -> Any:
+    """The value of a cell of type ``kind`` (its t attribute, b"n" when none) whose <v> holds ``raw``."""
+    valid_styles, date_styles = styles
+    if style and valid_styles is not None and style not in valid_styles:
+        raise _CellError("cell-corrupt", ref.decode("ascii"),
+                         f"kiểu định dạng số {style[:12].decode('ascii', 'replace')} không có trong tệp")
+    if not raw:
+        return _EMPTY  # no value, or an empty cached result (<v></v>): an empty cell
+    if kind == b"s":
+        try:
+            index = int(raw)
+        except ValueError:
+            index = -1
+        text = strings._decoded.get(index)
+        if text is None:
+            if not 0 <= index < strings.count:
+                raise _CellError("cell-corrupt", ref.decode("ascii"),
+                                 f"chuỗi dùng chung số {raw[:20].decode('utf-8', 'replace')} không có trong tệp")
+            text = strings[index]
+        return text
+    if kind == b"n":
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or b"_" in raw:
+            raise _CellError("cell-corrupt", ref.decode("ascii"), f"'{raw[:20].decode('utf-8', 'replace')}' không phải là số")
+        if style in date_styles and dates is not None:
+            return dates.as_date(value)
+        return value
+    if kind == b"str":
+        return _xml_text(raw)
+    if kind == b"e":
+        return ErrorValue(_xml_text(raw))
+    if kind == b"b":
+        return raw.strip() == b"1"
+    return _UNKNOWN
+
+
+class CellSet:
+    """Cells to read from a sheet (zero-based (row, column) pairs), in sheet order, with each one's start
+    tag as a sheet's XML writes it (``<c r="F10"``): made once per form layout, used for every file."""
+
+    __slots__ = ("cells", "columns", "first_row", "tags")
+
+    def __init__(self, cells: Iterable[tuple[int, int]]):
+        self.cells: tuple[tuple[int, int], ...] = tuple(sorted(set(cells)))
+        self.columns = frozenset(col for _, col in self.cells)
+        self.first_row = self.cells[0][0] if self.cells else 0
+        refs = [b"%s%d" % (_column_letters(col), row + 1) for row, col in self.cells]
+        self.tags = tuple((cell, ref, b'<c r="' + ref + b'"') for cell, ref in zip(self.cells, refs))
+
+
+def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _DateStyles | None = None
+                ) -> tuple[dict[tuple[int, int], Any], set[tuple[int, int]]] | None:
+    """(values, formula cells) of just the ``wanted`` cells, each found by its address in the sheet's XML with
+    a substring search from the one before (cells in sheet order, each with its address first, as every
+    spreadsheet program writes them): a few searches instead of reading every cell.  None when the sheet is
+    not of that shape or has rows beyond MAX_ROWS: then :func:`_xlsx_sheet` reads it whole and locates what
+    is wrong."""
+    start = xml.find(b"<sheetData>")
+    end = xml.rfind(b"</sheetData>")
+    if start < 0 or end < start:
+        return None
+    if xml.count(b"<c", start, end) != xml.count(b'<c r="', start, end) or xml.find(b":c ", start, end) >= 0:
+        return None  # cells without addresses first, or with a namespace prefix
+    last = xml.rfind(b'<row r="', start, end)
+    if last >= 0:
+        number = xml[last + 8: xml.find(b'"', last + 8, last + 20)]
+        if not number.isdigit() or int(number) > MAX_ROWS:
+            return None
+    values: dict[tuple[int, int], Any] = {}
+    formulas: set[tuple[int, int]] = set()
+    styles = dates.keys if dates is not None else (None, frozenset())
+    find = xml.find
+    position = start
+    for cell, ref, tag in wanted.tags:
+        at = find(tag, position, end)
+        if at < 0:
+            if find(tag, start, end) >= 0:
+                return None  # cells out of sheet order: read the sheet whole
+            continue  # no such cell: empty
+        position = at
+        head_end = find(b">", at, end)
+        if head_end < 0:
+            return None
+        if xml[head_end - 1] == 47:  # <c r="F10" s="5"/>: styled, empty
+            continue
+        body_end = find(b"</c>", head_end, end)
+        if body_end < 0:
+            return None
+        attributes = xml[at + len(tag): head_end]
+        value: Any = _UNKNOWN
+        if xml.startswith(b"<v>", head_end + 1) and xml.startswith(b"</v>", body_end - 4):
+            # the usual cell, <c r="F10" s="5" t="s"><v>3</v></c>: its parts taken directly
+            raw = xml[head_end + 4: body_end - 4]
+            style, kind = b"", b"n"
+            if attributes.startswith(b' s="'):
+                quote = attributes.find(b'"', 4)
+                style, attributes = attributes[4: quote], attributes[quote + 1:]
+            if attributes.startswith(b' t="') and attributes.find(b'"', 4) == len(attributes) - 1:
+                kind, attributes = attributes[4: -1], b""
+            if not attributes and b"<" not in raw:
+                value = _typed_value(ref, style, kind, raw, strings, styles, dates)
+        if value is _UNKNOWN:  # any other shape: formulas, inline strings, other attributes
+            body = xml[head_end + 1: body_end]
+            if (b"<f" in body or b":f" in body) and _FORMULA.search(body):
+                formulas.add(cell)
+            value = _cell_value(ref, b"", xml[at + len(tag): head_end], body, strings, styles, dates)
+            if value is _UNKNOWN:
+                return None
+        if value is not _EMPTY and value != "":  # an empty string reads as an empty cell, as from the whole sheet
+            values[cell] = value
+    return values, formulas
 
 
 def _parse_time(text: str) -> datetime | None:
