@@ -160,13 +160,18 @@ class WorkerPool:
         tasks = 0
         while len(self._workers) < min(self._jobs, len(queue)):
             self._workers.append(_Worker(self, len(self._workers)))
+
+        def dispatch(worker: _Worker) -> None:
+            nonlocal tasks
+            tasks += 1
+            worker.task = (tasks, queue.popleft())
+            self._progress[2 * worker.slot], self._progress[2 * worker.slot + 1] = 0, time.monotonic()
+            worker.connection.send(worker.task)
+
         while queue or any(w.task is not None for w in self._workers):
             for worker in self._workers:
                 if worker.task is None and queue:
-                    tasks += 1
-                    worker.task = (tasks, queue.popleft())
-                    self._progress[2 * worker.slot], self._progress[2 * worker.slot + 1] = 0, time.monotonic()
-                    worker.connection.send(worker.task)
+                    dispatch(worker)
             busy = [w for w in self._workers if w.task is not None]
             ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=0.25)
             for worker in busy:
@@ -180,6 +185,8 @@ class WorkerPool:
                     else:
                         chunk = worker.task[1]  # type: ignore[index]
                         worker.task = None
+                        if queue:  # the worker goes on at once, while the caller handles these results
+                            dispatch(worker)
                         yield chunk, results
                         continue
                 elif worker.process.sentinel in ready or not worker.process.is_alive():
