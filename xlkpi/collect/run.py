@@ -16,7 +16,7 @@ import json
 import os
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -446,7 +446,7 @@ def collect(
                 chunk_outcomes = [o for o in chunk_outcomes if o.verdict != UNREADABLE]
                 fresh = [o for o in chunk_outcomes if o.verdict is not None and o.sha256 not in recorded]
                 recorded.update(o.sha256 for o in fresh)
-                _record_contents(connection, fresh, run_id, campaign.config.period)
+                _record_contents(connection, fresh, run_id, campaign.config.period, known)
                 new += len(fresh)
                 outcomes.extend(fresh)
                 rows = [(o.path, o.sha256, o.size, o.mtime, started, o.verdict or known[o.sha256][0], o.note)
@@ -522,13 +522,14 @@ def _failed(path: Path, failure: Failure, settings: Settings, time_limit: float)
     return [Outcome(rel, sha, size, mtime, verdict=L.REJECTED, problems=[found])]
 
 
-def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int, period: str) -> None:
-    """Record newly inspected contents (a batch): verdict, problems, values and inputs."""
+def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int, period: str,
+                     known: Container[str] = ()) -> None:
+    """Record newly inspected contents (a batch): verdict, problems, values and inputs.  A content the ledger
+    already holds (``known``: re-inspected for --assign) replaces what an earlier run recorded of it."""
     if not outcomes:
         return
-    shas = [(o.sha256,) for o in outcomes]
-    for table in ("contents", "problems", '"values"', "inputs"):
-        # an --assign re-inspection replaces what an earlier run recorded
+    shas = [(o.sha256,) for o in outcomes if o.sha256 in known]
+    for table in ("contents", "problems", '"values"', "inputs") if shas else ():
         connection.executemany(f"DELETE FROM {table} WHERE sha256 = ?", shas)
     connection.executemany(
         "INSERT OR REPLACE INTO contents (sha256, size, format, verdict, unit, assigned, saved_at, run_id) "
