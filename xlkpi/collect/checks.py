@@ -79,6 +79,7 @@ class CampaignView:
     period: str
     year: int
     _layouts: dict[tuple[str, str | None], tuple[FormLayout, list[LockedRow], CellSet]] = field(default_factory=dict)
+    _by_unit: dict[str, tuple[str, tuple[FormLayout, list[LockedRow], CellSet]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.units = {u.code: u for u in self.roster.units}
@@ -93,6 +94,9 @@ class CampaignView:
         return self._layout(unit)[2]
 
     def _layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow], CellSet]:
+        found = self._by_unit.get(unit.code)
+        if found is not None and found[0] == unit.level:
+            return found[1]
         own = F.own_targets(self.plan, self.year, unit.code)
         key = (unit.level, own)
         if key not in self._layouts:
@@ -103,6 +107,7 @@ class CampaignView:
                 cells.update((block.first_row, col) for col in (F.COL_NUMBER, F.COL_NAME, F.COL_TARGET))
                 cells.update(block.inputs.values())
             self._layouts[key] = (layout, locked, CellSet(cells))
+        self._by_unit[unit.code] = (unit.level, self._layouts[key])
         return self._layouts[key]
 
 
@@ -302,17 +307,17 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
         if reading.value is None:
             report("value-missing", role, what=what, what_en=what_en)
             return None
-        shown = format_number(reading.value)
-        if reading.value < 0:
-            report("negative-number", role, value=shown, what=what, what_en=what_en)
+        found = reading.value
+        if found < 0:
+            report("negative-number", role, value=format_number(found), what=what, what_en=what_en)
             return None
-        if not reading.value.is_integer():
-            report("not-whole-number", role, value=shown, what=what, what_en=what_en)
+        if not found.is_integer():
+            report("not-whole-number", role, value=format_number(found), what=what, what_en=what_en)
             return None
-        if reading.value > MAX_VALUE:
-            report("number-too-large", role, value=shown, limit=format_number(MAX_VALUE))
+        if found > MAX_VALUE:
+            report("number-too-large", role, value=format_number(found), limit=format_number(MAX_VALUE))
             return None
-        return reading.value
+        return found
 
     if kind == "rate":
         letters = block.indicator.measure
