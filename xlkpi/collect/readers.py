@@ -419,6 +419,34 @@ _REL_TARGET = re.compile(rb'\bTarget="([^"]*)"')
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
+_PARSED: dict[tuple[Any, bytes], Any] = {}
+
+
+def _parsed(archive: _Archive, part: str, parse: Any) -> Any:
+    """``parse`` of a part's content, kept by the part's stored bytes: parts that every form of a campaign
+    shares (styles, relationships) are inflated and parsed once, not once per file."""
+    key = (parse, archive.raw(part)) if archive.raw else None
+    found = _PARSED.get(key) if key is not None else None
+    if found is None:
+        found = parse(archive.read(part))
+        if key is not None:
+            if len(_PARSED) > 256:
+                _PARSED.clear()
+            _PARSED[key] = found
+    return found
+
+
+def _relationships(xml: bytes) -> dict[str, str]:
+    """A relationships part: id -> target."""
+    found = {}
+    for rel in _REL.findall(xml):
+        rel_id = _REL_ID.search(rel)
+        target = _REL_TARGET.search(rel)
+        if rel_id and target:
+            found[rel_id.group(1)] = target.group(1).decode("utf-8")
+    return found
+
+
 def _column_letters(index: int) -> bytes:
     return column_letter(index).encode("ascii")
 
@@ -467,13 +495,7 @@ def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], liste
         if modified:
             source.saved_at = _parse_time(modified.group(1).decode("ascii", "replace"))
     # which sheet part is which sheet, to find the cells that hold formulas
-    rels = {}
-    if "xl/_rels/workbook.xml.rels" in names:
-        for rel in _REL.findall(archive.read("xl/_rels/workbook.xml.rels")):
-            rel_id = _REL_ID.search(rel)
-            target = _REL_TARGET.search(rel)
-            if rel_id and target:
-                rels[rel_id.group(1)] = target.group(1).decode("utf-8")
+    rels = _parsed(archive, "xl/_rels/workbook.xml.rels", _relationships) if "xl/_rels/workbook.xml.rels" in names else {}
     strings = _SharedStrings(archive, names)
     dates = _DateStyles(archive, names, b'date1904="1"' in workbook_xml or b"date1904=\"true\"" in workbook_xml)
     parts: dict[str, str] = {}
@@ -545,7 +567,6 @@ _NUM_FMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?\bnumFmtId="(\d+)"[^>]*?\bforma
 _CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
 _XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)")
 _XF_FORMAT = re.compile(rb'\bnumFmtId="(\d+)"')
-_STYLES_CACHE: dict[bytes, tuple[frozenset[bytes], frozenset[bytes]]] = {}
 
 
 def is_date_format(code: str) -> bool:
@@ -571,15 +592,7 @@ class _DateStyles:
         if self._keys is None:
             self._keys = (None, frozenset())
             if self._present:
-                key = self._archive.raw("xl/styles.xml") if self._archive.raw else None
-                cached = _STYLES_CACHE.get(key) if key is not None else None
-                if cached is None:
-                    cached = _style_keys(self._archive.read("xl/styles.xml"))
-                    if key is not None:
-                        if len(_STYLES_CACHE) > 64:
-                            _STYLES_CACHE.clear()
-                        _STYLES_CACHE[key] = cached
-                self._keys = cached
+                self._keys = _parsed(self._archive, "xl/styles.xml", _style_keys)
         return self._keys
 
     def as_date(self, serial: float) -> datetime | float:
@@ -803,7 +816,7 @@ def _typed_value(ref: bytes, style: bytes, kind: bytes, raw: bytes, strings: _Sh
                  styles: tuple[frozenset[bytes] | None, frozenset[bytes]], dates: _DateStyles | None) -> Any:
     """The value of a cell of type ``kind`` (its t attribute, b"n" when none) whose <v> holds ``raw``."""
     valid_styles, date_styles = styles
-    if style and valid_styles is not None and style not in valid_styles:
+    if valid_styles is not None and style and style not in valid_styles:
         raise _CellError("cell-corrupt", ref.decode("ascii"),
                          f"kiểu định dạng số {style[:12].decode('ascii', 'replace')} không có trong tệp")
     if not raw:
@@ -853,6 +866,22 @@ class CellSet:
         self.tags = tuple((cell, ref, b'<c r="' + ref + b'"') for cell, ref in zip(self.cells, refs))
 
 
+def _attribute_shape(attributes: bytes) -> tuple[bytes, bytes] | bool:
+    """(style, type) of a cell whose start tag has just them after its address (`` s="5" t="s"``, either
+    or none), else False."""
+    style, kind = b"", b"n"
+    if attributes.startswith(b' s="'):
+        quote = attributes.find(b'"', 4)
+        style, attributes = attributes[4: quote], attributes[quote + 1:]
+    if attributes.startswith(b' t="') and attributes.find(b'"', 4) == len(attributes) - 1:
+        kind, attributes = attributes[4: -1], b""
+    return (style, kind) if not attributes and b"<" not in style else False
+
+
+#: what _attribute_shape says of the start tags seen so far: a few distinct ones serve every form
+_SHAPES: dict[bytes, tuple[bytes, bytes] | bool] = {}
+
+
 def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _DateStyles | None = None
                 ) -> tuple[dict[tuple[int, int], Any], set[tuple[int, int]]] | None:
     """(values, formula cells) of just the ``wanted`` cells, each found by its address in the sheet's XML with
@@ -893,17 +922,14 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
             return None
         attributes = xml[at + len(tag): head_end]
         value: Any = _UNKNOWN
-        if xml.startswith(b"<v>", head_end + 1) and xml.startswith(b"</v>", body_end - 4):
+        shape = _SHAPES.get(attributes)
+        if shape is None:
+            shape = _SHAPES[attributes] = _attribute_shape(attributes) if len(_SHAPES) < 1000 else False
+        if shape and xml.startswith(b"<v>", head_end + 1) and xml.startswith(b"</v>", body_end - 4):
             # the usual cell, <c r="F10" s="5" t="s"><v>3</v></c>: its parts taken directly
             raw = xml[head_end + 4: body_end - 4]
-            style, kind = b"", b"n"
-            if attributes.startswith(b' s="'):
-                quote = attributes.find(b'"', 4)
-                style, attributes = attributes[4: quote], attributes[quote + 1:]
-            if attributes.startswith(b' t="') and attributes.find(b'"', 4) == len(attributes) - 1:
-                kind, attributes = attributes[4: -1], b""
-            if not attributes and b"<" not in raw:
-                value = _typed_value(ref, style, kind, raw, strings, styles, dates)
+            if b"<" not in raw:
+                value = _typed_value(ref, shape[0], shape[1], raw, strings, styles, dates)
         if value is _UNKNOWN:  # any other shape: formulas, inline strings, other attributes
             body = xml[head_end + 1: body_end]
             if (b"<f" in body or b":f" in body) and _FORMULA.search(body):
