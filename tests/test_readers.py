@@ -116,12 +116,14 @@ def test_targeted_reader_finds_formulas_and_hands_over_unusual_sheets():
         b'<sheetData><row r="1"><c s="0" r="A1"><v>5</v></c></row></sheetData>',  # address not first
         b'<sheetData><row r="1"><c><v>5</v></c></row></sheetData>',  # no address
         b'<x:sheetData><x:row r="1"><x:c r="A1"><x:v>5</x:v></x:c></x:row></x:sheetData>',  # prefixed
-        b'<sheetData><row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>5</v></c></row></sheetData>',  # out of order
         b'<sheetData><row r="1"><c r="A1"><v>5</v></c></row><row r="9000"><c r="A9000"><v>1</v></c></row>'
         b'</sheetData>',  # beyond the form: the whole-sheet reader locates it
         b'<sheetData><row r="1"><c r="A1" t="d"><v>2025-10-01</v></c></row></sheetData>',  # left to calamine
     ):
         assert R._xlsx_cells(unusual, strings, wanted) is None, unusual
+    # cells out of order (no program writes them so) are still read by their addresses
+    out_of_order = b'<sheetData><row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>5</v></c></row></sheetData>'
+    assert R._xlsx_cells(out_of_order, strings, wanted) == ({(0, 0): 5.0, (0, 1): 1.0}, set())
 
 
 def test_fast_zip_reads_what_zipfile_reads(workbook):

@@ -853,42 +853,37 @@ def _typed_value(ref: bytes, style: bytes, kind: bytes, raw: bytes, strings: _Sh
 
 
 class CellSet:
-    """Cells to read from a sheet (zero-based (row, column) pairs), in sheet order, with each one's start
-    tag as a sheet's XML writes it (``<c r="F10"``): made once per form layout, used for every file."""
+    """Cells to read from a sheet (zero-based (row, column) pairs), with each one's address as a sheet's XML
+    writes it (``F10``), and a pattern that finds just these cells in the usual shape in one pass: made once
+    per form layout, used for every file."""
 
-    __slots__ = ("cells", "columns", "first_row", "tags")
+    __slots__ = ("cells", "columns", "first_row", "tags", "pattern")
 
     def __init__(self, cells: Iterable[tuple[int, int]]):
         self.cells: tuple[tuple[int, int], ...] = tuple(sorted(set(cells)))
         self.columns = frozenset(col for _, col in self.cells)
         self.first_row = self.cells[0][0] if self.cells else 0
-        refs = [b"%s%d" % (_column_letters(col), row + 1) for row, col in self.cells]
-        self.tags = tuple((cell, ref, b'<c r="' + ref + b'"') for cell, ref in zip(self.cells, refs))
-
-
-def _attribute_shape(attributes: bytes) -> tuple[bytes, bytes] | bool:
-    """(style, type) of a cell whose start tag has just them after its address (`` s="5" t="s"``, either
-    or none), else False."""
-    style, kind = b"", b"n"
-    if attributes.startswith(b' s="'):
-        quote = attributes.find(b'"', 4)
-        style, attributes = attributes[4: quote], attributes[quote + 1:]
-    if attributes.startswith(b' t="') and attributes.find(b'"', 4) == len(attributes) - 1:
-        kind, attributes = attributes[4: -1], b""
-    return (style, kind) if not attributes and b"<" not in style else False
-
-
-#: what _attribute_shape says of the start tags seen so far: a few distinct ones serve every form
-_SHAPES: dict[bytes, tuple[bytes, bytes] | bool] = {}
+        rows_by_letters: dict[bytes, list[bytes]] = {}
+        tags = []
+        for row, col in self.cells:
+            letters, number = _column_letters(col), b"%d" % (row + 1)
+            rows_by_letters.setdefault(letters, []).append(number)
+            tags.append(((row, col), letters + number, b'<c r="' + letters + number + b'"'))
+        self.tags = tuple(tags)
+        addresses = b"|".join(re.escape(letters) + rb"(?:" + b"|".join(sorted(numbers, key=len, reverse=True)) + rb")"
+                              for letters, numbers in sorted(rows_by_letters.items(), key=lambda kv: -len(kv[0])))
+        # address, style, type, then a plain value or an inline string and the end tag, an empty cell (/>), or
+        # anything else (>)
+        self.pattern = re.compile(rb'<c r="(' + (addresses or rb"(?!)") + rb')"(?: s="(\d{1,9})")?(?: t="([A-Za-z]{1,9})")?'
+                                  rb'(?:>(<v>[^<]*</v>|<is>.*?</is>)</c>|(/>)|>)', re.S)
 
 
 def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _DateStyles | None = None
                 ) -> tuple[dict[tuple[int, int], Any], set[tuple[int, int]]] | None:
-    """(values, formula cells) of just the ``wanted`` cells, each found by its address in the sheet's XML with
-    a substring search from the one before (cells in sheet order, each with its address first, as every
-    spreadsheet program writes them): a few searches instead of reading every cell.  None when the sheet is
-    not of that shape or has rows beyond MAX_ROWS: then :func:`_xlsx_sheet` reads it whole and locates what
-    is wrong."""
+    """(values, formula cells) of just the ``wanted`` cells: those of the usual shape (address first, then
+    style and type, a plain value) found in one pass by the set's pattern, any other looked up by its address
+    and read in full.  None when the sheet has cells without addresses first, a namespace prefix or rows
+    beyond MAX_ROWS: then :func:`_xlsx_sheet` reads it whole and locates what is wrong."""
     start = xml.find(b"<sheetData>")
     end = xml.rfind(b"</sheetData>")
     if start < 0 or end < start:
@@ -903,34 +898,30 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
     values: dict[tuple[int, int], Any] = {}
     formulas: set[tuple[int, int]] = set()
     styles = dates.keys if dates is not None else (None, frozenset())
-    find = xml.find
-    position = start
+    usual = {found[0]: found for found in wanted.pattern.findall(xml, start, end)}
     for cell, ref, tag in wanted.tags:
-        at = find(tag, position, end)
-        if at < 0:
-            if find(tag, start, end) >= 0:
-                return None  # cells out of sheet order: read the sheet whole
-            continue  # no such cell: empty
-        position = at
-        head_end = find(b">", at, end)
-        if head_end < 0:
-            return None
-        if xml[head_end - 1] == 47:  # <c r="F10" s="5"/>: styled, empty
-            continue
-        body_end = find(b"</c>", head_end, end)
-        if body_end < 0:
-            return None
-        attributes = xml[at + len(tag): head_end]
+        found = usual.get(ref)
         value: Any = _UNKNOWN
-        shape = _SHAPES.get(attributes)
-        if shape is None:
-            shape = _SHAPES[attributes] = _attribute_shape(attributes) if len(_SHAPES) < 1000 else False
-        if shape and xml.startswith(b"<v>", head_end + 1) and xml.startswith(b"</v>", body_end - 4):
-            # the usual cell, <c r="F10" s="5" t="s"><v>3</v></c>: its parts taken directly
-            raw = xml[head_end + 4: body_end - 4]
-            if b"<" not in raw:
-                value = _typed_value(ref, shape[0], shape[1], raw, strings, styles, dates)
-        if value is _UNKNOWN:  # any other shape: formulas, inline strings, other attributes
+        if found is not None:
+            if found[4]:  # <c r="F10" s="5"/>: styled, empty
+                continue
+            body = found[3]
+            if body[:3] == b"<v>":  # <c r="F10" s="5" t="s"><v>3</v></c>
+                value = _typed_value(ref, found[1], found[2] or b"n", body[3:-4], strings, styles, dates)
+            elif body and found[2] == b"inlineStr":  # <c r="I10" s="9" t="inlineStr"><is><t>…</t></is></c>
+                value = _cell_value(ref, found[1], b' t="inlineStr"', body, strings, styles, dates)
+        if value is _UNKNOWN:  # any other shape: formulas, inline strings, other attributes, or no such cell
+            at = xml.find(tag, start, end)
+            if at < 0:
+                continue  # no such cell: empty
+            head_end = xml.find(b">", at, end)
+            if head_end < 0:
+                return None
+            if xml[head_end - 1] == 47:
+                continue
+            body_end = xml.find(b"</c>", head_end, end)
+            if body_end < 0:
+                return None
             body = xml[head_end + 1: body_end]
             if (b"<f" in body or b":f" in body) and _FORMULA.search(body):
                 formulas.add(cell)
