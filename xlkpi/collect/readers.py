@@ -510,25 +510,26 @@ def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], liste
             sheet = _unescape(name.group(1))
             parts[sheet] = part
 
-            def read(columns: frozenset[int] | None, first_row: int, part: str = part, sheet: str = sheet) -> Any:
-                try:
-                    return _xlsx_sheet(archive.read(part), strings, columns, first_row, dates)
-                except _CellError as exc:
-                    raise XlkpiError(problem(exc.code, file=file, sheet=sheet, cell=exc.cell, detail=exc.detail,
-                                             rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
-
-            source._sheet_readers[sheet] = read
-
-            def read_cells(wanted: CellSet, part: str = part, sheet: str = sheet) -> Any:
-                try:
-                    return _xlsx_cells(archive.read(part), strings, wanted, dates)
-                except _CellError as exc:
-                    raise XlkpiError(problem(exc.code, file=file, sheet=sheet, cell=exc.cell, detail=exc.detail,
-                                             rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
-
-            source._cell_readers[sheet] = read_cells
+            source._sheet_readers[sheet] = _located(
+                lambda columns, first_row, part=part: _xlsx_sheet(archive.read(part), strings, columns, first_row, dates),
+                file, sheet)
+            source._cell_readers[sheet] = _located(
+                lambda wanted, part=part: _xlsx_cells(archive.read(part), strings, wanted, dates), file, sheet)
     source._extent_of = lambda sheet: _xlsx_extent(archive.read(parts[sheet])) if sheet in parts else (0, 0, "")
     return source
+
+
+def _located(read: Any, file: str, sheet: str) -> Any:
+    """``read`` with a cell it cannot take (_CellError) raised as the file's problem at that cell."""
+
+    def located(*args: Any) -> Any:
+        try:
+            return read(*args)
+        except _CellError as exc:
+            raise XlkpiError(problem(exc.code, file=file, sheet=sheet, cell=exc.cell, detail=exc.detail,
+                                     rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
+
+    return located
 
 
 class _CellError(Exception):
