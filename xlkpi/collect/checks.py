@@ -271,6 +271,9 @@ def _locked_content_intact(cells: dict[tuple[int, int], Any], layout: FormLayout
     return not any(p.code == "locked-cell-changed" for p in problems)
 
 
+_TEXT_INPUTS = ((F.EXPLANATION, MAX_EXPLANATION, "explanation"), (F.EVIDENCE, MAX_EVIDENCE, "evidence"))
+
+
 def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[tuple[int, int]], file: str,
                 problems: list[Problem], number: str) -> IndicatorValue:
     """The block's values, checked; ``number`` is the indicator's number as messages show it ("I.1")."""
@@ -294,9 +297,12 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
         return True
 
     def whole(role: str, what: str, what_en: str) -> float | None:
+        where = block.inputs[role]
+        raw = cells.get(where, "")
+        if type(raw) is float and 0 <= raw <= MAX_VALUE and raw.is_integer() and where not in formulas:
+            return raw  # the usual input: a whole number, typed
         if not formula_free(role):
             return None
-        raw = _cell(cells, *block.inputs[role])
         if isinstance(raw, (datetime, date)):
             report("date-in-number", role, value=raw.strftime("%d/%m/%Y"))
             return None
@@ -368,10 +374,13 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
             else:
                 value.text = content
 
-    for role, limit, attribute in ((F.EXPLANATION, MAX_EXPLANATION, "explanation"), (F.EVIDENCE, MAX_EVIDENCE, "evidence")):
+    for role, limit, attribute in _TEXT_INPUTS:
+        raw = cells.get(block.inputs[role], "")
+        if raw == "" and block.inputs[role] not in formulas:
+            continue  # left empty
         if not formula_free(role):  # a formula's cached text is no answer: the unit must type it
             continue
-        content = _text(_cell(cells, *block.inputs[role]))  # text stays text: never evaluated as a formula
+        content = _text(raw)  # text stays text: never evaluated as a formula
         if len(content) > limit:
             report("text-too-long", role, length=len(content), limit=limit)
         setattr(value, attribute, content)
