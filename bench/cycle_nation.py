@@ -7,7 +7,9 @@ step's wall time, ms per unit and peak memory, and the total without the fill.
 
 At the scales given by --baseline (default: 1) the same job is also done the straightforward way with
 openpyxl (bench/openpyxl_pipeline.py: write the forms, read the returns, write the consolidated
-workbook), in the same run, and the ratio printed: a figure that holds on a noisy machine.
+workbook), in the same run, and the ratio printed: a figure that holds on a noisy machine.  After the
+fill, the bare unzip of the returns is measured too (bench/reference.py), and the total is also given
+as it would be on the machine where issue 13 set its targets.
 
     python bench/cycle_nation.py                 # the nation
     python bench/cycle_nation.py --scales 1,10,30
@@ -138,7 +140,18 @@ def main() -> None:
                     total += figures["seconds"]
                 print(f"{scale:>5} {name:<20} {figures['units']:>7} {figures['seconds']:>8.2f} "
                       f"{1000 * figures['seconds'] / max(1, figures['units']):>8.3f} {figures['peak_mb']:>8.0f}")
+                if name == "fill":
+                    from reference import unzip_ms_per_file
+
+                    unzip_ms = unzip_ms_per_file(folder / "inbox")
+                    print(f"{scale:>5} {'(bare unzip)':<20} {figures['units']:>7} "
+                          f"{unzip_ms * figures['units'] / 1000:>8.2f} {unzip_ms:>8.3f}")
             print(f"{scale:>5} {'total':<20} {'':>7} {total:>8.2f}   (generate + collect + consolidate)")
+            from reference import scale_now, UNZIP_WHEN_TARGETS_WERE_SET as THEN
+
+            slower = scale_now(unzip_ms)
+            print(f"{scale:>5} {'total, scaled':<20} {'':>7} {total / slower:>8.2f}   (the bare unzip took "
+                  f"{unzip_ms:.3f} ms per file, {slower:.2f}× the {THEN} ms when the targets were set)")
             if baseline:
                 print(f"{scale:>5} {'openpyxl total':<20} {'':>7} {baseline:>8.2f}   "
                       f"(the same job with openpyxl: xlkpi is {baseline / total:.1f}× faster)")
