@@ -220,6 +220,9 @@ def clean_row(row: tuple) -> bool:
     """Whether a values row (indicator, numerator, denominator, value, text, explanation, evidence, status) is
     fit for the ledger: finite numbers or none, texts as text."""
     _, numerator, denominator, value, text, explanation, evidence, _ = row
+    if (type(numerator) is type(denominator) is type(value) is float and type(explanation) is type(evidence) is str
+            and text is None):  # the usual rate: decided at once
+        return math.isfinite(numerator) and math.isfinite(denominator) and math.isfinite(value)
     return (_finite(numerator) and _finite(denominator) and _finite(value)
             and all(x is None or isinstance(x, str) for x in (text, explanation, evidence)))
 
