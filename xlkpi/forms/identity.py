@@ -10,7 +10,6 @@ workbook made for one unit cannot be passed off as another's, nor its targets ed
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Iterable
@@ -65,7 +64,7 @@ def digest(secret: bytes, identity: Identity, locked: Iterable[LockedRow]) -> st
     as the JSON object {"identity": {…}, "locked": [[id, name, target], …]} with sorted keys."""
     fields = {k: v for k, v in identity.as_dict().items() if k != "digest"}
     message = '{"identity":' + _encode(fields) + ',"locked":' + _locked_json(tuple(locked)) + "}"
-    return hmac.new(secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret, message.encode("utf-8"), "sha256").hex()
 
 
 def verify(secret: bytes, identity: Identity, locked: Iterable[LockedRow]) -> bool:
