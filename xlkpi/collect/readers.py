@@ -472,7 +472,8 @@ def _string_constant(formula: str) -> str:
 
 def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], listed: list[str]) -> SourceWorkbook:
     workbook_xml = archive.read("xl/workbook.xml")
-    source = SourceWorkbook(file, "xlsx", _xlsx_visibility(workbook_xml))
+    visibility, sheet_ids = _sheet_list(workbook_xml)
+    source = SourceWorkbook(file, "xlsx", dict(visibility))
 
     def open_book() -> Any:
         archive.check_all(listed)  # calamine reads parts the direct reader never looks at
@@ -499,15 +500,12 @@ def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], liste
     strings = _SharedStrings(archive, names)
     dates = _DateStyles(archive, names, b'date1904="1"' in workbook_xml or b"date1904=\"true\"" in workbook_xml)
     parts: dict[str, str] = {}
-    for element in _SHEET.findall(workbook_xml):
-        name = _ATTR_NAME.search(element)
-        rel = _R_ID.search(element) or _ANY_ID.search(element)
-        if not name or not rel or rel.group(1) not in rels:
+    for sheet, rel in sheet_ids:
+        if rel not in rels:
             continue
-        target = rels[rel.group(1)]
+        target = rels[rel]
         part = target.lstrip("/") if target.startswith("/") else "xl/" + target
         if part in names:
-            sheet = _unescape(name.group(1))
             parts[sheet] = part
 
             source._sheet_readers[sheet] = _located(
@@ -637,14 +635,35 @@ def _xml_text(raw: bytes) -> str:
     return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
-def _xlsx_visibility(workbook_xml: bytes) -> dict[str, str]:
-    found = {}
-    for element in _SHEET.findall(workbook_xml):
-        name = _ATTR_NAME.search(element)
-        if name is None:
-            return {}
-        state = _SHEET_STATE.search(element)
-        found[_unescape(name.group(1))] = (state.group(1).decode().lower() if state else "visible")
+_SHEET_LISTS: dict[bytes, tuple[dict[str, str], list[tuple[str, bytes]]]] = {}
+
+
+def _sheet_list(workbook_xml: bytes) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    """(each sheet's visibility, (sheet, relationship id) pairs) from the workbook part; kept by the bytes of
+    its <sheets> element, which every form of a campaign shares (do not change what is returned)."""
+    begin, end = workbook_xml.find(b"<sheets>"), workbook_xml.find(b"</sheets>")
+    key = workbook_xml[begin: end] if 0 <= begin < end else None
+    found = _SHEET_LISTS.get(key) if key is not None else None
+    if found is None:
+        visibility: dict[str, str] = {}
+        ids: list[tuple[str, bytes]] = []
+        unnamed = False
+        for element in _SHEET.findall(workbook_xml):
+            name = _ATTR_NAME.search(element)
+            if name is None:
+                unnamed = True  # a sheet without a name: calamine decides which sheets there are
+                continue
+            state = _SHEET_STATE.search(element)
+            sheet = _unescape(name.group(1))
+            visibility[sheet] = state.group(1).decode().lower() if state else "visible"
+            rel = _R_ID.search(element) or _ANY_ID.search(element)
+            if rel:
+                ids.append((sheet, rel.group(1)))
+        found = ({} if unnamed else visibility, ids)
+        if key is not None:
+            if len(_SHEET_LISTS) > 64:
+                _SHEET_LISTS.clear()
+            _SHEET_LISTS[key] = found
     return found
 
 
