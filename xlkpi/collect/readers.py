@@ -16,11 +16,11 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from html import unescape
-from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree
 
@@ -648,7 +648,7 @@ def _sheet_list(workbook_xml: bytes) -> tuple[dict[str, str], list[tuple[str, by
         visibility: dict[str, str] = {}
         ids: list[tuple[str, bytes]] = []
         unnamed = False
-        for element in _SHEET.findall(workbook_xml):
+        for element in (_SHEET.findall(workbook_xml, begin, end) if key is not None else _SHEET.findall(workbook_xml)):
             name = _ATTR_NAME.search(element)
             if name is None:
                 unnamed = True  # a sheet without a name: calamine decides which sheets there are
