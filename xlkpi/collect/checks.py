@@ -79,11 +79,11 @@ class CampaignView:
     period: str
     year: int
     _layouts: dict[tuple[str, str | None], tuple[FormLayout, list[LockedRow], CellSet]] = field(default_factory=dict)
-    _by_unit: dict[str, tuple[str, tuple[FormLayout, list[LockedRow], CellSet]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.units = {u.code: u for u in self.roster.units}
         self.numbers = {i.id: self.plan.full_number(i.id) for i in self.plan.all_indicators}
+        self.own_targets = F.units_with_own_targets(self.plan, self.year)
 
     def layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow]]:
         return self._layout(unit)[:2]  # type: ignore[return-value]
@@ -94,20 +94,15 @@ class CampaignView:
         return self._layout(unit)[2]
 
     def _layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow], CellSet]:
-        found = self._by_unit.get(unit.code)
-        if found is not None and found[0] == unit.level:
-            return found[1]
-        own = F.own_targets(self.plan, self.year, unit.code)
-        key = (unit.level, own)
+        key = (unit.level, unit.code if unit.code in self.own_targets else None)
         if key not in self._layouts:
-            layout = F.layout(self.plan, unit.level, self.year, own)
+            layout = F.layout(self.plan, unit.level, self.year, key[1])
             locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
             cells = {(F.UNIT_ROW, 0)}
             for block in layout.blocks:
                 cells.update((block.first_row, col) for col in (F.COL_NUMBER, F.COL_NAME, F.COL_TARGET))
                 cells.update(block.inputs.values())
             self._layouts[key] = (layout, locked, CellSet(cells))
-        self._by_unit[unit.code] = (unit.level, self._layouts[key])
         return self._layouts[key]
 
 

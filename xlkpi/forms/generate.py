@@ -65,10 +65,14 @@ class WorkbookFactory:
         self.context = context
         self.secret = secret
         self.year = year
+        self._own_targets = F.units_with_own_targets(plan, year)
         self._prototypes: dict[tuple[str, str | None], tuple[Prototype, list[LockedRow], int]] = {}
 
+    def _own(self, unit: Unit) -> str | None:
+        return unit.code if unit.code in self._own_targets else None
+
     def _prototype(self, unit: Unit) -> tuple[Prototype, list[LockedRow], int]:
-        own = F.own_targets(self.plan, self.year, unit.code)
+        own = self._own(unit)
         key = (unit.level, own)
         if key not in self._prototypes:
             layout = F.layout(self.plan, unit.level, self.year, own)
@@ -95,7 +99,7 @@ class WorkbookFactory:
                  findings: list[tuple[str, str]] | None = None) -> bytes:
         """The unit's workbook with its own values, each problem cell marked, and the list of problems (the
         slow, direct path: only for the few units that must correct and resend)."""
-        own = F.own_targets(self.plan, self.year, unit.code)
+        own = self._own(unit)
         layout = F.layout(self.plan, unit.level, self.year, own)
         identity = self.identity(unit)
         text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))

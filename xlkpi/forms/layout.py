@@ -130,14 +130,16 @@ def target_header(plan: Plan, year: int) -> str:
     return f"Chỉ tiêu năm {year}"
 
 
+def units_with_own_targets(plan: Plan, year: int) -> frozenset[str]:
+    """The codes of the units the plan gives targets of their own for ``year`` (their forms are their own)."""
+    return frozenset(code for indicator in plan.all_indicators
+                     for target in (indicator.targets.get(year),) if target is not None for code in target.by_unit)
+
+
 def own_targets(plan: Plan, year: int, unit_code: str) -> str | None:
     """The unit's code when the plan gives it targets of its own for ``year`` (so its form is its own),
-    else None (its form is its level's)."""
-    for indicator in plan.all_indicators:
-        target = indicator.targets.get(year)
-        if target is not None and unit_code in target.by_unit:
-            return unit_code
-    return None
+    else None (its form is its level's).  Callers that ask for many units keep units_with_own_targets()."""
+    return unit_code if unit_code in units_with_own_targets(plan, year) else None
 
 
 def layout(plan: Plan, level: str, year: int, unit_code: str | None = None) -> FormLayout:
