@@ -196,7 +196,7 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
     if not result.accepted:  # what the unit typed, for the feedback copy it gets back
         for block in layout.blocks:
             for row, col in block.inputs.values():
-                raw = _cell(cells, row, col)
+                raw = cells.get((row, col), "")
                 if raw not in (None, ""):
                     result.raw_inputs[cell_name(row, col)] = clean_input(raw)
     return result
@@ -229,14 +229,10 @@ def _identity_is_ours(identity: dict[str, str], view: CampaignView, file: str, p
     return True
 
 
-def _cell(cells: dict[tuple[int, int], Any], row: int, col: int) -> Any:
-    return cells.get((row, col), "")
-
-
 def _locked_content_intact(cells: dict[tuple[int, int], Any], layout: FormLayout, unit: Unit, file: str,
                            problems: list[Problem]) -> bool:
     def differs(row: int, col: int, expected: str) -> str | None:
-        raw = _cell(cells, row, col)
+        raw = cells.get((row, col), "")
         if raw == expected:  # the usual case: untouched
             return None
         found = _text(raw)
@@ -285,7 +281,7 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
         if block.inputs[role] in formulas:
             report("formula-in-input", role)
             return False
-        raw = _cell(cells, *block.inputs[role])
+        raw = cells.get(block.inputs[role], "")
         if isinstance(raw, ErrorValue):
             report("error-in-input", role, value=str(raw))
             return False
@@ -337,7 +333,7 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
         value.value = whole(F.VALUE, "số lượng", "the count")
     elif kind == "percent":
         if formula_free(F.VALUE):
-            raw = _cell(cells, *block.inputs[F.VALUE])
+            raw = cells.get(block.inputs[F.VALUE], "")
             reading = read_number(raw, percent=True)
             if isinstance(raw, (datetime, date)):
                 report("date-in-number", F.VALUE, value=raw.strftime("%d/%m/%Y"))
@@ -351,7 +347,7 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
                 value.value = reading.value
     elif kind == "yesno":
         if formula_free(F.VALUE):
-            answer = _text(_cell(cells, *block.inputs[F.VALUE]))
+            answer = _text(cells.get(block.inputs[F.VALUE], ""))
             if not answer:
                 report("value-missing", F.VALUE, what="câu trả lời Có/Không", what_en="the Có/Không answer")
             elif fold(answer) not in (fold(YES), fold(NO)):
@@ -361,7 +357,7 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
                 value.value = 100.0 if value.text == YES else 0.0
     else:
         if formula_free(F.VALUE):
-            content = _text(_cell(cells, *block.inputs[F.VALUE]))
+            content = _text(cells.get(block.inputs[F.VALUE], ""))
             if not content:
                 report("value-missing", F.VALUE, what="nội dung", what_en="the content")
             elif len(content) > MAX_TEXT:
