@@ -419,21 +419,28 @@ _REL_TARGET = re.compile(rb'\bTarget="([^"]*)"')
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
-_PARSED: dict[tuple[Any, bytes], Any] = {}
+_KEPT: dict[tuple[Any, bytes], Any] = {}
+
+
+def _kept(how: Any, content: bytes, make: Any) -> Any:
+    """``make()``, kept by ``how`` (the function that reads it) and ``content`` (the bytes it is made from):
+    what every form of a campaign shares is worked out once, not once per file.  Callers must not change
+    what is returned."""
+    key = (how, content)
+    found = _KEPT.get(key)
+    if found is None:
+        found = make()
+        if len(_KEPT) > 256:
+            _KEPT.clear()
+        _KEPT[key] = found
+    return found
 
 
 def _parsed(archive: _Archive, part: str, parse: Any) -> Any:
-    """``parse`` of a part's content, kept by the part's stored bytes: parts that every form of a campaign
-    shares (styles, relationships) are inflated and parsed once, not once per file."""
-    key = (parse, archive.raw(part)) if archive.raw else None
-    found = _PARSED.get(key) if key is not None else None
-    if found is None:
-        found = parse(archive.read(part))
-        if key is not None:
-            if len(_PARSED) > 256:
-                _PARSED.clear()
-            _PARSED[key] = found
-    return found
+    """``parse`` of a part's content, kept by the part's stored bytes (styles, relationships)."""
+    if not archive.raw:
+        return parse(archive.read(part))
+    return _kept(parse, archive.raw(part), lambda: parse(archive.read(part)))
 
 
 def _relationships(xml: bytes) -> dict[str, str]:
@@ -635,36 +642,31 @@ def _xml_text(raw: bytes) -> str:
     return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
-_SHEET_LISTS: dict[bytes, tuple[dict[str, str], list[tuple[str, bytes]]]] = {}
-
-
 def _sheet_list(workbook_xml: bytes) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
     """(each sheet's visibility, (sheet, relationship id) pairs) from the workbook part; kept by the bytes of
     its <sheets> element, which every form of a campaign shares (do not change what is returned)."""
     begin, end = workbook_xml.find(b"<sheets>"), workbook_xml.find(b"</sheets>")
-    key = workbook_xml[begin: end] if 0 <= begin < end else None
-    found = _SHEET_LISTS.get(key) if key is not None else None
-    if found is None:
-        visibility: dict[str, str] = {}
-        ids: list[tuple[str, bytes]] = []
-        unnamed = False
-        for element in (_SHEET.findall(workbook_xml, begin, end) if key is not None else _SHEET.findall(workbook_xml)):
-            name = _ATTR_NAME.search(element)
-            if name is None:
-                unnamed = True  # a sheet without a name: calamine decides which sheets there are
-                continue
-            state = _SHEET_STATE.search(element)
-            sheet = _unescape(name.group(1))
-            visibility[sheet] = state.group(1).decode().lower() if state else "visible"
-            rel = _R_ID.search(element) or _ANY_ID.search(element)
-            if rel:
-                ids.append((sheet, rel.group(1)))
-        found = ({} if unnamed else visibility, ids)
-        if key is not None:
-            if len(_SHEET_LISTS) > 64:
-                _SHEET_LISTS.clear()
-            _SHEET_LISTS[key] = found
-    return found
+    if 0 <= begin < end:
+        return _kept(_sheet_list, workbook_xml[begin: end], lambda: _read_sheet_list(workbook_xml, begin, end))
+    return _read_sheet_list(workbook_xml, 0, len(workbook_xml))
+
+
+def _read_sheet_list(workbook_xml: bytes, begin: int, end: int) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    visibility: dict[str, str] = {}
+    ids: list[tuple[str, bytes]] = []
+    unnamed = False
+    for element in _SHEET.findall(workbook_xml, begin, end):
+        name = _ATTR_NAME.search(element)
+        if name is None:
+            unnamed = True  # a sheet without a name: calamine decides which sheets there are
+            continue
+        state = _SHEET_STATE.search(element)
+        sheet = _unescape(name.group(1))
+        visibility[sheet] = state.group(1).decode().lower() if state else "visible"
+        rel = _R_ID.search(element) or _ANY_ID.search(element)
+        if rel:
+            ids.append((sheet, rel.group(1)))
+    return ({} if unnamed else visibility), ids
 
 
 class _SharedStrings:
@@ -783,7 +785,7 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
             col = _column_index(letters)
         if row >= MAX_ROWS or col >= MAX_COLS:
             raise _CellError("cell-outside-form", (letters + number).decode("ascii"))
-        if (b"<f" in body or b":f" in body) and _FORMULA.search(body):
+        if _holds_formula(body):
             formulas.add((row, col))
         value = _cell_value(letters + number, style, attributes, body, strings, styles, dates)
         if value is _EMPTY:
@@ -817,13 +819,13 @@ def _cell_value(ref: bytes, style: bytes, attributes: bytes, body: bytes, string
     if at >= 0:
         kind = attributes[at + 3: attributes.index(b'"', at + 3)]
     if kind == b"inlineStr":
-        _typed_value(ref, style, b"s", b"", strings, styles, dates)  # the style is checked all the same
+        _check_style(ref, style, styles[0])
         return "".join(_xml_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", body)))
     start = body.find(b"<v>")
     if start >= 0:
         end = body.find(b"</v>", start)
         if end < 0:
-            _typed_value(ref, style, kind, b"", strings, styles, dates)
+            _check_style(ref, style, styles[0])
             raise _CellError("cell-corrupt", ref.decode("ascii"), "thẻ <v> không đóng")
         raw = body[start + 3: end]
     else:
@@ -832,13 +834,23 @@ def _cell_value(ref: bytes, style: bytes, attributes: bytes, body: bytes, string
     return _typed_value(ref, style, kind, raw, strings, styles, dates)
 
 
+def _holds_formula(body: bytes) -> bool:
+    """Whether a cell's content (between its tags) has a formula element, <f> or <x:f>."""
+    return (b"<f" in body or b":f" in body) and _FORMULA.search(body) is not None
+
+
+def _check_style(ref: bytes, style: bytes, valid_styles: frozenset[bytes] | None) -> None:
+    """A cell's style must be one the workbook defines (None: the workbook has no styles part)."""
+    if valid_styles is not None and style and style not in valid_styles:
+        raise _CellError("cell-corrupt", ref.decode("ascii"),
+                         f"kiểu định dạng số {style[:12].decode('ascii', 'replace')} không có trong tệp")
+
+
 def _typed_value(ref: bytes, style: bytes, kind: bytes, raw: bytes, strings: _SharedStrings,
                  styles: tuple[frozenset[bytes] | None, frozenset[bytes]], dates: _DateStyles | None) -> Any:
     """The value of a cell of type ``kind`` (its t attribute, b"n" when none) whose <v> holds ``raw``."""
     valid_styles, date_styles = styles
-    if valid_styles is not None and style and style not in valid_styles:
-        raise _CellError("cell-corrupt", ref.decode("ascii"),
-                         f"kiểu định dạng số {style[:12].decode('ascii', 'replace')} không có trong tệp")
+    _check_style(ref, style, valid_styles)
     if not raw:
         return _EMPTY  # no value, or an empty cached result (<v></v>): an empty cell
     if kind == b"s":
@@ -943,7 +955,7 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
             if body_end < 0:
                 return None
             body = xml[head_end + 1: body_end]
-            if (b"<f" in body or b":f" in body) and _FORMULA.search(body):
+            if _holds_formula(body):
                 formulas.add(cell)
             value = _cell_value(ref, b"", xml[at + len(tag): head_end], body, strings, styles, dates)
             if value is _UNKNOWN:
