@@ -115,6 +115,8 @@ def test_targeted_reader_finds_formulas_and_hands_over_unusual_sheets():
     for unusual in (
         b'<sheetData><row r="1"><c s="0" r="A1"><v>5</v></c></row></sheetData>',  # address not first
         b'<sheetData><row r="1"><c><v>5</v></c></row></sheetData>',  # no address
+        b'<sheetData><row r="1"><c\tr="A1"><v>5</v></c></row></sheetData>',  # other white space
+        b'<sheetData><row r="1"><c  r="A1"><v>5</v></c></row></sheetData>',
         b'<x:sheetData><x:row r="1"><x:c r="A1"><x:v>5</x:v></x:c></x:row></x:sheetData>',  # prefixed
         b'<sheetData><row r="1"><c r="A1"><v>5</v></c></row><row r="9000"><c r="A9000"><v>1</v></c></row>'
         b'</sheetData>',  # beyond the form: the whole-sheet reader locates it
@@ -132,6 +134,21 @@ def test_fast_zip_reads_what_zipfile_reads(workbook):
     assert fast.namelist() == slow.namelist()
     for name in slow.namelist():
         assert fast.read(name) == slow.read(name)
+
+
+def test_fast_zip_names_without_the_utf8_flag_read_as_zipfile_reads_them():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/bảng.xml", b"<x/>")
+        archive.writestr("plain.xml", b"<y/>")
+    data = bytearray(out.getvalue())
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # as old zip programs write: cp437
+        at = data.find(signature)
+        while at >= 0:
+            struct.pack_into("<H", data, at + flag_at, struct.unpack_from("<H", data, at + flag_at)[0] & ~0x800)
+            at = data.find(signature, at + 4)
+    slow = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    assert R._FastZip(bytes(data)).namelist() == slow.namelist() == ["xl/bảng.xml".encode().decode("cp437"), "plain.xml"]
 
 
 def test_fast_zip_refuses_what_it_does_not_handle(workbook):
@@ -153,6 +170,54 @@ def test_shared_strings_rich_text_phonetic_and_escapes():
     archive = _zip({"xl/sharedStrings.xml": sst})
     strings = R._SharedStrings(archive, {"xl/sharedStrings.xml"})
     assert [strings[i] for i in range(strings.count)] == ["plain", "rich text", "kanji", "a & b\rc"]
+
+
+def test_shared_strings_with_a_namespace_prefix_or_empty_items():
+    # the Open XML SDK writes every element with a prefix; empty items may be <si/> or hold <t/>
+    prefixed = (b'<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:si><x:t>a</x:t></x:si>'
+                b'<x:si><x:r><x:t>b</x:t></x:r><x:r><x:t>c</x:t></x:r></x:si></x:sst>')
+    empty = b'<sst><si><t/></si><si/><si><t>z</t></si><si><t></t></si></sst>'
+    for sst, expected in ((prefixed, ["a", "bc"]), (empty, ["", "", "z", ""])):
+        strings = R._SharedStrings(_zip({"xl/sharedStrings.xml": sst}), {"xl/sharedStrings.xml"})
+        assert [strings[i] for i in range(strings.count)] == expected
+
+
+def test_a_workbook_whose_shared_strings_are_prefixed_reads_as_the_original(workbook):
+    import re
+
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == "xl/sharedStrings.xml":
+                content = re.sub(rb"<(/?)(sst|si|t|r|rPr|b)\b", rb"<\1x:\2", content).replace(b"<x:sst xmlns=",
+                                                                                              b"<x:sst xmlns:x=")
+                assert b"<x:si>" in content
+            archive.writestr(name, content)
+    assert direct_rows(out.getvalue(), "Nhập liệu") == direct_rows(workbook, "Nhập liệu")
+
+
+def test_inline_strings_plain_rich_and_escaped():
+    strings = R._SharedStrings(_zip({}), set())
+    wanted = R.CellSet([(0, 0), (0, 1), (0, 2), (0, 3), (0, 4)])
+    xml = ('<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a &lt;b&gt; &amp; c_x000D_</t></is></c>'
+           '<c r="B1" t="inlineStr"><is><t xml:space="preserve"> lề </t></is></c>'
+           '<c r="C1" t="inlineStr"><is><r><t>đậm </t></r><r><rPr><i/></rPr><t>nghiêng</t></r></is></c>'
+           '<c r="D1" t="inlineStr"><is><t/></is></c>'
+           '<c r="E1" t="inlineStr"><x:is><x:t>tiền tố</x:t></x:is></c></row></sheetData>').encode()
+    values, _ = R._xlsx_cells(xml, strings, wanted)
+    assert values == {(0, 0): "a <b> & c\r", (0, 1): " lề ", (0, 2): "đậm nghiêng", (0, 4): "tiền tố"}
+    assert R._xlsx_sheet(xml, strings)[0] == [["a <b> & c\r", " lề ", "đậm nghiêng", "", "tiền tố"]]
+
+
+def test_wanted_addresses_become_a_tree_that_matches_exactly_them():
+    import re
+
+    for words in ([b"A1", b"A10", b"B2"], [b"F1", b"F12", b"F123"], [b"AB3", b"A3", b"A33"], [b"C7"]):
+        pattern = re.compile(rb'<c r="(' + R._alternatives(words) + rb')"')
+        for word in words + [b"A", b"F13", b"A100", b"B20", b"AB", b"C77", b"A333"]:
+            assert (pattern.fullmatch(b'<c r="' + word + b'"') is not None) == (word in words), (words, word)
 
 
 def test_unusual_sheet_xml_falls_back_or_is_read_generally():
