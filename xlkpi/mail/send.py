@@ -21,7 +21,7 @@ from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
 from xlkpi.collect.report import FEEDBACK_DIR
 from xlkpi.collect.status import MISSING, RESUBMIT, read_status
-from xlkpi.common.files import atomic_output
+from xlkpi.common.files import write_atomically
 from xlkpi.forms.generate import file_names, select_units
 from xlkpi.mail.compose import (REMIND_MISSING, REMIND_REJECTED, SEND, Outgoing, build, check_templates,
                                 fields_for, mail_config, render, server_config, unit_addresses)
@@ -169,8 +169,7 @@ def _deliver(campaign: Campaign, config, outgoing: list[Outgoing], result: MailR
         folder = campaign.outbox / MAIL_DIR
         for item in outgoing:
             path = folder / _eml_name(item)
-            with atomic_output(path, force=True) as temp:
-                temp.write_bytes(item.message.as_bytes())
+            write_atomically(path, item.message.as_bytes(), force=True)
             result.written.append(path)
         return
     if not outgoing:

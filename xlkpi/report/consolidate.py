@@ -9,7 +9,7 @@ from pathlib import Path
 from xlkpi.collect import ledger as L
 from xlkpi.report.appendix import Context, write_consolidated
 from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
-from xlkpi.common.files import atomic_output
+from xlkpi.common.files import atomic_output, write_atomically
 from xlkpi.common.office import convert
 from xlkpi.problems import XlkpiError
 from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_values, office_values
@@ -91,6 +91,5 @@ def print_appendix(consolidation: Consolidation, status: Status, context: Contex
         source = Path(folder) / f"{target.stem}.xlsx"
         source.write_bytes(copy)
         produced = convert(source, "pdf", folder)
-        with atomic_output(target, force=True) as temp:
-            temp.write_bytes(produced.read_bytes())
+        write_atomically(target, produced.read_bytes(), force=True)
     return target
