@@ -13,7 +13,7 @@ from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.collect import ledger as L
 from xlkpi.collect.checks import CampaignView
 from xlkpi.collect.run import collect
-from xlkpi.common.workers import Failure, WorkerPool, context
+from xlkpi.common.workers import Failure, WorkerPool, chunked, context
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context, generate
 from xlkpi.forms.simulate import fill_workbook, plausible_values
 
@@ -90,3 +90,13 @@ def _values(campaign) -> list[tuple]:
                                   'evidence, status FROM "values" ORDER BY 1, 3').fetchall()
     finally:
         connection.close()
+
+
+def test_chunks_shrink_towards_the_end_so_no_worker_is_left_with_a_large_one():
+    items = list(range(3321))
+    chunks = chunked(items, 2)
+    sizes = [len(chunk) for chunk in chunks]
+    assert [item for chunk in chunks for item in chunk] == items  # every item once, in order
+    assert max(sizes) == 64 and sizes == sorted(sizes, reverse=True)
+    assert sum(sizes[-8:]) <= 32  # the last chunks take a few files each
+    assert chunked([], 2) == [] and chunked(["a"], 4) == [["a"]]

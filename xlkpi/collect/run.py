@@ -27,7 +27,7 @@ from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
 from xlkpi.common.messages import attachments, looks_like_message, message_time, parse_message, sender_address
-from xlkpi.common.workers import Failure, WorkerPool
+from xlkpi.common.workers import Failure, WorkerPool, chunked
 from xlkpi.collect.checks import CampaignView, inspect_workbook
 
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store"}
@@ -447,8 +447,7 @@ def collect(
                 (started, started, len(found)),
             ).lastrowid
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(found) // 100 or 1))
-            size = max(1, min(64, len(found) // (jobs * 4) or 1))
-            chunks = [found[i:i + size] for i in range(0, len(found), size)]
+            chunks = chunked(found, jobs)
 
             def record(chunk_outcomes: list[Outcome]) -> None:
                 nonlocal new

@@ -48,6 +48,19 @@ class Failure:
     detail: str
 
 
+def chunked(items: Sequence[Any], jobs: int, largest: int = 64, smallest: int = 4) -> list[list[Any]]:
+    """``items`` in chunks for ``jobs`` workers, largest first, then smaller and smaller (each an eighth of
+    what is left per worker, so about four chunks each): few messages while most work remains, and at the
+    end no worker still busy with a large chunk while the others wait."""
+    chunks: list[list[Any]] = []
+    start, count = 0, len(items)
+    while start < count:
+        size = max(smallest, min(largest, (count - start) // (max(1, jobs) * 4)))
+        chunks.append(list(items[start: start + size]))
+        start += size
+    return chunks
+
+
 def _limit_memory(megabytes: int | None) -> None:
     if not megabytes or sys.platform == "win32":
         return

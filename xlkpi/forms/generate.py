@@ -29,7 +29,7 @@ from xlkpi.problems import Problem, XlkpiError, problem
 from xlkpi.units.roster import Unit
 from xlkpi.common.text import slug
 from xlkpi.forms.stamp import Prototype
-from xlkpi.common.workers import Failure, WorkerPool
+from xlkpi.common.workers import Failure, WorkerPool, chunked
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("unit", "name", "level", "file", "sha256", "indicators")
@@ -249,8 +249,7 @@ def generate(
 
     work = [(u, names[u.code]) for u in chosen]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(work) // 50 or 1))
-    chunk_size = max(1, min(64, len(work) // (jobs * 4) or 1))
-    chunks = [work[i:i + chunk_size] for i in range(0, len(work), chunk_size)]
+    chunks = chunked(work, jobs)
     written: dict[str, tuple[str, str, int]] = {}
     failures: list[Problem] = []
 
