@@ -240,3 +240,39 @@ def _zip(parts: dict[str, bytes]):
         for name, content in parts.items():
             archive.writestr(name, content)
     return zipfile.ZipFile(io.BytesIO(out.getvalue()))
+
+
+def test_without_zlib_ng_the_standard_zlib_reads_and_writes_the_same(workbook, tmp_path):
+    """zlib-ng has no wheel for some systems (32-bit or ARM Windows): there the standard module does the work."""
+    import subprocess
+    import sys
+
+    (tmp_path / "form.xlsx").write_bytes(workbook)
+    script = (
+        "import sys; sys.modules['zlib_ng'] = None\n"  # as if it were not installed
+        "from xlkpi.common import compression; import zlib; assert compression._zlib is zlib\n"
+        "from xlkpi.collect import readers as R; from xlkpi.forms.stamp import deflate\n"
+        "assert zlib.decompress(deflate(b'abc' * 100), -15) == b'abc' * 100\n"
+        "book = R.read_workbook(open(sys.argv[1], 'rb').read(), 'form.xlsx')\n"
+        "print(repr(book.rows('Nhập liệu')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "form.xlsx")], capture_output=True, text=True,
+                          encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == repr(direct_rows(workbook, "Nhập liệu"))
+
+
+def test_a_damaged_deflate_stream_is_the_files_problem_whichever_module_inflates(workbook):
+    from xlkpi.common.compression import ERRORS, inflater
+
+    with pytest.raises(ERRORS):
+        inflater().decompress(b"\xff\xff\xff not deflate")
+    damaged = bytearray(workbook)
+    sheet = zipfile.ZipFile(io.BytesIO(workbook)).getinfo("xl/worksheets/sheet1.xml")
+    name_length, extra_length = struct.unpack_from("<HH", damaged, sheet.header_offset + 26)
+    start = sheet.header_offset + 30 + name_length + extra_length
+    damaged[start: start + 8] = b"\xff" * 8  # an invalid block type at the start of the stream
+    book = R.read_workbook(bytes(damaged), "x.xlsx")
+    with pytest.raises(R.XlkpiError) as raised:
+        book.rows("Nhập liệu")
+    assert raised.value.problems[0].code == "file-corrupt"

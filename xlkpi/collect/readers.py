@@ -15,7 +15,6 @@ import math
 import re
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from xml.etree import ElementTree
 import python_calamine
 
 from xlkpi.problems import XlkpiError, exception_detail, problem
+from xlkpi.common.compression import ERRORS as COMPRESSION_ERRORS, crc32, inflater
 from xlkpi.common.text import column_letter
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -118,7 +118,7 @@ class SourceWorkbook:
             return read()
         except XlkpiError:
             raise
-        except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, IndexError, OSError, EOFError,
+        except (zipfile.BadZipFile, *COMPRESSION_ERRORS, KeyError, ValueError, IndexError, OSError, EOFError,
                 ElementTree.ParseError, UnicodeDecodeError, OverflowError) as exc:
             raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet,
                                      detail=exception_detail(exc))) from exc
@@ -296,9 +296,8 @@ class _FastZip:
         if entry.method == 0:
             content = raw
         else:
-            inflater = zlib.decompressobj(-15)
-            content = inflater.decompress(raw, entry.file_size + 1)  # never more than it declared
-        if len(content) != entry.file_size or (zlib.crc32(content) != struct.unpack_from("<I", data, entry.offset + 14)[0]
+            content = inflater().decompress(raw, entry.file_size + 1)  # never more than it declared
+        if len(content) != entry.file_size or (crc32(content) != struct.unpack_from("<I", data, entry.offset + 14)[0]
                                                and not entry.flags & 0x08):
             raise zipfile.BadZipFile(f"{name}: size or checksum does not match")
         return content
@@ -396,7 +395,7 @@ def _read_zip(data: bytes, file: str, kind: str, parsed: Any = None) -> SourceWo
                     raise XlkpiError(problem("unsupported-spreadsheet", file=file, kind=kind_name, program=program))
             raise XlkpiError(problem("not-a-spreadsheet", file=file, kind="tệp nén ZIP"))
         return _read_xlsx(safe, data, file, names, listed)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, ElementTree.ParseError, ValueError,
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, *COMPRESSION_ERRORS, ElementTree.ParseError, ValueError,
             UnicodeDecodeError, struct.error) as exc:
         raise XlkpiError(problem("file-corrupt", file=file, detail=exception_detail(exc))) from exc
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+
+from xlkpi.common.compression import crc32, deflate
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,6 @@ class _Part:
     size: int
     data: bytes  # deflated, or raw when dynamic
     dynamic: bool
-
-
-def _deflate(data: bytes, level: int = 6) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
 
 
 def _dos_time(moment: datetime) -> tuple[int, int]:
@@ -62,7 +58,7 @@ class Prototype:
                 if any(token in data for token in self.tokens):
                     self._parts.append(_Part(name, 0, len(data), data, True))
                 else:
-                    self._parts.append(_Part(name, zlib.crc32(data), len(data), _deflate(data), False))
+                    self._parts.append(_Part(name, crc32(data), len(data), deflate(data), False))
 
     @property
     def dynamic_parts(self) -> list[str]:
@@ -78,7 +74,7 @@ class Prototype:
                 for token in self.tokens:
                     if token in raw:
                         raw = raw.replace(token, values[token])
-                crc, size, data = zlib.crc32(raw), len(raw), _deflate(raw)
+                crc, size, data = crc32(raw), len(raw), deflate(raw)
             else:
                 crc, size, data = part.crc, part.size, part.data
             offset = len(out)
