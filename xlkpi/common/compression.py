@@ -7,7 +7,10 @@ macOS, Linux); elsewhere the standard zlib does the same work, more slowly."""
 
 from __future__ import annotations
 
+import struct
 import zlib
+from collections.abc import Iterable
+from datetime import datetime
 
 try:
     from zlib_ng import zlib_ng as _zlib
@@ -29,3 +32,56 @@ def deflate(data: bytes, level: int = 6) -> bytes:
     """``data`` as a raw deflate stream (a zip member's content)."""
     compressor = _zlib.compressobj(level, _zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush()
+
+
+def dos_time(moment: datetime) -> tuple[int, int]:
+    """A zip member's (time, date) fields; zip has no time before 1980."""
+    moment = max(moment, datetime(1980, 1, 1))
+    return ((moment.hour << 11) | (moment.minute << 5) | (moment.second // 2),
+            ((moment.year - 1980) << 9) | (moment.month << 5) | moment.day)
+
+
+class ZipBuilder:
+    """A zip written in memory, member after member, each deflated (by zlib-ng where installed), all with
+    one timestamp, so that the same members give the same bytes.  No ZIP64: a member or an archive of 4 GB
+    or more raises ValueError (a workbook xlkpi writes is far smaller)."""
+
+    def __init__(self, timestamp: datetime):
+        self._time, self._date = dos_time(timestamp)
+        self._out = bytearray()
+        self._central = bytearray()
+        self._count = 0
+
+    def add_deflated(self, name: str, crc: int, size: int, deflated: bytes) -> None:
+        """A member already deflated: its name, the CRC-32 and size of its content, the deflated bytes."""
+        encoded, offset = name.encode("utf-8"), len(self._out)
+        if max(size, len(deflated), offset + len(deflated)) >= 0xFFFFFFFF:
+            raise ValueError(f"{name}: 4 GB or more, beyond a zip without ZIP64")
+        flags = 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
+        self._out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, self._time, self._date, crc,
+                                 len(deflated), size, len(encoded), 0)
+        self._out += encoded
+        self._out += deflated
+        self._central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, self._time, self._date, crc,
+                                     len(deflated), size, len(encoded), 0, 0, 0, 0, 0, offset)
+        self._central += encoded
+        self._count += 1
+
+    def add(self, name: str, data: bytes) -> None:
+        self.add_deflated(name, crc32(data), len(data), deflate(data))
+
+    def add_stream(self, name: str, pieces: Iterable[bytes]) -> None:
+        """A member whose content comes in pieces, deflated as they come (the content is never held whole)."""
+        compressor = _zlib.compressobj(6, _zlib.DEFLATED, -15)
+        crc, size, deflated = 0, 0, []
+        for piece in pieces:
+            crc, size = crc32(piece, crc), size + len(piece)
+            deflated.append(compressor.compress(piece))
+        deflated.append(compressor.flush())
+        self.add_deflated(name, crc, size, b"".join(deflated))
+
+    def finish(self) -> bytes:
+        """The archive: its members, then the central directory."""
+        directory_offset = len(self._out)
+        return bytes(self._out + self._central + struct.pack(
+            "<IHHHHIIH", 0x06054B50, 0, 0, self._count, self._count, len(self._central), directory_offset, 0))

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from xlkpi.common.compression import ZipBuilder
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _LETTERS: list[str] = []
 
@@ -81,18 +83,14 @@ def repack(xlsx: bytes, *, timestamp: datetime, patch: Mapping[str, Callable[[by
     ``rows``, the streamed rows appended to its sheet data and its dimension set to the given range.
     Every member gets ``timestamp``, so the same inputs give the same bytes."""
     patch, rows = patch or {}, rows or {}
-    stamp = (timestamp.year, timestamp.month, timestamp.day, timestamp.hour, timestamp.minute, timestamp.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED,
-                                                                       compresslevel=6) as target:
+    target = ZipBuilder(timestamp)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source:
         for info in source.infolist():
             data = source.read(info)
             if info.filename in patch:
                 data = patch[info.filename](data)
-            member = zipfile.ZipInfo(info.filename, date_time=stamp)
-            member.compress_type = zipfile.ZIP_DEFLATED
             if info.filename not in rows:
-                target.writestr(member, data)
+                target.add(info.filename, data)
                 continue
             make_rows, dimension = rows[info.filename]
             data = _DIMENSION.sub(f'<dimension ref="{dimension}"/>'.encode(), data, count=1)
@@ -103,14 +101,18 @@ def repack(xlsx: bytes, *, timestamp: datetime, patch: Mapping[str, Callable[[by
             else:
                 head, tail = data.split(b"</sheetData>", 1)
                 tail = b"</sheetData>" + tail
-            with target.open(member, "w") as handle:
-                handle.write(head)
-                batch: list[str] = []
-                for piece in make_rows():
-                    batch.append(piece)
-                    if len(batch) >= 512:
-                        handle.write("".join(batch).encode("utf-8"))
-                        batch.clear()
-                handle.write("".join(batch).encode("utf-8"))
-                handle.write(tail)
-    return out.getvalue()
+            target.add_stream(info.filename, _pieces(head, make_rows(), tail))
+    return target.finish()
+
+
+def _pieces(head: bytes, rows: Iterator[str], tail: bytes) -> Iterator[bytes]:
+    """A sheet part's bytes: its head, its rows 512 at a time, its tail."""
+    yield head
+    batch: list[str] = []
+    for piece in rows:
+        batch.append(piece)
+        if len(batch) >= 512:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+    yield "".join(batch).encode("utf-8")
+    yield tail
