@@ -293,9 +293,12 @@ _FORBIDDEN_IN_CODE = set('/\\:*?"<>|')
 def code_fault(code: str) -> tuple[str, str] | None:
     """Why a unit code cannot be used (it names files, ledger rows and identities), in Vietnamese and
     English, or None."""
+    if (len(code) <= MAX_CODE_LENGTH and code.isprintable() and _FORBIDDEN_IN_CODE.isdisjoint(code)
+            and code == code.strip() and not code.startswith(".")):
+        return None  # the usual code, decided at once (a roster of the nation has 3,355)
     if len(code) > MAX_CODE_LENGTH:
         return f"dài {len(code)} ký tự, tối đa {MAX_CODE_LENGTH}", f"{len(code)} characters long, at most {MAX_CODE_LENGTH}"
-    if any(not ch.isprintable() for ch in code):
+    if not code.isprintable():
         return "có ký tự điều khiển hoặc không in được", "it holds control or unprintable characters"
     bad = " ".join(sorted(_FORBIDDEN_IN_CODE & set(code)))
     if bad:
