@@ -28,7 +28,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from xlkpi.plan.builtin import resolve_plan
-from xlkpi.units.divisions import province_roster
 from xlkpi.common.files import atomic_output
 from xlkpi.campaign.mailconfig import MailConfig
 from xlkpi.campaign.periods import Period, target_year
@@ -182,6 +181,8 @@ def init_campaign(
         if not roster_report.valid:
             raise XlkpiError(roster_report.errors)
     else:
+        from xlkpi.units.divisions import province_roster  # the divisions list takes 40 ms to import
+
         units = province_roster(province or "", departments=departments)
         roster_report = units.check(loaded)
         if not roster_report.valid:

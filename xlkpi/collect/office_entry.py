@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
 from xlkpi.collect.checks import MAX_VALUE
-from xlkpi.forms.entry_workbook import NO, YES
+from xlkpi.forms.layout import NO, YES
 from xlkpi.plan.model import Indicator
 from xlkpi.problems import XlkpiError, problem
 from xlkpi.common.text import fold

@@ -20,7 +20,7 @@ from typing import Any
 import xlsxwriter
 
 from xlkpi.forms import layout as F
-from xlkpi.forms.layout import Block, FormLayout, SectionRow, cell_name
+from xlkpi.forms.layout import NO, YES, Block, FormLayout, SectionRow, cell_name
 from xlkpi.forms.identity import FIELDS, HIDDEN_SHEET, NAME_PREFIX, PROPERTY_PREFIX, Identity
 from xlkpi.campaign.periods import Period
 from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
@@ -32,7 +32,6 @@ MET, NOT_MET, NOT_JUDGED = "Đạt", "Chưa đạt", "Chưa đánh giá"
 #: what the result column shows instead of a rate computed from figures that cannot be right
 WRONG_PREFIX = "Số liệu sai"
 WRONG_NOT_NUMBER = f"{WRONG_PREFIX}: nhập số nguyên ≥ 0"
-YES, NO = "Có", "Không"
 
 HEADERS = (
     "STT",

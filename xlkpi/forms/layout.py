@@ -31,6 +31,8 @@ from xlkpi.plan.targets import Rule
 from xlkpi.common.text import column_letter
 
 SHEET = "Nhập liệu"
+#: the choices of a yes/no indicator, as the form offers them and the collector reads them
+YES, NO = "Có", "Không"
 GUIDE_SHEET = "Hướng dẫn"
 
 COL_NUMBER, COL_NAME, COL_UNIT, COL_TARGET, COL_LABEL = 0, 1, 2, 3, 4
