@@ -43,8 +43,12 @@ def dos_time(moment: datetime) -> tuple[int, int]:
 
 class ZipBuilder:
     """A zip written in memory, member after member, each deflated (by zlib-ng where installed), all with
-    one timestamp, so that the same members give the same bytes.  No ZIP64: a member or an archive of 4 GB
-    or more raises ValueError (a workbook xlkpi writes is far smaller)."""
+    one timestamp, so that the same members give the same bytes.  The archive is held once: a streamed
+    member is deflated straight into it.  No ZIP64: a member or an archive of 4 GB or more raises
+    ValueError (a workbook xlkpi writes is far smaller)."""
+
+    _LOCAL = struct.Struct("<IHHHHHIIIHH")
+    _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 
     def __init__(self, timestamp: datetime):
         self._time, self._date = dos_time(timestamp)
@@ -52,36 +56,54 @@ class ZipBuilder:
         self._central = bytearray()
         self._count = 0
 
-    def add_deflated(self, name: str, crc: int, size: int, deflated: bytes) -> None:
-        """A member already deflated: its name, the CRC-32 and size of its content, the deflated bytes."""
+    def _begin(self, name: str, crc: int, size: int, compressed: int) -> tuple[bytes, int, int]:
+        """The member's local header, written: (its encoded name, its flags, the header's offset)."""
         encoded, offset = name.encode("utf-8"), len(self._out)
-        if max(size, len(deflated), offset + len(deflated)) >= 0xFFFFFFFF:
-            raise ValueError(f"{name}: 4 GB or more, beyond a zip without ZIP64")
         flags = 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
-        self._out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, self._time, self._date, crc,
-                                 len(deflated), size, len(encoded), 0)
+        self._out += self._LOCAL.pack(0x04034B50, 20, flags, 8, self._time, self._date, crc, compressed, size,
+                                      len(encoded), 0)
         self._out += encoded
-        self._out += deflated
-        self._central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, 8, self._time, self._date, crc,
-                                     len(deflated), size, len(encoded), 0, 0, 0, 0, 0, offset)
+        return encoded, flags, offset
+
+    def _end(self, name: str, encoded: bytes, flags: int, offset: int, crc: int, size: int, compressed: int) -> None:
+        if max(size, compressed, len(self._out)) >= 0xFFFFFFFF:
+            raise ValueError(f"{name}: 4 GB or more, beyond a zip without ZIP64")
+        self._central += self._CENTRAL.pack(0x02014B50, 20, 20, flags, 8, self._time, self._date, crc, compressed,
+                                            size, len(encoded), 0, 0, 0, 0, 0, offset)
         self._central += encoded
         self._count += 1
+
+    def add_deflated(self, name: str, crc: int, size: int, deflated: bytes) -> None:
+        """A member already deflated: its name, the CRC-32 and size of its content, the deflated bytes."""
+        if max(size, len(deflated)) >= 0xFFFFFFFF:
+            raise ValueError(f"{name}: 4 GB or more, beyond a zip without ZIP64")
+        encoded, flags, offset = self._begin(name, crc, size, len(deflated))
+        self._out += deflated
+        self._end(name, encoded, flags, offset, crc, size, len(deflated))
 
     def add(self, name: str, data: bytes) -> None:
         self.add_deflated(name, crc32(data), len(data), deflate(data))
 
     def add_stream(self, name: str, pieces: Iterable[bytes]) -> None:
-        """A member whose content comes in pieces, deflated as they come (the content is never held whole)."""
+        """A member whose content comes in pieces, deflated into the archive as they come (the content is
+        never held whole); its header gets the CRC-32 and sizes once the last piece is in."""
+        encoded, flags, offset = self._begin(name, 0, 0, 0)
+        start = len(self._out)
         compressor = _zlib.compressobj(6, _zlib.DEFLATED, -15)
-        crc, size, deflated = 0, 0, []
+        crc = size = 0
         for piece in pieces:
             crc, size = crc32(piece, crc), size + len(piece)
-            deflated.append(compressor.compress(piece))
-        deflated.append(compressor.flush())
-        self.add_deflated(name, crc, size, b"".join(deflated))
+            self._out += compressor.compress(piece)
+        self._out += compressor.flush()
+        compressed = len(self._out) - start
+        self._end(name, encoded, flags, offset, crc, size, compressed)
+        struct.pack_into("<III", self._out, offset + 14, crc, compressed, size)
 
     def finish(self) -> bytes:
         """The archive: its members, then the central directory."""
         directory_offset = len(self._out)
-        return bytes(self._out + self._central + struct.pack(
-            "<IHHHHIIH", 0x06054B50, 0, 0, self._count, self._count, len(self._central), directory_offset, 0))
+        self._out += self._central
+        self._out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, self._count, self._count, len(self._central),
+                                 directory_offset, 0)
+        archive, self._out, self._central = bytes(self._out), bytearray(), bytearray()
+        return archive
