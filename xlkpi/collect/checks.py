@@ -21,8 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from xlkpi.forms import layout as F
-from xlkpi.forms.layout import NO, YES
-from xlkpi.forms.layout import Block, FormLayout, cell_name
+from xlkpi.forms.layout import NO, YES, Block, FormLayout, cell_name
 from xlkpi.forms.identity import FIELDS, HIDDEN_SHEET, NAME_PREFIX, PROPERTY_PREFIX, Identity, LockedRow, verify
 from xlkpi.collect.numbers import read_number
 from xlkpi.plan.model import Plan

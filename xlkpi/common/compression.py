@@ -28,9 +28,14 @@ def inflater() -> "zlib._Decompress":
     return _zlib.decompressobj(-15)
 
 
-def deflate(data: bytes, level: int = 6) -> bytes:
+def _deflater() -> "zlib._Compress":
+    """A compressor to a raw deflate stream, at the level zip programs use by default."""
+    return _zlib.compressobj(6, _zlib.DEFLATED, -15)
+
+
+def deflate(data: bytes) -> bytes:
     """``data`` as a raw deflate stream (a zip member's content)."""
-    compressor = _zlib.compressobj(level, _zlib.DEFLATED, -15)
+    compressor = _deflater()
     return compressor.compress(data) + compressor.flush()
 
 
@@ -75,8 +80,6 @@ class ZipBuilder:
 
     def add_deflated(self, name: str, crc: int, size: int, deflated: bytes) -> None:
         """A member already deflated: its name, the CRC-32 and size of its content, the deflated bytes."""
-        if max(size, len(deflated)) >= 0xFFFFFFFF:
-            raise ValueError(f"{name}: 4 GB or more, beyond a zip without ZIP64")
         encoded, flags, offset = self._begin(name, crc, size, len(deflated))
         self._out += deflated
         self._end(name, encoded, flags, offset, crc, size, len(deflated))
@@ -89,7 +92,7 @@ class ZipBuilder:
         never held whole); its header gets the CRC-32 and sizes once the last piece is in."""
         encoded, flags, offset = self._begin(name, 0, 0, 0)
         start = len(self._out)
-        compressor = _zlib.compressobj(6, _zlib.DEFLATED, -15)
+        compressor = _deflater()
         crc = size = 0
         for piece in pieces:
             crc, size = crc32(piece, crc), size + len(piece)
