@@ -12,7 +12,8 @@ from xlkpi.common.compression import ZipBuilder
 
 
 def _build(stream: bool) -> bytes:
-    archive = ZipBuilder(datetime(2025, 10, 20, 8, 30, 15))
+    buffer = io.BytesIO()
+    archive = ZipBuilder(buffer, datetime(2025, 10, 20, 8, 30, 15))
     archive.add("[Content_Types].xml", b"<Types/>")
     if stream:
         archive.add_stream("xl/worksheets/sheet1.xml", (b"<row>%d</row>" % i for i in range(20_000)))
@@ -20,7 +21,8 @@ def _build(stream: bool) -> bytes:
         archive.add("xl/worksheets/sheet1.xml", b"".join(b"<row>%d</row>" % i for i in range(20_000)))
     archive.add("tài liệu/ghi chú.txt", "Không phát sinh".encode())
     archive.add("empty.xml", b"")
-    return archive.finish()
+    archive.finish()
+    return buffer.getvalue()
 
 
 def test_what_zip_builder_writes_zipfile_reads_back_exactly():
@@ -39,6 +41,18 @@ def test_what_zip_builder_writes_zipfile_reads_back_exactly():
 
 
 def test_zip_builder_refuses_what_needs_zip64():
-    archive = ZipBuilder(datetime(2025, 1, 1))
+    archive = ZipBuilder(io.BytesIO(), datetime(2025, 1, 1))
     with pytest.raises(ValueError, match="4 GB"):
         archive.add_deflated("big.xml", 0, 0xFFFFFFFF, b"")
+
+
+def test_zip_builder_streams_into_a_file_as_into_memory(tmp_path):
+    path = tmp_path / "phu-luc.xlsx"
+    with path.open("w+b") as out:
+        archive = ZipBuilder(out, datetime(2025, 10, 20, 8, 30, 15))
+        archive.add("[Content_Types].xml", b"<Types/>")
+        archive.add_stream("xl/worksheets/sheet1.xml", (b"<row>%d</row>" % i for i in range(20_000)))
+        archive.add("tài liệu/ghi chú.txt", "Không phát sinh".encode())
+        archive.add("empty.xml", b"")
+        archive.finish()
+    assert path.read_bytes() == _build(stream=True)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from xlkpi.common import files
-from xlkpi.common.files import atomic_output, write_atomically
+from xlkpi.common.files import atomic_file, atomic_output, write_atomically
 from xlkpi.problems import XlkpiError
 
 
@@ -63,3 +63,26 @@ def test_atomic_output_keeps_the_old_file_when_the_writer_fails(tmp_path):
     with atomic_output(target, force=True) as temp:
         temp.write_bytes(b"new")
     assert target.read_bytes() == b"new" and _left_over(tmp_path) == []
+
+
+def test_atomic_file_is_written_in_pieces_and_replaces_only_when_whole(tmp_path):
+    target = tmp_path / "phu-luc.xlsx"
+    target.write_bytes(b"signed")
+    with pytest.raises(RuntimeError):
+        with atomic_file(target, force=True) as out:
+            out.write(b"half of the rows")
+            raise RuntimeError("the writer failed")
+    assert target.read_bytes() == b"signed" and _left_over(tmp_path) == []
+    with pytest.raises(XlkpiError) as raised:
+        with atomic_file(target) as out:
+            out.write(b"new")
+    assert raised.value.problems[0].code == "output-exists" and target.read_bytes() == b"signed"
+    with atomic_file(target, force=True) as out:
+        out.write(b"x" * 10)
+        out.seek(2)
+        out.write(b"head")  # a zip's header is completed after its member
+        out.seek(0, os.SEEK_END)
+        out.write(b"tail")
+    assert target.read_bytes() == b"xxheadxxxxtail" and _left_over(tmp_path) == []
+    if sys.platform != "win32":
+        assert stat.S_IMODE(target.stat().st_mode) == 0o644

@@ -5,6 +5,7 @@ Regenerate after an intended change of layout:  python -m tests.golden.appendix
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -56,7 +57,9 @@ def make(plan_id: str, plan=None) -> bytes:  # noqa: ANN001 — a Plan in place 
         for unit in units])
     context = Context("golden-campaign", period, plan.period_convention, date(2025, 10, 20), plan.document.issuer,
                       datetime(2025, 10, 1, 8, 0, 0))
-    return write_consolidated(consolidation, status, context)
+    out = io.BytesIO()
+    write_consolidated(consolidation, status, context, out)
+    return out.getvalue()
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from datetime import datetime
+from typing import BinaryIO
 
 try:
     from zlib_ng import zlib_ng as _zlib
@@ -47,31 +48,37 @@ def dos_time(moment: datetime) -> tuple[int, int]:
 
 
 class ZipBuilder:
-    """A zip written in memory, member after member, each deflated (by zlib-ng where installed), all with
-    one timestamp, so that the same members give the same bytes.  The archive is held once: a streamed
-    member is deflated straight into it.  No ZIP64: a member or an archive of 4 GB or more raises
-    ValueError (a workbook xlkpi writes is far smaller)."""
+    """A zip written to a binary file (an open file, or io.BytesIO for one in memory), member after member,
+    each deflated (by zlib-ng where installed), all with one timestamp, so that the same members give the
+    same bytes.  A streamed member is deflated straight into the file, so neither it nor the archive is
+    ever held whole.  No ZIP64: a member or an archive of 4 GB or more raises ValueError (a workbook xlkpi
+    writes is far smaller)."""
 
     _LOCAL = struct.Struct("<IHHHHHIIIHH")
     _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 
-    def __init__(self, timestamp: datetime):
+    def __init__(self, out: BinaryIO, timestamp: datetime):
+        self._out = out
+        self._start = out.tell()  # the archive's offsets count from here
+        self._size = 0
         self._time, self._date = dos_time(timestamp)
-        self._out = bytearray()
         self._central = bytearray()
         self._count = 0
 
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._size += len(data)
+
     def _begin(self, name: str, crc: int, size: int, compressed: int) -> tuple[bytes, int, int]:
         """The member's local header, written: (its encoded name, its flags, the header's offset)."""
-        encoded, offset = name.encode("utf-8"), len(self._out)
+        encoded, offset = name.encode("utf-8"), self._size
         flags = 0 if encoded.isascii() else 0x800  # bit 11: the name is UTF-8
-        self._out += self._LOCAL.pack(0x04034B50, 20, flags, 8, self._time, self._date, crc, compressed, size,
-                                      len(encoded), 0)
-        self._out += encoded
+        self._write(self._LOCAL.pack(0x04034B50, 20, flags, 8, self._time, self._date, crc, compressed, size,
+                                     len(encoded), 0) + encoded)
         return encoded, flags, offset
 
     def _end(self, name: str, encoded: bytes, flags: int, offset: int, crc: int, size: int, compressed: int) -> None:
-        if max(size, compressed, len(self._out)) >= 0xFFFFFFFF:
+        if max(size, compressed, self._size) >= 0xFFFFFFFF:
             raise ValueError(f"{name}: 4 GB or more, beyond a zip without ZIP64")
         self._central += self._CENTRAL.pack(0x02014B50, 20, 20, flags, 8, self._time, self._date, crc, compressed,
                                             size, len(encoded), 0, 0, 0, 0, 0, offset)
@@ -81,32 +88,34 @@ class ZipBuilder:
     def add_deflated(self, name: str, crc: int, size: int, deflated: bytes) -> None:
         """A member already deflated: its name, the CRC-32 and size of its content, the deflated bytes."""
         encoded, flags, offset = self._begin(name, crc, size, len(deflated))
-        self._out += deflated
+        self._write(deflated)
         self._end(name, encoded, flags, offset, crc, size, len(deflated))
 
     def add(self, name: str, data: bytes) -> None:
         self.add_deflated(name, crc32(data), len(data), deflate(data))
 
     def add_stream(self, name: str, pieces: Iterable[bytes]) -> None:
-        """A member whose content comes in pieces, deflated into the archive as they come (the content is
+        """A member whose content comes in pieces, deflated into the file as they come (the content is
         never held whole); its header gets the CRC-32 and sizes once the last piece is in."""
         encoded, flags, offset = self._begin(name, 0, 0, 0)
-        start = len(self._out)
+        start = self._size
         compressor = _deflater()
         crc = size = 0
         for piece in pieces:
             crc, size = crc32(piece, crc), size + len(piece)
-            self._out += compressor.compress(piece)
-        self._out += compressor.flush()
-        compressed = len(self._out) - start
+            self._write(compressor.compress(piece))
+        self._write(compressor.flush())
+        compressed = self._size - start
         self._end(name, encoded, flags, offset, crc, size, compressed)
-        struct.pack_into("<III", self._out, offset + 14, crc, compressed, size)
+        self._out.seek(self._start + offset + 14)
+        self._out.write(struct.pack("<III", crc, compressed, size))
+        self._out.seek(self._start + self._size)
 
-    def finish(self) -> bytes:
-        """The archive: its members, then the central directory."""
-        directory_offset = len(self._out)
-        self._out += self._central
-        self._out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, self._count, self._count, len(self._central),
-                                 directory_offset, 0)
-        archive, self._out, self._central = bytes(self._out), bytearray(), bytearray()
-        return archive
+    def finish(self) -> None:
+        """Write the central directory: the archive is complete (the file stays open)."""
+        directory_offset = self._size
+        self._write(self._central)
+        self._write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, self._count, self._count, len(self._central),
+                                directory_offset, 0))
+        self._central = bytearray()
+

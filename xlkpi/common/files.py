@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from xlkpi.problems import XlkpiError, problem
 
@@ -29,7 +30,7 @@ def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
 
     Refuses to replace an existing file unless ``force``.  On any error the temporary file is removed,
     so nothing half-written is ever left under the final name.  For content already in memory,
-    :func:`write_atomically` is cheaper.
+    :func:`write_atomically` is cheaper; to write it piece by piece, :func:`atomic_file`.
     """
     path = Path(path)
     handle, temp = _temporary_beside(path, force)
@@ -46,18 +47,36 @@ def atomic_output(path: str | Path, *, force: bool = False) -> Iterator[Path]:
 
 
 def write_atomically(path: str | Path, data: bytes, *, force: bool = False) -> None:
-    """Write ``data`` to ``path`` as :func:`atomic_output` does, through the temporary file's own descriptor.
+    """Write ``data`` to ``path`` as :func:`atomic_output` does, through the temporary file's own descriptor."""
+    with _replacing(path, force) as handle:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view):]
 
-    Opening the temporary file a second time to write it truncates it, and ext4 (the usual Linux file
-    system) then forces the file's blocks to disk when it is closed: writing the 3,321 forms of the nation
-    so took three times as long, and as long again on a busy disk."""
+
+@contextmanager
+def atomic_file(path: str | Path, *, force: bool = False) -> Iterator[BinaryIO]:
+    """Yield a temporary file beside ``path``, open for writing (and seeking); on success it is closed and
+    replaces ``path`` in one rename, as with :func:`atomic_output`.  What is written goes to disk as it
+    comes, so an output need never be held whole in memory."""
+    with _replacing(path, force) as handle, open(handle, "w+b", closefd=False) as out:
+        yield out
+
+
+@contextmanager
+def _replacing(path: str | Path, force: bool) -> Iterator[int]:
+    """Yield the descriptor of a new temporary file beside ``path``; on success it is closed, made readable
+    and renamed to ``path``; on any error it is removed.
+
+    The file is written through the descriptor that created it: opening the temporary file a second time
+    to write it truncates it, and ext4 (the usual Linux file system) then forces the file's blocks to disk
+    when it is closed: writing the 3,321 forms of the nation so took three times as long, and as long
+    again on a busy disk."""
     path = Path(path)
     handle, temp = _temporary_beside(path, force)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(handle, view):]
+            yield handle
             if hasattr(os, "fchmod"):  # not on Windows, where the mode means only read-only or not
                 os.fchmod(handle, 0o644)
         finally:

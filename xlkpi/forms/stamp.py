@@ -58,7 +58,8 @@ class Prototype:
 
     def render(self, values: Mapping[bytes, bytes]) -> bytes:
         """A copy with every token replaced by its value (values must be escaped for their context)."""
-        archive = ZipBuilder(self._timestamp)
+        buffer = io.BytesIO()
+        archive = ZipBuilder(buffer, self._timestamp)
         for part in self._parts:
             if part.dynamic:
                 raw = part.data
@@ -68,4 +69,5 @@ class Prototype:
                 archive.add(part.name, raw)
             else:
                 archive.add_deflated(part.name, part.crc, part.size, part.data)
-        return archive.finish()
+        archive.finish()
+        return buffer.getvalue()

@@ -24,7 +24,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -260,10 +260,11 @@ def units_met_formula(columns: DetailColumns, first: int, last: int) -> str:
 # -- the workbook --------------------------------------------------------------------------------------
 
 
-def write_consolidated(consolidation: Consolidation, status: Status, context: Context, *, charts: bool = True,
-                       print_copy: bool = False, trend: list[tuple[Period, dict[str, Rolled]]] | None = None
-                       ) -> bytes:
-    """The consolidated workbook; with ``print_copy``, the appendix sheet alone with its results as
+def write_consolidated(consolidation: Consolidation, status: Status, context: Context, out: BinaryIO, *,
+                       charts: bool = True, print_copy: bool = False,
+                       trend: list[tuple[Period, dict[str, Rolled]]] | None = None) -> None:
+    """Write the consolidated workbook to ``out`` (its detail and progress rows as they are made, so the
+    workbook is never held whole); with ``print_copy``, the appendix sheet alone with its results as
     values (what is printed to PDF for signature); with ``trend`` (periods in order, each with its
     rolled-up results), a sheet of each indicator over the periods."""
     buffer = io.BytesIO()
@@ -311,8 +312,8 @@ def write_consolidated(consolidation: Consolidation, status: Status, context: Co
     workbook.close()
     # Decree 30: page numbers centred at the top, none on the first page (XlsxWriter has no API for it);
     # the detail and progress rows go straight into their sheets
-    return X.repack(buffer.getvalue(), timestamp=context.created,
-                    patch={"xl/worksheets/sheet1.xml": _different_first_page}, rows=streamed)
+    X.repack(buffer.getvalue(), out, timestamp=context.created,
+             patch={"xl/worksheets/sheet1.xml": _different_first_page}, rows=streamed)
 
 
 def _different_first_page(xml: bytes) -> bytes:

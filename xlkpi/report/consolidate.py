@@ -9,7 +9,7 @@ from pathlib import Path
 from xlkpi.collect import ledger as L
 from xlkpi.report.appendix import Context, write_consolidated
 from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
-from xlkpi.common.files import atomic_output, write_atomically
+from xlkpi.common.files import atomic_file, write_atomically
 from xlkpi.common.office import convert
 from xlkpi.problems import XlkpiError
 from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_values, office_values
@@ -72,10 +72,9 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
         for other in trend_campaigns(campaign):
             totals = consolidation.totals if other is campaign else gather(other)[0].totals
             periods.append((other.period, totals))
-    data = write_consolidated(consolidation, status, context, charts=charts, trend=periods)
     path = appendix_path(campaign)
-    with atomic_output(path, force=True) as temp:
-        temp.write_bytes(data)
+    with atomic_file(path, force=True) as out:
+        write_consolidated(consolidation, status, context, out, charts=charts, trend=periods)
     result = ConsolidateResult(path, consolidation, status)
     if submission is not None:
         result.submission = fill_upper_workbook(submission, consolidation, config.owner, campaign.reports, upper_plan)
@@ -86,10 +85,10 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
 
 def print_appendix(consolidation: Consolidation, status: Status, context: Context, target: Path) -> Path:
     """The appendix alone, as PDF through LibreOffice (a print copy with the results as values)."""
-    copy = write_consolidated(consolidation, status, context, print_copy=True)
     with tempfile.TemporaryDirectory(prefix="xlkpi-pdf-") as folder:
         source = Path(folder) / f"{target.stem}.xlsx"
-        source.write_bytes(copy)
+        with source.open("wb") as out:
+            write_consolidated(consolidation, status, context, out, print_copy=True)
         produced = convert(source, "pdf", folder)
         write_atomically(target, produced.read_bytes(), force=True)
     return target

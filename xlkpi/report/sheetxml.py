@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from xlkpi.common.compression import ZipBuilder
@@ -77,13 +78,15 @@ def row(index: int, cells: Iterable[str]) -> str:
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
-def repack(xlsx: bytes, *, timestamp: datetime, patch: Mapping[str, Callable[[bytes], bytes]] | None = None,
-           rows: Mapping[str, tuple[Callable[[], Iterator[str]], str]] | None = None) -> bytes:
-    """The package with each ``patch`` part passed through its function and, for each sheet part in
-    ``rows``, the streamed rows appended to its sheet data and its dimension set to the given range.
-    Every member gets ``timestamp``, so the same inputs give the same bytes."""
+def repack(xlsx: bytes, out: BinaryIO, *, timestamp: datetime,
+           patch: Mapping[str, Callable[[bytes], bytes]] | None = None,
+           rows: Mapping[str, tuple[Callable[[], Iterator[str]], str]] | None = None) -> None:
+    """Write to ``out`` the package with each ``patch`` part passed through its function and, for each
+    sheet part in ``rows``, the streamed rows appended to its sheet data and its dimension set to the given
+    range (those rows go to ``out`` as they come, never held whole).  Every member gets ``timestamp``, so
+    the same inputs give the same bytes."""
     patch, rows = patch or {}, rows or {}
-    target = ZipBuilder(timestamp)
+    target = ZipBuilder(out, timestamp)
     with zipfile.ZipFile(io.BytesIO(xlsx)) as source:
         for info in source.infolist():
             data = source.read(info)
@@ -102,7 +105,7 @@ def repack(xlsx: bytes, *, timestamp: datetime, patch: Mapping[str, Callable[[by
                 head, tail = data.split(b"</sheetData>", 1)
                 tail = b"</sheetData>" + tail
             target.add_stream(info.filename, _pieces(head, make_rows(), tail))
-    return target.finish()
+    target.finish()
 
 
 def _pieces(head: bytes, rows: Iterator[str], tail: bytes) -> Iterator[bytes]:
