@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from dataclasses import dataclass, field
 
 from xlkpi.plan.model import Indicator, Plan
@@ -56,8 +56,10 @@ def office_values(connection: sqlite3.Connection, period: str) -> dict[str, Offi
         "FROM office_values WHERE period = ?", (period,))}
 
 
-@dataclass(frozen=True, slots=True)
-class UnitValue:
+class UnitValue(NamedTuple):
+    """One unit's accepted figures for one indicator (a named tuple: a national consolidation makes two
+    for each unit and indicator, and a tuple is made four times as fast as a frozen dataclass)."""
+
     numerator: float | None
     denominator: float | None
     value: float | None
