@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
@@ -36,6 +37,7 @@ def column(index: int) -> str:
     return _LETTERS[index]
 
 
+@lru_cache(maxsize=4096)  # most texts of a large sheet repeat: levels, states, judgements, "Có"/"Không"
 def _text(value: str) -> str:
     """XML text; control characters (and text that looks like an escape) as Excel's _xHHHH_ escapes."""
     if _CONTROL.search(value):
