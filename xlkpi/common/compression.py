@@ -48,19 +48,18 @@ def dos_time(moment: datetime) -> tuple[int, int]:
 
 
 class ZipBuilder:
-    """A zip written to a binary file (an open file, or io.BytesIO for one in memory), member after member,
-    each deflated (by zlib-ng where installed), all with one timestamp, so that the same members give the
-    same bytes.  A streamed member is deflated straight into the file, so neither it nor the archive is
-    ever held whole.  No ZIP64: a member or an archive of 4 GB or more raises ValueError (a workbook xlkpi
-    writes is far smaller)."""
+    """A zip written into an empty binary file (an open file, or io.BytesIO for one in memory), member
+    after member, each deflated (by zlib-ng where installed), all with one timestamp, so that the same
+    members give the same bytes.  A streamed member is deflated straight into the file, so neither it nor
+    the archive is ever held whole.  No ZIP64: a member or an archive of 4 GB or more raises ValueError (a
+    workbook xlkpi writes is far smaller)."""
 
     _LOCAL = struct.Struct("<IHHHHHIIIHH")
     _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 
     def __init__(self, out: BinaryIO, timestamp: datetime):
         self._out = out
-        self._start = out.tell()  # the archive's offsets count from here
-        self._size = 0
+        self._size = 0  # what is written so far: the offset of what comes next
         self._time, self._date = dos_time(timestamp)
         self._central = bytearray()
         self._count = 0
@@ -107,9 +106,9 @@ class ZipBuilder:
         self._write(compressor.flush())
         compressed = self._size - start
         self._end(name, encoded, flags, offset, crc, size, compressed)
-        self._out.seek(self._start + offset + 14)
+        self._out.seek(offset + 14)
         self._out.write(struct.pack("<III", crc, compressed, size))
-        self._out.seek(self._start + self._size)
+        self._out.seek(self._size)
 
     def finish(self) -> None:
         """Write the central directory: the archive is complete (the file stays open)."""
