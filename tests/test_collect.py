@@ -111,7 +111,7 @@ def test_a_correct_file_is_accepted_with_its_values(campaign):
     assert got.verdict == "accepted" and got.unit == "03388", got.problems
     assert result.states == {"accepted": 1}
     rows = {r[0]: r for r in got.values}
-    assert rows["so-hoa"][1] == values["F10"] and rows["so-hoa"][2] == values["F11"]
+    assert rows["so-hoa"][1] == values["F11"] and rows["so-hoa"][2] == values["G11"]
     assert result.status.count("submitted") == 1 and result.status.count("missing") == 37
     assert not result.status.has_problems
     connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
@@ -122,7 +122,7 @@ def test_a_correct_file_is_accepted_with_its_values(campaign):
 
 def test_running_again_changes_nothing_and_files_are_never_modified(campaign):
     drop(campaign, "a.xlsx", filled(campaign))
-    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F10": "abc"}))
+    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F11": "abc"}))
     drop(campaign, "notes.txt", b"hello")
     before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in campaign.inbox.rglob("*")}
     run(campaign)
@@ -259,7 +259,7 @@ def test_tampered_target_renamed_sheet_and_deleted_rows(campaign):
     drop(campaign, "rows.xlsx", buffer.getvalue())
     result = run(campaign)
     tampered = outcome(result, "target.xlsx").problems
-    assert [(p.code, p.cell) for p in tampered if p.severity == "error"] == [("target-tampered", "D14")]
+    assert [(p.code, p.cell) for p in tampered if p.severity == "error"] == [("target-tampered", "D13")]
     assert '"Tối thiểu 50"' in tampered[0].message_vi and '"Tối thiểu 5"' in tampered[0].message_vi
     assert codes(result, "renamed.xlsx") == ["sheet-missing"] and "Sheet1" in outcome(result, "renamed.xlsx").problems[0].message_vi
     assert codes(result, "deleted.xlsx") == ["sheet-missing"]
@@ -273,17 +273,17 @@ def test_tampered_target_renamed_sheet_and_deleted_rows(campaign):
 @pytest.mark.parametrize(
     "changes, expected",
     [
-        ({"F10": "abc"}, [("not-a-number", "F10")]),
-        ({"F10": -5}, [("negative-number", "F10")]),
-        ({"F10": 12.5}, [("not-whole-number", "F10")]),
-        ({"F10": 900, "F11": 100}, [("numerator-exceeds-denominator", "F10")]),
-        ({"F10": 5_000_000_000, "F11": 6_000_000_000}, [("number-too-large", "F10"), ("number-too-large", "F11")]),
-        ({"F10": "1.234", "F11": 2000}, [("ambiguous-number", "F10")]),
-        ({"F10": "45%", "F11": 100}, [("percent-sign", "F10")]),
-        ({"F10": ""}, [("value-missing", "F10")]),
-        ({"F10": Formula("=40+40", 80), "F11": 100}, [("formula-in-input", "F10")]),
-        ({"F10": Formula("=40+40"), "F11": 100}, [("formula-in-input", "F10")]),
-        ({"F12": 50, "F13": 100, "I12": ""}, [("explanation-missing", "I12")]),
+        ({"F11": "abc"}, [("not-a-number", "F11")]),
+        ({"F11": -5}, [("negative-number", "F11")]),
+        ({"F11": 12.5}, [("not-whole-number", "F11")]),
+        ({"F11": 900, "G11": 100}, [("numerator-exceeds-denominator", "F11")]),
+        ({"F11": 5_000_000_000, "G11": 6_000_000_000}, [("number-too-large", "F11"), ("number-too-large", "G11")]),
+        ({"F11": "1.234", "G11": 2000}, [("ambiguous-number", "F11")]),
+        ({"F11": "45%", "G11": 100}, [("percent-sign", "F11")]),
+        ({"F11": ""}, [("value-missing", "F11")]),
+        ({"F11": Formula("=40+40", 80), "G11": 100}, [("formula-in-input", "F11")]),
+        ({"F11": Formula("=40+40"), "G11": 100}, [("formula-in-input", "F11")]),
+        ({"F12": 50, "G12": 100, "J12": ""}, [("explanation-missing", "J12")]),
     ],
 )
 def test_bad_values_are_located(campaign, changes, expected):
@@ -296,8 +296,8 @@ def test_bad_values_are_located(campaign, changes, expected):
 
 
 def test_numbers_as_text_are_read_as_documented(campaign):
-    drop(campaign, "x.xlsx", filled(campaign, changes={"F10": " 1 234 000 ", "F11": "1.500.000", "F12": 80.0,
-                                                       "F13": "80", "F14": "0", "F15": "0"}))
+    drop(campaign, "x.xlsx", filled(campaign, changes={"F11": " 1 234 000 ", "G11": "1.500.000", "F12": 80.0,
+                                                       "G12": "80", "F13": "0", "G13": "0"}))
     result = run(campaign)
     got = outcome(result, "x.xlsx")
     assert got.verdict == "accepted", got.problems
@@ -309,14 +309,14 @@ def test_numbers_as_text_are_read_as_documented(campaign):
 
 def test_formula_looking_text_stays_text_everywhere(campaign):
     evil = '=HYPERLINK("http://example.invalid","Bấm vào đây")'
-    drop(campaign, "x.xlsx", filled(campaign, changes={"I10": evil, "F12": "abc"}))
+    drop(campaign, "x.xlsx", filled(campaign, changes={"J11": evil, "F12": "abc"}))
     result = run(campaign)
     got = outcome(result, "x.xlsx")
     assert got.verdict == "rejected"
     connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
     assert connection.execute("""SELECT explanation FROM "values" WHERE indicator = 'so-hoa'""").fetchone() == (evil,)
     feedback = openpyxl.load_workbook(result.feedback[0])["Nhập liệu"]
-    assert feedback["I10"].value == evil and feedback["I10"].data_type == "s"
+    assert feedback["J11"].value == evil and feedback["J11"].data_type == "s"
     report = openpyxl.load_workbook(result.report_path)
     for sheet in report.worksheets:
         for row in sheet.iter_rows():
@@ -335,7 +335,7 @@ def test_same_file_twice_and_a_resubmission(campaign):
     states = {row.path: row.state for row in result.status.files}
     assert states == {"inbox/a/03388.xlsx": "accepted", "inbox/b/03388 (1).xlsx": "duplicate"}
 
-    second = filled(campaign, changes={"F10": 1, "F11": 2, "I10": "Đã giải trình"}, saved_at=datetime(2025, 10, 5, 9))
+    second = filled(campaign, changes={"F11": 1, "G11": 2, "J11": "Đã giải trình"}, saved_at=datetime(2025, 10, 5, 9))
     drop(campaign, "c/03388 lan 2.xlsx", second)
     result = run(campaign)
     states = {row.path: row.state for row in result.status.files}
@@ -347,7 +347,7 @@ def test_same_file_twice_and_a_resubmission(campaign):
 
 
 def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campaign):
-    drop(campaign, "x.xlsx", filled(campaign, changes={"F10": 900, "F11": 100, "F12": "abc"}))
+    drop(campaign, "x.xlsx", filled(campaign, changes={"F11": 900, "G11": 100, "F12": "abc"}))
     result = run(campaign)
     assert result.status.count("resubmit") == 1 and result.status.has_problems
     [copy] = result.feedback
@@ -355,21 +355,21 @@ def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campai
     book = openpyxl.load_workbook(copy)
     assert book.sheetnames[:3] == ["Nhập liệu", "Phản hồi", "Hướng dẫn"]
     sheet = book["Nhập liệu"]
-    assert sheet["F10"].value == 900 and sheet["F12"].value == "abc"
-    assert "lớn hơn mẫu số" in sheet["F10"].comment.text and "không phải là số" in sheet["F12"].comment.text
+    assert sheet["F11"].value == 900 and sheet["F12"].value == "abc"
+    assert "lớn hơn mẫu số" in sheet["F11"].comment.text and "không phải là số" in sheet["F12"].comment.text
     assert sheet["A7"].value.startswith("TỆP PHẢN HỒI")
     # the red marks are conditional: they hold while the value is still wrong, and go when it is corrected
     marks = {str(cf.sqref): cf.rules[0].formula[0] for cf in sheet.conditional_formatting
-             if cf.rules[0].type == "expression" and str(cf.sqref) in ("F10", "F12")}
-    assert "F10>F11" in marks["F10"] and "ISNUMBER(F12)" in marks["F12"]
-    assert sheet["F10"].fill.fgColor.rgb in (None, "00000000") or not sheet["F10"].fill.fgColor.rgb.endswith("FFC7CE")
+             if cf.rules[0].type == "expression" and str(cf.sqref) in ("F11", "F12")}
+    assert "F11>G11" in marks["F11"] and "ISNUMBER(F12)" in marks["F12"]
+    assert sheet["F11"].fill.fgColor.rgb in (None, "00000000") or not sheet["F11"].fill.fgColor.rgb.endswith("FFC7CE")
     # and a printed sheet lists every problem with its cell, indicator and what to do
     findings = [row for row in book["Phản hồi"].iter_rows(min_row=6, values_only=True) if row[0]]
-    assert [(cell, number) for _, cell, number, _ in findings] == [("F10", "2"), ("F12", "3")]
+    assert [(cell, number) for _, cell, number, _ in findings] == [("F11", "2"), ("F12", "3")]
     assert "lớn hơn mẫu số" in findings[0][3]
     # the unit corrects the feedback copy and sends it back: accepted
-    corrected = fill_workbook(copy.read_bytes(), {"F10": 90, "F11": 100, "F12": 99, "F13": 100,
-                                                  "I12": "Một hồ sơ trả kết quả giấy theo yêu cầu."})
+    corrected = fill_workbook(copy.read_bytes(), {"F11": 90, "G11": 100, "F12": 99, "G12": 100,
+                                                  "J12": "Một hồ sơ trả kết quả giấy theo yêu cầu."})
     drop(campaign, "x-sua.xlsx", corrected)
     again = run(campaign)
     assert outcome(again, "x-sua.xlsx").verdict == "accepted", outcome(again, "x-sua.xlsx").problems
@@ -384,10 +384,10 @@ def test_an_edited_target_is_shown_put_back_in_the_feedback_copy(campaign):
     [copy] = run(campaign).feedback
     book = openpyxl.load_workbook(copy)
     sheet = book["Nhập liệu"]
-    assert sheet["D14"].value == "Tối thiểu 50" and sheet["D14"].fill.fgColor.rgb.endswith("FFE699")
-    assert '"Tối thiểu 5"' in sheet["D14"].comment.text
+    assert sheet["D13"].value == "Tối thiểu 50" and sheet["D13"].fill.fgColor.rgb.endswith("FFE699")
+    assert '"Tối thiểu 5"' in sheet["D13"].comment.text
     [finding] = [row for row in book["Phản hồi"].iter_rows(min_row=6, values_only=True) if row[0]]
-    assert finding[1] == "D14" and '"Tối thiểu 5"' in finding[3] and '"Tối thiểu 50"' in finding[3]
+    assert finding[1] == "D13" and '"Tối thiểu 5"' in finding[3] and '"Tối thiểu 50"' in finding[3]
     drop(campaign, "target-lan-2.xlsx", copy.read_bytes())
     assert outcome(run(campaign), "target-lan-2.xlsx").verdict == "accepted"
 
@@ -409,7 +409,7 @@ def test_indicators_are_named_with_their_section_where_numbering_restarts(tmp_pa
     init_campaign(tmp_path / "c", plan="cam-hiep-2025", period="2025-Q3", roster=roster)
     campaign = open_campaign(tmp_path / "c")
     generate(campaign, jobs=1)
-    drop(campaign, "tt.xlsx", filled(campaign, "tt1", {"F11": "abc"}))
+    drop(campaign, "tt.xlsx", filled(campaign, "tt1", {"F12": "abc"}))
     result = run(campaign)
     message = next(p for p in result.new_problems if p.code == "not-a-number").message_vi
     assert message.startswith("Chỉ tiêu I.1:"), message
@@ -423,7 +423,7 @@ def test_every_report_counts_the_same_way(campaign):
     for code in codes[:2]:
         os.utime(drop(campaign, f"{code}.xlsx", filled(campaign, code)), (late, late))
     drop(campaign, f"{codes[2]}.xlsx", filled(campaign, codes[2]))
-    drop(campaign, f"{codes[3]}.xlsx", filled(campaign, codes[3], {"F10": "abc"}))
+    drop(campaign, f"{codes[3]}.xlsx", filled(campaign, codes[3], {"F11": "abc"}))
     sentence = "38 đơn vị phải báo cáo: đã nộp 3 (nộp muộn 2), phải nộp lại 1, chưa nộp 34"
     runner = CliRunner()
     where = ["--campaign", str(campaign.directory)]
@@ -483,7 +483,7 @@ def test_two_collects_at_once_count_each_file_once(campaign):
 
 def test_collection_report_workbook(campaign):
     drop(campaign, "a.xlsx", filled(campaign))
-    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F10": "abc"}))
+    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F11": "abc"}))
     result = run(campaign)
     book = openpyxl.load_workbook(result.report_path)
     assert book.sheetnames == ["Tổng hợp", "Đơn vị", "Vấn đề", "Tệp"]
@@ -498,7 +498,7 @@ def test_collection_report_workbook(campaign):
     assert re.fullmatch(r"\d\d/\d\d/2025 \d\d:\d\d", rows["03388"][6]), "times as a Vietnamese reader writes them"
     issues = list(book["Vấn đề"].iter_rows(min_row=2, values_only=True))
     name = campaign.roster.get("03390").name
-    assert issues == [("inbox/b.xlsx", f"03390 — {name}", "Nhập liệu", "F10", "lỗi",
+    assert issues == [("inbox/b.xlsx", f"03390 — {name}", "Nhập liệu", "F11", "lỗi",
                        'Chỉ tiêu 2: "abc" không phải là số. Hãy nhập một số, ví dụ 125.', "not-a-number")]
     # LibreOffice keeps an xlsx row's stored height: every row with wrapped text has one tall enough
     sheet = book["Vấn đề"]
@@ -507,12 +507,12 @@ def test_collection_report_workbook(campaign):
 
 def test_collect_and_status_commands(campaign):
     drop(campaign, "a.xlsx", filled(campaign))
-    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F10": -1}))
+    drop(campaign, "b.xlsx", filled(campaign, "03390", {"F11": -1}))
     runner = CliRunner()
     result = runner.invoke(cli, ["collect", "--campaign", str(campaign.directory), "--jobs", "1"])
     assert result.exit_code == 1, result.output
     assert "Đã đọc 2 tệp (2 tệp mới)" in result.output
-    assert "✗ inbox/b.xlsx (03390): 1 lỗi — Nhập liệu!F10 [negative-number]" in result.output
+    assert "✗ inbox/b.xlsx (03390): 1 lỗi — Nhập liệu!F11 [negative-number]" in result.output
     as_json = runner.invoke(cli, ["collect", "--campaign", str(campaign.directory), "--json"])
     data = json.loads(as_json.output)
     assert data["stats"]["new_contents"] == 0 and data["stats"]["resubmit"] == 1

@@ -98,12 +98,12 @@ def test_bundles_nest_only_so_deep(campaign):
 def test_a_nan_recorded_by_an_older_version_is_repaired_not_fatal(campaign):
     """An older xlkpi recorded NaN in the typed inputs and Inf in the values: every later collect crashed,
     even with the file gone.  Now the run repairs the ledger, says so, and goes on."""
-    drop(campaign, "a.xlsx", filled(campaign, "03388", {"F10": "abc"}))  # rejected: its inputs are recorded
+    drop(campaign, "a.xlsx", filled(campaign, "03388", {"F11": "abc"}))  # rejected: its inputs are recorded
     drop(campaign, "b.xlsx", filled(campaign, "03390"))
     run(campaign)
     connection = sqlite3.connect(campaign.directory / L.LEDGER_NAME)
     with connection:
-        connection.execute("UPDATE inputs SET cells = ?", (json.dumps({"F10": float("nan"), "F11": float("inf")}),))
+        connection.execute("UPDATE inputs SET cells = ?", (json.dumps({"F11": float("nan"), "G11": float("inf")}),))
         connection.execute('UPDATE "values" SET value = 9e999 WHERE unit = ?', ("03390",))
     connection.close()
     (campaign.inbox / "a.xlsx").unlink()

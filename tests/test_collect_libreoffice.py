@@ -26,14 +26,14 @@ ON_TIME = datetime(2025, 10, 10, 9).timestamp()
 # what each unit types: numerator/denominator pairs for the eight commune indicators (rows 10–25),
 # explanations where the target is missed, one evidence; every figure different, so a misread shows
 TYPED = {
-    "03388": {"F10": 81, "F11": 100, "F12": 55, "F13": 55, "F14": 17, "F15": 30, "F16": 61, "F17": 100,
-              "F18": 4, "F19": 4, "F20": 93, "F21": 100, "F22": 0, "F23": 0, "F24": 210, "F25": 210,
-              "J10": "Báo cáo số 12/BC-UBND ngày 14/9/2025"},
-    "03390": {"F10": 400, "F11": 410, "F12": 71, "F13": 80, "I12": "Một số hồ sơ trả kết quả giấy theo yêu cầu.",
-              "F14": 9, "F15": 10, "F16": 33, "F17": 50, "F18": 0, "F19": 0, "F20": 12, "F21": 12,
-              "F22": 120, "F23": 130, "F24": 99, "F25": 100, "I24": "Lỗi đồng bộ ngày 3/9, đã khắc phục."},
-    "03394": {"F10": 1200, "F11": 1250, "F12": 300, "F13": 300, "F14": 150, "F15": 250, "F16": 70, "F17": 70,
-              "F18": 6, "F19": 6, "F20": 45, "F21": 46, "F22": 800, "F23": 1000, "F24": 1000, "F25": 1000},
+    "03388": {"F11": 81, "G11": 100, "F12": 55, "G12": 55, "F13": 17, "G13": 30, "F14": 61, "G14": 100,
+              "F15": 4, "G15": 4, "F16": 93, "G16": 100, "F17": 0, "G17": 0, "F18": 210, "G18": 210,
+              "K11": "Báo cáo số 12/BC-UBND ngày 14/9/2025"},
+    "03390": {"F11": 400, "G11": 410, "F12": 71, "G12": 80, "J12": "Một số hồ sơ trả kết quả giấy theo yêu cầu.",
+              "F13": 9, "G13": 10, "F14": 33, "G14": 50, "F15": 0, "G15": 0, "F16": 12, "G16": 12,
+              "F17": 120, "G17": 130, "F18": 99, "G18": 100, "J18": "Lỗi đồng bộ ngày 3/9, đã khắc phục."},
+    "03394": {"F11": 1200, "G11": 1250, "F12": 300, "G12": 300, "F13": 150, "G13": 250, "F14": 70, "G14": 70,
+              "F15": 6, "G15": 6, "F16": 45, "G16": 46, "F17": 800, "G17": 1000, "F18": 1000, "G18": 1000},
 }
 FORMATS = {"03388": "xlsx", "03390": "ods", "03394": "xls"}
 
@@ -70,7 +70,7 @@ def test_values_typed_in_libreoffice_come_back_exactly_in_every_format(campaign,
     for code, values in TYPED.items():
         fill_in_libreoffice(uno_python, workbook_of(campaign, code), values, campaign.inbox / code, FORMATS[code])
     # a unit that types numerator > denominator: LibreOffice's API, like paste, skips data validation
-    fill_in_libreoffice(uno_python, workbook_of(campaign, "03405"), {**TYPED["03388"], "F10": 150}, campaign.inbox / "03405", "xlsx")
+    fill_in_libreoffice(uno_python, workbook_of(campaign, "03405"), {**TYPED["03388"], "F11": 150}, campaign.inbox / "03405", "xlsx")
     for path in campaign.inbox.rglob("*.*"):
         os.utime(path, (ON_TIME, ON_TIME))
     result = collect(campaign, jobs=1)
@@ -79,24 +79,24 @@ def test_values_typed_in_libreoffice_come_back_exactly_in_every_format(campaign,
         got = by_unit[code]
         assert got.verdict == "accepted", (code, FORMATS[code], got.problems)
         assert got.format == FORMATS[code]
-        typed = {cell: value for cell, value in values.items() if cell.startswith("F")}
+        typed = {cell: value for cell, value in values.items() if cell[0] in "FG"}
         read = {}
         rows = {v[0]: v for v in got.values}
         for index, indicator in enumerate(["so-hoa", "ket-qua-dien-tu", "tai-su-dung-du-lieu", "thanh-toan-truc-tuyen",
                                            "pakn-dung-han", "hai-long", "ho-so-truc-tuyen", "dong-bo-dvcqg"]):
-            read[f"F{10 + 2 * index}"] = rows[indicator][1]
-            read[f"F{11 + 2 * index}"] = rows[indicator][2]
+            read[f"F{11 + index}"] = rows[indicator][1]
+            read[f"G{11 + index}"] = rows[indicator][2]
         assert read == typed
         for cell, text in values.items():
-            if cell.startswith("I"):
+            if cell.startswith("J"):
                 row = int(cell[1:])
                 indicator = ["so-hoa", "ket-qua-dien-tu", "tai-su-dung-du-lieu", "thanh-toan-truc-tuyen",
-                             "pakn-dung-han", "hai-long", "ho-so-truc-tuyen", "dong-bo-dvcqg"][(row - 10) // 2]
+                             "pakn-dung-han", "hai-long", "ho-so-truc-tuyen", "dong-bo-dvcqg"][row - 11]
                 assert rows[indicator][5] == text
     assert {v[0]: v[7] for v in by_unit["03388"].values}["ho-so-truc-tuyen"] == "not-arisen"
     bad = by_unit["03405"]
     assert bad.verdict == "rejected"
-    assert [(p.code, p.cell) for p in bad.problems] == [("numerator-exceeds-denominator", "F10")]
+    assert [(p.code, p.cell) for p in bad.problems] == [("numerator-exceeds-denominator", "F11")]
 
     # and on to the appendix, printed through LibreOffice: the three units' sums, landscape pages
     result = consolidate(campaign, pdf=True)
@@ -123,9 +123,9 @@ def test_password_protected_files_from_libreoffice(campaign, uno_python, tmp_pat
 def test_the_form_never_judges_figures_that_cannot_be_right(campaign, uno_python, tmp_path):
     """Typed in LibreOffice and recalculated by it: (a) above (b) shows "Số liệu sai", not 112,64% and a green
     "Đạt"; a negative count likewise; right figures give the rate and its judgement."""
-    values = {"F10": 150, "F11": 100, "F12": -5, "F13": 10, "F14": 45, "F15": 50}
+    values = {"F11": 150, "G11": 100, "F12": -5, "G12": 10, "F13": 45, "G13": 50}
     fill_in_libreoffice(uno_python, workbook_of(campaign, "03388"), values, tmp_path, "xlsx")
     sheet = openpyxl.load_workbook(next(tmp_path.glob("*.xlsx")), data_only=True)["Nhập liệu"]
-    assert sheet["G10"].value == "Số liệu sai: (a) lớn hơn (b)" and sheet["H10"].value in (None, "")
-    assert sheet["G12"].value == "Số liệu sai: nhập số nguyên ≥ 0" and sheet["H12"].value in (None, "")
-    assert sheet["G14"].value == pytest.approx(0.9) and sheet["H14"].value == "Đạt"
+    assert sheet["H11"].value == "Số liệu sai: (a) lớn hơn (b)" and sheet["I11"].value in (None, "")
+    assert sheet["H12"].value == "Số liệu sai: nhập số nguyên ≥ 0" and sheet["I12"].value in (None, "")
+    assert sheet["H13"].value == pytest.approx(0.9) and sheet["I13"].value == "Đạt"

@@ -49,11 +49,11 @@ def round_(tmp_path_factory):
     for n, code in enumerate(codes[:30]):
         values = plausible_values(layout, rng)
         if n == 1:  # missed the online-payment target (row 16/17) and explained why
-            values.update({"F16": 10, "F17": 100, "I16": "Người dân chưa quen thanh toán trực tuyến."})
+            values.update({"F14": 10, "G14": 100, "J14": "Người dân chưa quen thanh toán trực tuyến."})
         if n == 2:  # no dossier received at all this quarter: "ho-so-truc-tuyen" did not arise
-            values.update({"F22": 0, "F23": 0})
+            values.update({"F17": 0, "G17": 0})
         if n == 3:  # numerator above denominator: rejected, must not count
-            values.update({"F10": 500, "F11": 100})
+            values.update({"F11": 500, "G11": 100})
         typed[code] = values
         path = campaign.inbox / generated[code].name
         path.write_bytes(fill_workbook(generated[code].read_bytes(), values))
@@ -68,7 +68,7 @@ def expected_rates(accepted: dict[str, dict]) -> dict[str, tuple[int, int, float
     """Σ numerators / Σ denominators over the units where the indicator arose (denominator > 0)."""
     found = {}
     for index, indicator in enumerate(RATES):
-        a, b = f"F{10 + 2 * index}", f"F{11 + 2 * index}"
+        a, b = f"F{11 + index}", f"G{11 + index}"
         pairs = [(v[a], v[b]) for v in accepted.values() if v[b] > 0]
         numerator, denominator = sum(p[0] for p in pairs), sum(p[1] for p in pairs)
         found[indicator] = (numerator, denominator, 100 * numerator / denominator if denominator else None)
@@ -85,7 +85,7 @@ def test_rolled_up_rates_are_sums_of_parts(round_):
         assert rolled.value == pytest.approx(value)
         assert rolled.reported == 29
     # never the mean of the percentages
-    shares = [100 * v["F10"] / v["F11"] for v in accepted.values() if v["F11"]]
+    shares = [100 * v["F11"] / v["G11"] for v in accepted.values() if v["G11"]]
     assert result.consolidation.totals["so-hoa"].value != pytest.approx(sum(shares) / len(shares))
     payment = result.consolidation.totals["thanh-toan-truc-tuyen"]
     assert payment.judged - payment.met >= 1  # the unit that missed, judged against its own target
@@ -208,9 +208,9 @@ def test_tree_roster_subtotals_per_parent(tmp_path):
     for code, (a, b) in typed.items():
         layout = F.layout(campaign.plan, campaign.roster.get(code).level, 2025)
         values = plausible_values(layout, random.Random(1))
-        values.update({"F10": a, "F11": b, "I10": "Giải trình."} if code.startswith("X") else {})
+        values.update({"F11": a, "G11": b, "J11": "Giải trình."} if code.startswith("X") else {})
         if code.startswith("H"):  # districts: indicator 2 is on their rows 12/13 (after indicator 1)
-            values.update({"F12": a, "F13": b, "I12": "Giải trình."})
+            values.update({"F12": a, "G12": b, "J12": "Giải trình."})
         path = campaign.inbox / files[code].name
         path.write_bytes(fill_workbook(files[code].read_bytes(), values))
         os.utime(path, (ON_TIME, ON_TIME))
@@ -233,7 +233,7 @@ def test_export_long_table(round_):
     rows = long_table(campaign)
     assert len(rows) == 29 * 8
     first = next(r for r in rows if r["indicator"] == "so-hoa" and r["unit"] in accepted)
-    assert first["numerator"] == accepted[first["unit"]]["F10"] and first["period"] == "2025-Q3"
+    assert first["numerator"] == accepted[first["unit"]]["F11"] and first["period"] == "2025-Q3"
     runner = CliRunner()
     out = runner.invoke(cli, ["export", "--campaign", str(campaign.directory), "--format", "csv", "--out", "-"])
     table = list(csv.DictReader(io.StringIO(out.output)))
@@ -266,7 +266,7 @@ def test_trend_over_the_campaigns_beside(tmp_path):
         campaign = open_campaign(folder)
         path = generate(campaign, units=["03388"], jobs=1).files[0].path
         values = plausible_values(F.layout(campaign.plan, "xa", 2025), random.Random(2))
-        values.update({"F10": a, "F11": b, "I10": "Giải trình."})
+        values.update({"F11": a, "G11": b, "J11": "Giải trình."})
         target = campaign.inbox / path.name
         target.write_bytes(fill_workbook(path.read_bytes(), values))
         collect(campaign, jobs=1)

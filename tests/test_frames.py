@@ -35,7 +35,7 @@ def test_results_are_the_export_with_dtypes(round_):
         assert got["received_at"] == pd.Timestamp(want["received_at"])
     typed = accepted[frame["unit"].iloc[0]]
     first = frame[(frame["unit"] == frame["unit"].iloc[0]) & (frame["indicator"] == "so-hoa")].iloc[0]
-    assert (first["numerator"], first["denominator"]) == (typed["F10"], typed["F11"])
+    assert (first["numerator"], first["denominator"]) == (typed["F11"], typed["G11"])
 
 
 def test_rollup_total_is_the_appendix(round_):

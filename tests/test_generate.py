@@ -49,7 +49,7 @@ def expand(ranges) -> set[str]:
 def table_numbers(sheet) -> list[str]:
     """Column A of the table: printed numbers of sections and indicators, down to the note below it."""
     found = []
-    for row in range(10, sheet.max_row + 1):
+    for row in range(F.FIRST_ROW + 1, sheet.max_row + 1):
         value = sheet.cell(row, 1).value
         if value and str(value).startswith("Ghi chú"):
             break
@@ -93,14 +93,20 @@ def test_the_form_shows_unit_period_deadline_and_only_commune_indicators(lai_cha
     assert texts[3] == "Đơn vị báo cáo: Phường Đoàn Kết (mã: 03388)"
     assert texts[4] == "Kỳ báo cáo: Quý III năm 2025 — số liệu từ ngày 15/06/2025 đến ngày 14/09/2025"
     assert "Hạn gửi báo cáo: 20/10/2025" in texts[5] and "vanphong@laichau.gov.vn" in texts[5]
-    assert [sheet.cell(8, c).value for c in range(1, 11)][3] == "Chỉ tiêu năm 2025"
+    headers = [sheet.cell(8, c).value for c in range(1, 12)]
+    assert headers == ["STT", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu năm 2025", "Số liệu cần nhập", "Số liệu của đơn vị",
+                       None, "Kết quả", "Đánh giá", "Giải trình (bắt buộc khi chưa đạt)",
+                       "Văn bản, tài liệu kiểm chứng (số, ngày)"]
+    assert [sheet.cell(9, c).value for c in (6, 7)] == ["Tử số (hoặc số liệu)", "Mẫu số"]
+    assert [sheet.cell(10, c).value for c in range(1, 12)] == [f"({n})" for n in range(1, 12)]
     numbers = table_numbers(sheet)
     assert numbers == ["2", "3", "4", "5", "9", "10", "11", "12"]  # 1, 6, 7, 8 are not for communes
-    # targets as printed, labels of what to enter
-    assert sheet["D14"].value == "Tối thiểu 50"
-    assert sheet["E10"].value.startswith("(a) Số hồ sơ thủ tục hành chính được số hóa")
-    assert sheet["E11"].value.startswith("(b) Tổng số hồ sơ")
-    assert "A10:A11" in {str(r) for r in sheet.merged_cells.ranges}
+    # one row per indicator: targets as printed, what to enter in the plan's words
+    assert sheet["D13"].value == "Tối thiểu 50"
+    label = sheet["E11"].value.split("\n")
+    assert label[0].startswith("Tử số (a): Số hồ sơ thủ tục hành chính được số hóa")
+    assert label[1].startswith("Mẫu số (b): Tổng số hồ sơ")
+    assert not any(r.min_row != r.max_row for r in sheet.merged_cells.ranges if r.min_row > 10)
 
 
 def test_exactly_the_input_cells_are_unlocked(lai_chau):
@@ -118,12 +124,12 @@ def test_exactly_the_input_cells_are_unlocked(lai_chau):
     assert unlocked == expected
     assert len([c for c in layout.input_cells if c[1] in ("numerator", "denominator")]) == 16
     # input cells are visibly distinct
-    assert sheet["F10"].fill.fgColor.rgb.endswith("FFF2CC")
-    assert sheet["B10"].fill.fgColor.rgb in (None, "00000000")
+    assert sheet["F11"].fill.fgColor.rgb.endswith("FFF2CC")
+    assert sheet["B11"].fill.fgColor.rgb in (None, "00000000")
     # the first input cell is selected on opening
     assert sheet.sheet_view.pane.activePane == "bottomRight"
     active = [s for s in sheet.sheet_view.selection if s.pane == "bottomRight"][0]
-    assert active.activeCell == "F10"
+    assert active.activeCell == "F11"
 
 
 def test_protection_is_on_everywhere(lai_chau):
@@ -136,7 +142,7 @@ def test_protection_is_on_everywhere(lai_chau):
     assert workbook.security.lockStructure and workbook.security.workbookPassword
     # the clerk may resize rows (a long explanation shown in full), nothing else
     assert sheet.protection.formatRows is False and sheet.protection.formatColumns is not False
-    for ref in ("F10", "F11"):  # inputs show what was typed: General, not #,##0 (12.5 would show as 13)
+    for ref in ("F11", "G11"):  # inputs show what was typed: General, not #,##0 (12.5 would show as 13)
         assert sheet[ref].number_format == "General"
 
 
@@ -147,15 +153,15 @@ def test_every_input_has_validation_with_vietnamese_messages(lai_chau):
     for dv in sheet.data_validations.dataValidation:
         for cell in expand(dv.sqref):
             validations[cell] = dv
-    numerator, denominator = validations["F10"], validations["F11"]
-    assert numerator.type == "custom" and numerator.formula1 == 'AND(ISNUMBER(F10),F10>=0,F10=INT(F10),OR(F11="",F10<=F11))'
-    assert denominator.formula1 == 'AND(ISNUMBER(F11),F11>=0,F11=INT(F11),OR(F10="",F11>=F10))'
+    numerator, denominator = validations["F11"], validations["G11"]
+    assert numerator.type == "custom" and numerator.formula1 == 'AND(ISNUMBER(F11),F11>=0,F11=INT(F11),OR(G11="",F11<=G11))'
+    assert denominator.formula1 == 'AND(ISNUMBER(G11),G11>=0,G11=INT(G11),OR(F11="",G11>=F11))'
     assert numerator.promptTitle == "Tử số (a)" and "Số hồ sơ thủ tục hành chính được số hóa" in numerator.prompt
     assert "không lớn hơn mẫu số" in numerator.error
     assert numerator.errorStyle in (None, "stop")  # "stop" is the default: the value is refused
     assert "nhập 0 nếu trong kỳ không phát sinh" in denominator.prompt
-    assert validations["I10"].type == "textLength" and "Bắt buộc khi chỉ tiêu chưa đạt" in validations["I10"].prompt
-    assert validations["J10"].type == "textLength"
+    assert validations["J11"].type == "textLength" and "Bắt buộc khi chỉ tiêu chưa đạt" in validations["J11"].prompt
+    assert validations["K11"].type == "textLength"
     layout_inputs = {F.cell_name(r, c) for _, _, r, c in F.layout(open_campaign(first_file(result).path.parent).plan,
                                                                   "xa", 2025).input_cells}
     assert layout_inputs <= set(validations)
@@ -167,16 +173,16 @@ def test_every_input_has_validation_with_vietnamese_messages(lai_chau):
 def test_formulas_compute_rate_and_judgement(lai_chau):
     _, result = lai_chau
     _, sheet = open_form(first_file(result).path)
-    assert sheet["G10"].value == (
-        '=IF(OR(F10="",F11=""),"",IF(OR(NOT(ISNUMBER(F10)),NOT(ISNUMBER(F11)),F10<0,F11<0,F10<>INT(F10),'
-        'F11<>INT(F11)),"Số liệu sai: nhập số nguyên ≥ 0",IF(F10>F11,"Số liệu sai: (a) lớn hơn (b)",'
-        'IF(F11=0,"Không phát sinh",F10/F11))))')
-    assert sheet["H14"].value == ('=IF(G14="","",IF(G14="Không phát sinh","Không phát sinh",'
-                                  'IF(ISNUMBER(G14),IF(ROUND(G14*100,6)>=50,"Đạt","Chưa đạt"),"")))')
-    assert sheet["G10"].number_format == "0.00%"
+    whole = "OR(NOT(ISNUMBER({0})),{0}<0,{0}<>INT({0}),{0}>1000000000)"
+    assert sheet["H11"].value == (
+        f'=IF(OR(F11="",G11=""),"",IF(OR({whole.format("F11")},{whole.format("G11")}),'
+        '"Số liệu sai: nhập số nguyên ≥ 0",IF(F11>G11,"Số liệu sai: (a) lớn hơn (b)",'
+        'IF(G11=0,"Không phát sinh",F11/G11))))')
+    assert sheet["I13"].value == ('=IF(H13="","",IF(H13="Không phát sinh","Không phát sinh",'
+                                  'IF(ISNUMBER(H13),IF(ROUND(100*F13/G13,6)>=50.0,"Đạt","Chưa đạt"),"")))')
+    assert sheet["H11"].number_format == "0.00%"
     rules = [r for cf in sheet.conditional_formatting for r in cf.rules]
-    assert any(r.type == "expression" and "Chưa đạt" in r.formula[0] and "LEN(TRIM($I10))=0" in r.formula[0]
-               for r in rules)
+    assert any(r.type == "expression" and r.formula[0] == 'AND(I13="Chưa đạt",LEN(TRIM(J13))=0)' for r in rules)
     assert {r.formula[0] for r in rules if r.type == "cellIs"} == {'"Đạt"', '"Chưa đạt"', '"Không phát sinh"'}
     assert any(r.type == "beginsWith" and r.text == "Số liệu sai" for r in rules), "wrong figures show in red"
 
@@ -208,17 +214,24 @@ def test_print_setup(lai_chau):
     _, result = lai_chau
     workbook, sheet = open_form(first_file(result).path)
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9
-    # a set scale, not "fit to page" (whose manual breaks Excel ignores), with a break before every block that
-    # would not fit: no indicator's rows split across pages
+    # a set scale, not "fit to page" (whose manual breaks Excel ignores): 75 %, nine-point text on paper
     from xlkpi.forms.entry_workbook import form_scale
 
     assert not (sheet.sheet_properties.pageSetUpPr and sheet.sheet_properties.pageSetUpPr.fitToPage)
-    assert sheet.page_setup.scale == form_scale()
-    blocks = {b.first_row + 1 for b in F.layout(open_campaign(first_file(result).path.parent).plan, "xa", 2025).blocks}
-    assert all(brk.id in blocks or brk.id - 1 in blocks for brk in sheet.row_breaks.brk)
-    assert sheet.print_title_rows == "$8:$9"
+    assert sheet.page_setup.scale == form_scale() == 75
+    assert sheet.print_title_rows == "$8:$10"
+    # rows keep the height xlkpi gave them but are not fixed: they grow as a clerk types a long explanation
+    # (openpyxl derives customHeight from the height: the sheet's XML says what Excel reads)
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(first_file(result).path) as archive:
+        rows = re.findall(r'<row r="(\d+)"[^>]*?ht="([\d.]+)"([^>]*)>', archive.read("xl/worksheets/sheet1.xml").decode())
+    indicator_rows = [(float(height), rest) for row, height, rest in rows if 11 <= int(row) <= 18]
+    assert len(indicator_rows) == 8
+    assert all(height >= 3 * 16 and "customHeight" not in rest for height, rest in indicator_rows)
     assert "&P" in sheet.oddFooter.center.text
-    assert sheet["B10"].font.name == "Times New Roman"
+    assert sheet["B11"].font.name == "Times New Roman"
     assert workbook["Hướng dẫn"].page_setup.orientation == "landscape"
 
 
@@ -355,17 +368,17 @@ def test_per_level_and_per_unit_targets_and_other_measures(tmp_path):
     _, district = open_form(files["H1"])
     _, commune = open_form(files["X1"])
     _, own = open_form(files["X2"])
-    assert district["D10"].value == "Tối thiểu 98" and 'ROUND(G10*100,6)>=98,' in district["H10"].value
-    assert commune["D10"].value == "Tối thiểu 99" and 'ROUND(G10*100,6)>=99,' in commune["H10"].value
-    assert own["D10"].value == "100" and 'ROUND(G10*100,6)>=100,' in own["H10"].value
+    assert district["D11"].value == "Tối thiểu 98" and 'ROUND(100*F11/G11,6)>=98.0,' in district["I11"].value
+    assert commune["D11"].value == "Tối thiểu 99" and 'ROUND(100*F11/G11,6)>=99.0,' in commune["I11"].value
+    assert own["D11"].value == "100" and 'ROUND(100*F11/G11,6)>=100.0,' in own["I11"].value
     # yes/no: a list validation; count: whole numbers
     assert district["B12"].value == "Ban hành Bộ chỉ số chỉ đạo, điều hành"
     yes_no = [dv for dv in district.data_validations.dataValidation if "F12" in expand(dv.sqref)][0]
     assert yes_no.type == "list" and yes_no.formula1 == '"Có,Không"'
-    assert 'IF(G12="Có",100,0)>=100' in district["H12"].value
+    assert 'IF(OR(TRIM(F12)="Có",TRIM(F12)="Co"),100,0)>=100.0' in district["I12"].value
     count = [dv for dv in commune.data_validations.dataValidation if "F12" in expand(dv.sqref)][0]
     assert count.type == "whole" and count.operator == "greaterThanOrEqual"
-    assert commune["C12"].value == "cuộc" and commune["G12"].number_format == "#,##0"
+    assert commune["C12"].value == "cuộc" and commune["H12"].number_format == "#,##0"
 
 
 def test_sections_are_rows_in_the_form(tmp_path):
@@ -378,7 +391,7 @@ def test_sections_are_rows_in_the_form(tmp_path):
     _, office = open_form(next(f.path for f in result.files if f.unit.code == "P1"))
     first = table_numbers(center)
     assert first[:2] == ["I", "1"] and first.count("II") == 1 and first.count("III") == 1
-    assert center["B10"].value == "Chỉ tiêu về thực hiện thủ tục hành chính trên môi trường điện tử"
+    assert center["B11"].value == "Chỉ tiêu về thực hiện thủ tục hành chính trên môi trường điện tử"
     assert table_numbers(office) == ["III", "1", "2"]
 
 

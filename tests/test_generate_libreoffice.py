@@ -11,14 +11,28 @@ from xlkpi.forms.generate import generate
 from xlkpi.forms.identity import FIELDS
 from xlkpi.common.office import convert
 
-# plan, a roster (code, name, level), and the pages LibreOffice prints: the form, then the guide (1 page).
-# Each indicator's rows hold the longest explanation allowed (1,000 characters): two blocks a page.
+# plan, a roster (code, name, level), and the pages LibreOffice prints of the form (one row per indicator),
+# then of the guide (one page): Lai Châu's commune form, 8 indicators, on 2 pages; Phú Thọ's department form,
+# 15 indicators, on 4.
 CASES = {
-    "lai-chau-2025": ([("03388", "Phường Đoàn Kết", "xa")], 5),
-    "tam-duong-2025": ([("T1", "Xã Bình Lư", "xa")], 5),
-    "cam-hiep-2025": ([("TT", "Trung tâm Phục vụ hành chính công", "trung-tam")], 6),
-    "phu-tho-2025": ([("S1", "Sở Tư pháp", "so")], 9),
+    "lai-chau-2025": ([("03388", "Phường Đoàn Kết", "xa")], 2 + 1),
+    "tam-duong-2025": ([("T1", "Xã Bình Lư", "xa")], 2 + 1),
+    "cam-hiep-2025": ([("TT", "Trung tâm Phục vụ hành chính công", "trung-tam")], 3 + 1),
+    "phu-tho-2025": ([("S1", "Sở Tư pháp", "so")], 4 + 1),
 }
+
+
+def type_sizes(page) -> list[float]:
+    """The size of each piece of text on a printed page, in points as printed (the font's size times the
+    scale the page is printed at)."""
+    sizes = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.append(abs(size * (tm[3] or 1) * (cm[3] or 1)))
+
+    page.extract_text(visitor_text=visit)
+    return sizes
 
 
 @pytest.mark.parametrize("plan_id", sorted(CASES))
@@ -37,6 +51,12 @@ def test_prints_landscape_a4_on_the_expected_pages(plan_id, soffice, tmp_path):
     assert "PHIẾU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU" in text
     assert units[0][1] in text
     assert "HƯỚNG DẪN NHẬP LIỆU" in pdf.pages[-1].extract_text()
+    assert all("HƯỚNG DẪN NHẬP LIỆU" not in page.extract_text() for page in pdf.pages[:-1])
+    # body text of 9-point type as printed (about 10 points tall), on every page of the form
+    import statistics
+
+    for page in pdf.pages[:-1]:
+        assert statistics.median(type_sizes(page)) >= 8.9
 
 
 def test_identity_survives_a_libreoffice_save(soffice, tmp_path):

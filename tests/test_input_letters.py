@@ -38,12 +38,12 @@ def test_the_plans_letters_and_order_everywhere(tmp_path):
     campaign = campaign_b_over_a(tmp_path)
     form = F.layout(campaign.plan, "xa", campaign.target_year)
     block = next(b for b in form.blocks if b.indicator.id == "ho-so-truc-tuyen")
-    first, second = block.first_row, block.first_row + 1
-    assert block.inputs[F.DENOMINATOR][0] == first and block.inputs[F.NUMERATOR][0] == second
+    row = block.first_row  # one row: the numerator under "Tử số", the denominator under "Mẫu số"
+    assert block.inputs[F.NUMERATOR] == (row, F.COL_NUMERATOR) and block.inputs[F.DENOMINATOR] == (row, F.COL_DENOMINATOR)
     path = next(campaign.outbox.glob("03388_*.xlsx"))
     sheet = openpyxl.load_workbook(path)["Nhập liệu"]
-    assert sheet.cell(first + 1, F.COL_LABEL + 1).value == "(a) Tổng số hồ sơ tiếp nhận"
-    assert sheet.cell(second + 1, F.COL_LABEL + 1).value == "(b) Số hồ sơ tiếp nhận trực tuyến"
+    label = "Tử số (b): Số hồ sơ tiếp nhận trực tuyến\nMẫu số (a): Tổng số hồ sơ tiếp nhận"
+    assert sheet.cell(row + 1, F.COL_LABEL + 1).value == label
     prompts = {str(v.sqref): v.promptTitle for v in sheet.data_validations.dataValidation}
     assert prompts[F.cell_name(*block.inputs[F.NUMERATOR])] == "Tử số (b)"
     assert prompts[F.cell_name(*block.inputs[F.DENOMINATOR])] == "Mẫu số (a)"
@@ -57,7 +57,7 @@ def test_the_plans_letters_and_order_everywhere(tmp_path):
     assert found.cell == F.cell_name(*block.inputs[F.NUMERATOR])
     assert "tử số (b) = 120 lớn hơn mẫu số (a) = 100" in found.message_vi
     feedback = openpyxl.load_workbook(result.feedback[0])["Nhập liệu"]
-    assert feedback.cell(second + 1, F.COL_LABEL + 1).value == "(b) Số hồ sơ tiếp nhận trực tuyến"
+    assert feedback.cell(row + 1, F.COL_LABEL + 1).value == label
 
     values[F.cell_name(*block.inputs[F.NUMERATOR])] = 60
     (campaign.inbox / "y.xlsx").write_bytes(fill_workbook(path.read_bytes(), values))

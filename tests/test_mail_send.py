@@ -249,7 +249,7 @@ def test_templates_the_campaign_writes_with_a_vietnamese_attachment_name(tmp_pat
 
 def test_remind_the_missing_and_send_feedback_to_the_rejected(campaign, smtp):
     drop(campaign, "ok.xlsx", filled(campaign, "03388"))
-    drop(campaign, "bad.xlsx", filled(campaign, "03390", changes={"F10": 900, "F11": 100}))
+    drop(campaign, "bad.xlsx", filled(campaign, "03390", changes={"F11": 900, "G11": 100}))
     collect(campaign, jobs=1)
     after_deadline = datetime(2025, 10, 23, 8, 0)
     result = remind(campaign, now=after_deadline)
@@ -262,7 +262,7 @@ def test_remind_the_missing_and_send_feedback_to_the_rejected(campaign, smtp):
     name, data = attachment(rejected)
     assert data == (campaign.reports / "phan-hoi" / name).read_bytes()
     body = rejected.get_body(("plain",)).get_content()
-    assert "ô F10" in body and "lớn hơn mẫu số" in body and "1 lỗi" in body
+    assert "ô F11" in body and "lớn hơn mẫu số" in body and "1 lỗi" in body
     # the whole subject survives encoding (Python's own folding loses the space at "III năm" here)
     assert rejected["Subject"] == f"[{campaign.id}] Báo cáo Quý III năm 2025 cần sửa và gửi lại — Xã Bình Lư"
     # a missing unit: reminded, told how late it is, its blank workbook attached again

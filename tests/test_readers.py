@@ -25,7 +25,7 @@ def workbook(tmp_path_factory) -> bytes:
     init_campaign(folder, plan="phu-tho-2025", period="2025-Q3", roster=_roster(folder.parent))
     campaign = open_campaign(folder)
     path = generate(campaign, jobs=1).files[0].path
-    return fill_workbook(path.read_bytes(), {"F10": 12, "F11": 20, "I10": 'A & B <c> "d"\nxuống dòng', "F34": "Có"})
+    return fill_workbook(path.read_bytes(), {"F12": 12, "G12": 20, "J12": 'A & B <c> "d"\nxuống dòng', "F25": "Có"})
 
 
 def _roster(folder):

@@ -73,10 +73,10 @@ def test_a_hostile_upper_workbook_is_refused_with_its_name(tmp_path, round_, cas
     hostile = tmp_path / f"cap-tren{case.suffix}"
     from xlkpi.forms.fill import fill_workbook
 
-    filled = fill_workbook(data, {"F10": 1, "F11": 2})
-    hostile.write_bytes(case.make(filled, data, {"F10": 1, "F11": 2}))
+    filled = fill_workbook(data, {"F11": 1, "G11": 2})
+    hostile.write_bytes(case.make(filled, data, {"F11": 1, "G11": 2}))
     try:
         consolidate(campaign, submission=hostile)
     except XlkpiError as exc:
         assert exc.problems[0].file == str(hostile)
-    assert hostile.read_bytes() == case.make(filled, data, {"F10": 1, "F11": 2}), "the upper workbook is never changed"
+    assert hostile.read_bytes() == case.make(filled, data, {"F11": 1, "G11": 2}), "the upper workbook is never changed"

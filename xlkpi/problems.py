@@ -415,6 +415,12 @@ CATALOGUE: dict[str, Message] = {
         "Tệp thuộc đợt báo cáo khác ('{found}', đợt này là '{expected}'). Hãy gửi tệp của đợt báo cáo hiện tại.",
         "The file belongs to another campaign ('{found}'; this one is '{expected}'). Send this campaign's workbook.",
     ),
+    "form-version-unknown": Message(
+        "Tệp được lập theo mẫu phiếu phiên bản '{found}', phiên bản xlkpi đang dùng chỉ đọc được các phiên bản "
+        "{known}. Hãy cập nhật xlkpi lên bản mới nhất rồi thu nhận lại.",
+        "The workbook is form version '{found}'; this xlkpi reads versions {known}. Update xlkpi and collect "
+        "again.",
+    ),
     "wrong-plan": Message(
         "Tệp thuộc kế hoạch '{found}' (phiên bản {found_version}), không phải '{expected}' (phiên bản "
         "{expected_version}). Hãy dùng tệp nhập liệu của đợt báo cáo này.",

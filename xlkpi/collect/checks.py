@@ -61,6 +61,8 @@ class Inspection:
     problems: list[Problem] = field(default_factory=list)
     #: the input cells as typed (cell name -> value), for the feedback copy
     raw_inputs: dict[str, Any] = field(default_factory=dict)
+    #: the form version the workbook was read by (its cells, in raw_inputs and problems, are that layout's)
+    version: str = F.FORM_VERSION
 
     @property
     def accepted(self) -> bool:
@@ -77,25 +79,27 @@ class CampaignView:
     secret: bytes
     period: str
     year: int
-    _layouts: dict[tuple[str, str | None], tuple[FormLayout, list[LockedRow], CellSet]] = field(default_factory=dict)
+    _layouts: dict[tuple[str, str, str | None], tuple[FormLayout, list[LockedRow], CellSet]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         self.units = {u.code: u for u in self.roster.units}
         self.numbers = {i.id: self.plan.full_number(i.id) for i in self.plan.all_indicators}
         self.own_targets = F.units_with_own_targets(self.plan, self.year)
 
-    def layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow]]:
-        return self._layout(unit)[:2]  # type: ignore[return-value]
+    def layout(self, unit: Unit, version: str = F.FORM_VERSION) -> tuple[FormLayout, list[LockedRow]]:
+        """The unit's form as ``version`` lays it out, and its locked rows."""
+        return self._layout(unit, version)[:2]  # type: ignore[return-value]
 
-    def form_cells(self, unit: Unit) -> CellSet:
+    def form_cells(self, unit: Unit, version: str = F.FORM_VERSION) -> CellSet:
         """The cells of the unit's form that the checks read: the unit line, each indicator's number, name and
         target, and the inputs."""
-        return self._layout(unit)[2]
+        return self._layout(unit, version)[2]
 
-    def _layout(self, unit: Unit) -> tuple[FormLayout, list[LockedRow], CellSet]:
-        key = (unit.level, unit.code if unit.code in self.own_targets else None)
+    def _layout(self, unit: Unit, version: str) -> tuple[FormLayout, list[LockedRow], CellSet]:
+        key = (version, unit.level, unit.code if unit.code in self.own_targets else None)
         if key not in self._layouts:
-            layout = F.layout(self.plan, unit.level, self.year, key[1])
+            layout = F.layout(self.plan, unit.level, self.year, key[2], version)
             locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
             cells = {(F.UNIT_ROW, 0)}
             for block in layout.blocks:
@@ -159,23 +163,30 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
         return result
 
     identity, identity_problems = read_identity(book, file)
+    version = F.FORM_VERSION
     if assigned_unit is not None:
         if assigned_unit not in view.units:
             problems.append(problem("unit-unknown", file=file, code=assigned_unit))
             return result
         result.unit, result.assigned = view.units[assigned_unit], True
         problems.append(problem("unit-assigned", file=file, unit=assigned_unit))
+        version = _assigned_version(book, view, result.unit, identity)
     else:
         if identity is None:
             problems.extend(identity_problems)
             return result
+        if identity["format"] not in F.FORM_VERSIONS:
+            problems.append(problem("form-version-unknown", file=file, found=identity["format"],
+                                    known=", ".join(F.FORM_VERSIONS)))
+            return result
+        version = identity["format"]
         if not _identity_is_ours(identity, view, file, problems):
             return result
         unit = view.units.get(identity["unit"])
         if unit is None:
             problems.append(problem("unit-unknown", file=file, code=identity["unit"]))
             return result
-        _, locked = view.layout(unit)
+        _, locked = view.layout(unit, version)
         bare = Identity(**{k: identity[k] for k in ("plan", "plan_version", "campaign", "unit", "period", "digest",
                                                      "format")})
         if not verify(view.secret, bare, locked):
@@ -186,8 +197,9 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
 
     unit = result.unit
     assert unit is not None
-    layout, _ = view.layout(unit)
-    cells, formulas = book.cells(F.SHEET, view.form_cells(unit))
+    result.version = version
+    layout, _ = view.layout(unit, version)
+    cells, formulas = book.cells(F.SHEET, view.form_cells(unit, version))
     if not _locked_content_intact(cells, layout, unit, file, problems):
         return result
     for block in layout.blocks:
@@ -199,6 +211,22 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
                 if raw not in (None, ""):
                     result.raw_inputs[cell_name(row, col)] = clean_input(raw)
     return result
+
+
+def _assigned_version(book: SourceWorkbook, view: CampaignView, unit: Unit, identity: dict[str, str] | None) -> str:
+    """The form version of a workbook an operator assigned to ``unit`` (its identity may be missing or
+    broken): the one its identity states, else the one whose indicator names stand where the sheet has them."""
+    if identity is not None and identity.get("format") in F.FORM_VERSIONS:
+        return identity["format"]
+    # one read of every version's cells (a sheet read whole is read once, for the cells first asked for)
+    cells, _ = book.cells(F.SHEET, CellSet({cell for version in F.FORM_VERSIONS
+                                             for cell in view.form_cells(unit, version).cells}))
+    for version in reversed(F.FORM_VERSIONS):
+        layout, _ = view.layout(unit, version)
+        if layout.blocks and all(_text(cells.get((b.first_row, F.COL_NAME), "")) == b.indicator.name
+                                 for b in layout.blocks):
+            return version
+    return F.FORM_VERSION
 
 
 def clean_input(raw: Any) -> float | str:

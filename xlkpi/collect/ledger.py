@@ -7,7 +7,8 @@
               duplicate (the same content was seen earlier under another path), rejected, ignored
 ``problems``  every problem of a content, located
 ``values``    the values per content, unit, indicator and period (consolidation uses accepted ones only)
-``inputs``    the input cells of rejected contents as typed, for feedback copies
+``inputs``    the input cells of rejected contents as typed, for feedback copies: ``{"form": version,
+              "cells": {cell: value}}`` (a ledger of xlkpi 0.1 holds the bare cells of a version-1 form)
 ``runs``      one row per collect run
 ``office_values``  figures the office entered itself (``xlkpi enter``) for an indicator it measures, with
               their source, who entered them and when
@@ -33,10 +34,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from xlkpi.problems import XlkpiError, problem
 
 SCHEMA_VERSION = "2"
+#: the form version of the cells a ledger of xlkpi 0.1 recorded
+LEGACY_FORM = "1"
 LEDGER_NAME = "ledger.sqlite"
 
 ACCEPTED, SUPERSEDED, DUPLICATE, REJECTED, IGNORED = "accepted", "superseded", "duplicate", "rejected", "ignored"
@@ -94,6 +98,25 @@ CREATE INDEX IF NOT EXISTS mail_messages_id ON mail_messages (message_id);
 CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);
 CREATE INDEX IF NOT EXISTS contents_unit ON contents (unit, verdict);
 """
+
+
+def typed_inputs(form_version: str | None, cells: dict[str, Any]) -> str:
+    """The ``inputs`` row of a rejected content: the cells as typed and the form version that names them."""
+    return json.dumps({"form": form_version, "cells": cells}, ensure_ascii=False)
+
+
+def read_typed_inputs(text: str | None) -> tuple[str, dict[str, Any]]:
+    """(form version, cells) of an ``inputs`` row, as :func:`typed_inputs` wrote it or as xlkpi 0.1 did (bare
+    cells of a version-1 form); what cannot be read is no cells.  NaN an older version recorded stays text."""
+    try:
+        found = json.loads(text, parse_constant=str) if text else {}
+    except ValueError:
+        return LEGACY_FORM, {}
+    if not isinstance(found, dict):
+        return LEGACY_FORM, {}
+    if set(found) == {"form", "cells"} and isinstance(found["cells"], dict):
+        return str(found["form"] or LEGACY_FORM), found["cells"]
+    return LEGACY_FORM, found
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ again gives the same files.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -197,16 +196,16 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
         sha = entry.rejected_sha256
         assert sha is not None
         row = connection.execute("SELECT cells FROM inputs WHERE sha256 = ?", (sha,)).fetchone()
-        try:  # what an older version recorded may hold NaN: shown as text, never written as a number
-            typed = json.loads(row[0], parse_constant=str) if row else {}
-        except ValueError:
-            typed = {}
-        filled = {cell: clean_input(value) for cell, value in typed.items()} if isinstance(typed, dict) else {}
+        version, typed = L.read_typed_inputs(row[0] if row else None)
+        # the copy is today's form: a cell of the form the unit returned is found by its indicator and role
+        moved = factory.cells_from(entry.unit, version)
+        filled = {moved.get(cell, cell): clean_input(value) for cell, value in typed.items()}
         notes: dict[str, str] = {}
         findings: list[tuple[str, str]] = []
         for code, severity, sheet, where, message_vi, _ in problems.get(sha, []):
             if severity != "error":
                 continue
+            where = moved.get(where, where) if where else where
             on_form = bool(where) and sheet in (None, FORM_SHEET)
             key = where if on_form else "A4"
             notes[key] = f"{notes[key]}\n{message_vi}" if key in notes else message_vi

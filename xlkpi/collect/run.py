@@ -54,6 +54,8 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     values: list[tuple] = field(default_factory=list)
     raw_inputs: dict[str, Any] = field(default_factory=dict)
+    #: the form version whose cells raw_inputs and the problems name
+    form_version: str | None = None
 
 
 @dataclass
@@ -250,6 +252,7 @@ def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str 
     outcome.saved_at = book.saved_at.isoformat(sep=" ") if book.saved_at else None
     outcome.unit = inspection.unit.code if inspection.unit else None
     outcome.assigned = inspection.assigned
+    outcome.form_version = inspection.version
     outcome.problems = inspection.problems
     outcome.verdict = L.ACCEPTED if inspection.accepted else L.REJECTED
     if outcome.verdict == L.REJECTED:
@@ -559,6 +562,6 @@ def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int, peri
     )
     connection.executemany(  # what a unit typed in a rejected file, for its feedback copy
         "INSERT OR REPLACE INTO inputs (sha256, cells) VALUES (?, ?)",
-        [(o.sha256, json.dumps(o.raw_inputs, ensure_ascii=False)) for o in outcomes
+        [(o.sha256, L.typed_inputs(o.form_version, o.raw_inputs)) for o in outcomes
          if o.unit and o.verdict == L.REJECTED],
     )

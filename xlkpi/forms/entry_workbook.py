@@ -29,25 +29,41 @@ FONT = "Times New Roman"
 INPUT_FILL = "#FFF2CC"
 NOT_ARISEN = "Không phát sinh"
 MET, NOT_MET, NOT_JUDGED = "Đạt", "Chưa đạt", "Chưa đánh giá"
-#: what the result column shows instead of a rate computed from figures that cannot be right
+#: what the result column shows instead of a result computed from figures that cannot be right; collect
+#: refuses the same figures (see wrong_condition)
 WRONG_PREFIX = "Số liệu sai"
 WRONG_NOT_NUMBER = f"{WRONG_PREFIX}: nhập số nguyên ≥ 0"
+WRONG_PERCENT = f"{WRONG_PREFIX}: nhập số từ 0 đến 100"
+WRONG_CHOICE = f"{WRONG_PREFIX}: chọn {YES} hoặc {NO}"
+#: the largest number collect takes (checks.MAX_VALUE); the form calls a larger one wrong too
+MAX_VALUE = 1_000_000_000
+#: how a yes/no answer may be typed and still be read (collect compares without diacritics or case; so
+#: does the form: a spreadsheet's "=" ignores case)
+YES_SPELLINGS, NO_SPELLINGS = (YES, "Co"), (NO, "Khong")
 
-HEADERS = (
-    "STT",
-    "Chỉ tiêu",
-    "Đơn vị tính",
-    None,  # the target column: the plan's own header for the year ("Chỉ tiêu năm 2025")
-    "Nội dung số liệu",
-    "Số liệu của đơn vị",
-    "Kết quả",
-    "Đánh giá",
-    "Giải trình (bắt buộc khi chưa đạt)",
-    "Văn bản, tài liệu kiểm chứng (số, ngày)",
+#: (header, width) of each column of the form, A to K; the target column's header is the plan's own
+#: ("Chỉ tiêu năm 2025"); F and G stand under one group header, "Số liệu của đơn vị"
+COLUMNS = (
+    ("STT", 5),
+    ("Chỉ tiêu", 28),
+    ("Đơn vị tính", 7),
+    (None, 10),
+    ("Số liệu cần nhập", 30),
+    ("Tử số (hoặc số liệu)", 9),
+    ("Mẫu số", 9),
+    ("Kết quả", 10),
+    ("Đánh giá", 10),
+    ("Giải trình (bắt buộc khi chưa đạt)", 28),
+    ("Văn bản, tài liệu kiểm chứng (số, ngày)", 14),
 )
-WIDTHS = (6, 36, 8, 13, 32, 14, 11, 14, 56, 28)
-#: Inputs of long text: each block is tall enough to show the longest text allowed in full (the clerk may
-#: also resize rows), and the text starts at the top of its cell.
+HEADERS = tuple(header for header, _ in COLUMNS)
+WIDTHS = tuple(width for _, width in COLUMNS)
+INPUT_GROUP = "Số liệu của đơn vị"
+#: The lines every indicator's row holds at least, whatever its name: room for the usual explanation of three
+#: lines.  A row is not of a fixed height: it grows as the clerk types a longer text (Excel and LibreOffice
+#: fit a row to what is typed unless its height was set by hand).
+MIN_LINES = 3
+#: Inputs of long text, with their column and limit.
 LONG_INPUTS = ((F.EXPLANATION, F.COL_EXPLANATION, F.EXPLANATION_LIMIT), (F.EVIDENCE, F.COL_EVIDENCE, F.EVIDENCE_LIMIT))
 
 
@@ -95,6 +111,13 @@ def protect_structure(workbook_xml: bytes, password: str) -> bytes:
     return workbook_xml.replace(marker, element.encode() + marker, 1)
 
 
+def rows_grow(sheet_xml: bytes) -> bytes:
+    """The form sheet's rows with their heights kept but not fixed ("customHeight" dropped): Excel and
+    LibreOffice show each row as tall as xlkpi made it, and let it grow as the clerk types a longer
+    explanation (a row whose height is fixed hides what does not fit)."""
+    return sheet_xml.replace(b' customHeight="1"', b"")
+
+
 def write_emphasised(sheet: Any, row: int, col: int, indicator: Any, text: str, cell: Any, italic_run: Any,
                      italic_cell: Any) -> bool:
     """Write an indicator's name or note with its italic passages as the original prints them (rich text;
@@ -117,42 +140,74 @@ def wrong_order(measure: Any) -> str:
     return f"{WRONG_PREFIX}: {measure.a} lớn hơn {measure.b}"
 
 
+def _whole_wrong(cell: str) -> str:
+    """True when ``cell`` holds no whole number from 0 to MAX_VALUE (collect: not-a-number, negative-number,
+    not-whole-number, number-too-large)."""
+    return f"OR(NOT(ISNUMBER({cell})),{cell}<0,{cell}<>INT({cell}),{cell}>{MAX_VALUE})"
+
+
+def _answer(cell: str, spellings: tuple[str, ...]) -> str:
+    return "OR(" + ",".join(f'TRIM({cell})="{spelling}"' for spelling in spellings) + ")"
+
+
+def judged_value(block: Block) -> str | None:
+    """The spreadsheet expression of the number a rule judges, from the inputs as collect computes it
+    (checks._read_block): 100·a/b for a rate, the percentage, the count, 100 for "Có" and 0 for "Không";
+    rounded to 6 decimals as collect rounds.  None for a text answer (never judged)."""
+    kind = block.indicator.measure.kind
+    inputs = block.inputs
+    if kind == "rate":
+        a, b = cell_name(*inputs[F.NUMERATOR]), cell_name(*inputs[F.DENOMINATOR])
+        return f"ROUND(100*{a}/{b},6)"
+    if kind == "text":
+        return None
+    value = cell_name(*inputs[F.VALUE])
+    if kind == "yesno":
+        return f"IF({_answer(value, YES_SPELLINGS)},100,0)"
+    return f"ROUND({value},6)"
+
+
 def result_formula(block: Block) -> str | None:
+    """Column "Kết quả": the result, or why the figures cannot be right (the inputs collect refuses)."""
     kind = block.indicator.measure.kind
     inputs = block.inputs
     if kind == "rate":
         a, b = cell_name(*inputs[F.NUMERATOR]), cell_name(*inputs[F.DENOMINATOR])
         # figures that cannot be right show so, never as a rate judged "Đạt" (112,64% with (a) > (b))
-        wrong = f"OR(NOT(ISNUMBER({a})),NOT(ISNUMBER({b})),{a}<0,{b}<0,{a}<>INT({a}),{b}<>INT({b}))"
         order = wrong_order(block.indicator.measure)
-        return (f'=IF(OR({a}="",{b}=""),"",IF({wrong},"{WRONG_NOT_NUMBER}",IF({a}>{b},"{order}",'
-                f'IF({b}=0,"{NOT_ARISEN}",{a}/{b}))))')
+        return (f'=IF(OR({a}="",{b}=""),"",IF(OR({_whole_wrong(a)},{_whole_wrong(b)}),"{WRONG_NOT_NUMBER}",'
+                f'IF({a}>{b},"{order}",IF({b}=0,"{NOT_ARISEN}",{a}/{b}))))')
     if kind == "text":
         return None
     value = cell_name(*inputs[F.VALUE])
     if kind == "percent":
-        return f'=IF({value}="","",{value}/100)'
-    return f'=IF({value}="","",{value})'
+        return (f'=IF({value}="","",IF(OR(NOT(ISNUMBER({value})),{value}<0,{value}>100),"{WRONG_PERCENT}",'
+                f'{value}/100))')
+    if kind == "count":
+        return f'=IF({value}="","",IF({_whole_wrong(value)},"{WRONG_NOT_NUMBER}",{value}))'
+    return (f'=IF(TRIM({value})="","",IF({_answer(value, YES_SPELLINGS)},"{YES}",'
+            f'IF({_answer(value, NO_SPELLINGS)},"{NO}","{WRONG_CHOICE}")))')
 
 
 def judgement_formula(block: Block) -> str | None:
-    kind = block.indicator.measure.kind
-    if kind == "text":
+    """Column "Đánh giá": the unit's result judged by the same rule object collect judges with
+    (:meth:`Rule.excel` beside :meth:`Rule.met`)."""
+    value = judged_value(block)
+    if value is None:
         return None
     result = cell_name(*block.result_cell)
     rule: Rule | None = block.rule
-    if rule is None:
-        verdict = f'"{NOT_JUDGED}"'
-    else:
-        if kind in ("rate", "percent"):
-            value = f"ROUND({result}*100,6)"
-        elif kind == "yesno":
-            value = f'IF({result}="{YES}",100,0)'
-        else:
-            value = f"ROUND({result},6)"
-        op = {">=": ">=", "<=": "<=", "=": "="}[rule.op]
-        verdict = f'IF({value}{op}{rule.value:g},"{MET}","{NOT_MET}")'
-    return f'=IF({result}="","",IF({result}="{NOT_ARISEN}","{NOT_ARISEN}",IF(ISNUMBER({result}),{verdict},"")))'
+    verdict = f'"{NOT_JUDGED}"' if rule is None else f'IF({rule.excel(value)},"{MET}","{NOT_MET}")'
+    kind = block.indicator.measure.kind
+    judged = f'OR({result}="{YES}",{result}="{NO}")' if kind == "yesno" else f"ISNUMBER({result})"
+    return f'=IF({result}="","",IF({result}="{NOT_ARISEN}","{NOT_ARISEN}",IF({judged},{verdict},"")))'
+
+
+def explanation_missing(block: Block) -> str:
+    """True while the target is missed and no explanation is written (collect: explanation-missing)."""
+    judgement = cell_name(*block.judgement_cell)
+    explanation = cell_name(*block.inputs[F.EXPLANATION])
+    return f'AND({judgement}="{NOT_MET}",LEN(TRIM({explanation}))=0)'
 
 
 LINE_HEIGHT = 16.0  # points per line of 12-point Times New Roman
@@ -163,10 +218,6 @@ def lines_needed(text: str, width: float) -> int:
     row a little too tall prints fine; one too short hides text)."""
     per_line = max(1.0, width * 1.05 - 1)
     return max(1, sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n")))
-
-
-#: Lines every indicator block holds, whatever its name: room for the longest explanation and evidence allowed.
-LONG_INPUT_LINES = max(lines_needed("x" * limit, WIDTHS[col]) for _, col, limit in LONG_INPUTS)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -253,15 +304,15 @@ def input_validations(block: Block) -> list[tuple[str, dict[str, Any]]]:
 
 
 def input_label(block: Block) -> list[str]:
-    """Column E: what each input row asks for."""
+    """Column E: what the unit enters, a line per input ("Tử số (a): …", "Mẫu số (b): …" for a rate, in the
+    order of columns F and G, with the plan's own letters)."""
     measure = block.indicator.measure
     if measure.kind == "rate":
-        numerator, denominator = f"{measure.a} {measure.numerator}", f"{measure.b} {measure.denominator}"
-        return [denominator, numerator] if measure.denominator_first else [numerator, denominator]
+        return [f"Tử số {measure.a}: {measure.numerator}", f"Mẫu số {measure.b}: {measure.denominator}"]
     return [{
         "percent": "Tỷ lệ đạt được (%)",
         "count": "Số lượng",
-        "yesno": measure.question or "Có / Không",
+        "yesno": f"{measure.question or ''} Chọn {YES} hoặc {NO}.".strip(),
         "text": "Nội dung thực hiện",
     }[measure.kind]]
 
@@ -327,15 +378,20 @@ def xlsxwriter_workbook(
     sheet.merge_range(5, 0, 5, last, f"Hạn gửi báo cáo: {deadline}. Gửi về: {send_to}. "
                       "Chỉ nhập vào các ô màu vàng; xem trang \"Hướng dẫn\".", fmt["info"])
 
+    top, bottom = F.HEADER_ROWS
     for col, header in enumerate(HEADERS):
-        sheet.write_string(F.HEADER_ROW, col, header or layout.target_header, fmt["header"])
-        sheet.write_string(F.NUMBER_ROW, col, f"({col + 1})", fmt["colnum"])
         sheet.set_column(col, col, WIDTHS[col])
-    sheet.set_row(F.HEADER_ROW, 48)
+        sheet.write_string(F.NUMBER_ROW, col, f"({col + 1})", fmt["colnum"])
+        if col not in (F.COL_NUMERATOR, F.COL_DENOMINATOR):
+            sheet.merge_range(top, col, bottom, col, header or layout.target_header, fmt["header"])
+        else:
+            sheet.write_string(bottom, col, header or "", fmt["header"])
+    sheet.merge_range(top, F.COL_NUMERATOR, top, F.COL_DENOMINATOR, INPUT_GROUP, fmt["header"])
+    sheet.set_row(top, LINE_HEIGHT * 2 + 4)
+    sheet.set_row(bottom, LINE_HEIGHT * 3 + 4)
 
     # -- rows ---------------------------------------------------------------------------------------------
-    judgement_cells: list[str] = []
-    heights: list[tuple[int, float, bool]] = []  # (first row, height in points, is a section title) per item
+    heights: list[tuple[int, float, bool]] = []  # (row, height in points, is a section title) per item
     for item in layout.items:
         if isinstance(item, SectionRow):
             sheet.write_string(item.row, 0, item.section.number, fmt["section"])
@@ -346,8 +402,6 @@ def xlsxwriter_workbook(
             sheet.merge_range(item.row, 1, item.row, last, item.section.title, fmt["section"])
             continue
         heights.append((item.first_row, _write_block(sheet, item, fmt, filled, notes), False))
-        if judgement_formula(item):
-            judgement_cells.append(cell_name(*item.judgement_cell))
 
     last_row = layout.last_row
     if layout.blocks:
@@ -359,13 +413,12 @@ def xlsxwriter_workbook(
         result_range = f"{cell_name(F.FIRST_ROW, F.COL_RESULT)}:{cell_name(last_row, F.COL_RESULT)}"
         sheet.conditional_format(result_range, {"type": "text", "criteria": "begins with", "value": WRONG_PREFIX,
                                                 "format": fmt["not_met"]})
-        explanation_range = f"{cell_name(F.FIRST_ROW, F.COL_EXPLANATION)}:{cell_name(last_row, F.COL_EXPLANATION)}"
-        top = F.FIRST_ROW + 1  # a relative formula, written for the range's top-left cell
-        sheet.conditional_format(explanation_range, {
-            "type": "formula",
-            "criteria": f'=AND($H{top}="{NOT_MET}",LEN(TRIM($I{top}))=0)',
-            "format": fmt["missing"],
-        })
+        for block in layout.blocks:  # the explanation turns red while the target is missed and it is empty
+            if block.rule is not None and judged_value(block) is not None:
+                row, col = block.inputs[F.EXPLANATION]
+                sheet.conditional_format(row, col, row, col, {"type": "formula",
+                                                              "criteria": f"={explanation_missing(block)}",
+                                                              "format": fmt["missing"]})
 
     if banner:
         sheet.merge_range(6, 0, 6, last, banner, fmt["banner"])
@@ -378,16 +431,16 @@ def xlsxwriter_workbook(
 
     note_row = last_row + 2
     sheet.merge_range(note_row, 0, note_row, last,
-                      "Ghi chú: Kết quả và Đánh giá được tính tự động từ số liệu của đơn vị; khi kết quả "
-                      "\"Chưa đạt\", bắt buộc ghi giải trình ở cột (9).", fmt["note"])
-    sheet.set_row(note_row, 33)
+                      f"Ghi chú: Kết quả và Đánh giá được tính tự động từ số liệu của đơn vị; khi kết quả "
+                      f"\"Chưa đạt\", bắt buộc ghi giải trình ở cột ({F.COL_EXPLANATION + 1}).", fmt["note"])
+    sheet.set_row(note_row, LINE_HEIGHT + 6)
 
     first_input = layout.input_cells[0] if layout.input_cells else None
     if first_input:
         sheet.set_selection(first_input[2], first_input[3], first_input[2], first_input[3])
     sheet.freeze_panes(F.NUMBER_ROW + 1, 2)
-    _page_setup(sheet, context, repeat=(F.HEADER_ROW, F.NUMBER_ROW))
-    _keep_blocks_whole(sheet, heights, banner is not None)
+    _page_setup(sheet, context, repeat=(F.HEADER_ROWS[0], F.NUMBER_ROW))
+    _keep_sections_with_their_rows(sheet, heights, banner is not None)
     sheet.print_area(0, 0, note_row, last)
     # rows may be resized: a long explanation can be shown in full on screen and in print
     sheet.protect(context.password, {"select_locked_cells": True, "select_unlocked_cells": True, "format_rows": True})
@@ -424,87 +477,81 @@ def xlsxwriter_workbook(
 
 def _write_block(sheet: Any, block: Block, fmt: dict[str, Any], filled: dict[str, Any], notes: dict[str, str]
                  ) -> float:
-    """Write one indicator's rows; return their height in points."""
-    first, last = block.first_row, block.last_row
+    """Write one indicator's row; return its height in points: room for its name, what to enter and its
+    target, for the usual explanation of three lines and, in a feedback copy, for every text typed."""
+    row = block.first_row
     indicator = block.indicator
     kind = indicator.measure.kind
-
-    def fixed(col: int, value: str, style: str) -> None:
-        if last > first:
-            sheet.merge_range(first, col, last, col, value, fmt[style])
-        else:
-            sheet.write_string(first, col, value, fmt[style])
-
-    labels = input_label(block)
-    rows = last - first + 1
-    shared = max(lines_needed(indicator.name, WIDTHS[F.COL_NAME]), lines_needed(block.target_text, WIDTHS[F.COL_TARGET]))
-    shared = max(shared, LONG_INPUT_LINES)
+    labels = "\n".join(input_label(block))
+    result = result_formula(block)
+    lines = max(MIN_LINES, lines_needed(indicator.name, WIDTHS[F.COL_NAME]), lines_needed(labels, WIDTHS[F.COL_LABEL]),
+                lines_needed(block.target_text, WIDTHS[F.COL_TARGET]), lines_needed(indicator.unit, WIDTHS[F.COL_UNIT]))
+    if result is not None:  # the longest thing the result column can say
+        longest = max((WRONG_NOT_NUMBER, WRONG_PERCENT, WRONG_CHOICE, wrong_order(indicator.measure)), key=len)
+        lines = max(lines, lines_needed(longest, WIDTHS[F.COL_RESULT]))
     for role, col, _ in LONG_INPUTS:  # a feedback copy: what was typed, however long, shown in full
         typed = filled.get(cell_name(*block.inputs[role]))
         if typed:
-            shared = max(shared, lines_needed(str(typed), WIDTHS[col]))
-    total = 0.0
-    for offset, label in enumerate(labels):
-        own = lines_needed(label, WIDTHS[F.COL_LABEL])
-        height = LINE_HEIGHT * max(own, math.ceil(shared / rows)) + 4
-        sheet.set_row(first + offset, height)
-        total += height
+            lines = max(lines, lines_needed(str(typed), WIDTHS[col]))
+    if kind == "text":
+        typed = filled.get(cell_name(*block.inputs[F.VALUE]))
+        if typed:
+            lines = max(lines, lines_needed(str(typed), sum(WIDTHS[F.COL_VALUE:F.COL_JUDGEMENT + 1])))
+    height = LINE_HEIGHT * lines + 4
+    sheet.set_row(row, height)
 
     def restored(col: int, style: str) -> str:
         """A locked cell the unit had changed is written as given, shown as put back (feedback copies)."""
-        return "restored" if cell_name(first, col) in notes else style
+        return "restored" if cell_name(row, col) in notes else style
 
-    fixed(F.COL_NUMBER, indicator.number, restored(F.COL_NUMBER, "center"))
-    fixed(F.COL_NAME, indicator.name, restored(F.COL_NAME, "text"))
+    sheet.write_string(row, F.COL_NUMBER, indicator.number, fmt[restored(F.COL_NUMBER, "center")])
+    sheet.write_string(row, F.COL_NAME, indicator.name, fmt[restored(F.COL_NAME, "text")])
     if restored(F.COL_NAME, "text") == "text":  # italic passages, as the appendix prints them
-        write_emphasised(sheet, first, F.COL_NAME, indicator, indicator.name, fmt["text"], fmt["italic_run"],
+        write_emphasised(sheet, row, F.COL_NAME, indicator, indicator.name, fmt["text"], fmt["italic_run"],
                          fmt["text_italic"])
-    fixed(F.COL_UNIT, indicator.unit, "center")
-    fixed(F.COL_TARGET, block.target_text, restored(F.COL_TARGET, "center"))
-    for offset, label in enumerate(labels):
-        sheet.write_string(first + offset, F.COL_LABEL, label, fmt["text"])
+    sheet.write_string(row, F.COL_UNIT, indicator.unit, fmt["center"])
+    sheet.write_string(row, F.COL_TARGET, block.target_text, fmt[restored(F.COL_TARGET, "center")])
+    sheet.write_string(row, F.COL_LABEL, labels, fmt["text"])
 
-    input_style = {"rate": "input_int", "count": "input_int", "percent": "input_dec", "yesno": "input_text",
-                   "text": "input_text"}[kind]
-    def put(row: int, col: int, style: str) -> None:
-        """An input cell: the unit's value if there is one (as a number or as text, never a formula)."""
-        name = cell_name(row, col)
-        value = filled.get(name)
+    def put(role: str, style: str, last_col: int | None = None) -> None:
+        """An input cell (merged up to ``last_col``): the unit's value if there is one (as a number or as
+        text, never a formula)."""
+        r, col = block.inputs[role]
+        value = filled.get(cell_name(r, col))
+        if last_col is not None:
+            sheet.merge_range(r, col, r, last_col, None, fmt[style])
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(row, col, value, fmt[style])
+            sheet.write_number(r, col, value, fmt[style])
         elif value not in (None, ""):
-            sheet.write_string(row, col, str(value), fmt[style])
-        else:
-            sheet.write_blank(row, col, None, fmt[style])
+            sheet.write_string(r, col, str(value), fmt[style])
+        elif last_col is None:
+            sheet.write_blank(r, col, None, fmt[style])
 
-    for role in (F.NUMERATOR, F.DENOMINATOR, F.VALUE):
-        if role in block.inputs:
-            put(*block.inputs[role], input_style)
-
-    result = result_formula(block)
-    result_style = {"rate": "percent", "percent": "percent", "count": "count"}.get(kind, "center")
-    judgement = judgement_formula(block)
-    for col, formula, style in ((F.COL_RESULT, result, result_style), (F.COL_JUDGEMENT, judgement, "judgement")):
-        if last > first:
-            sheet.merge_range(first, col, last, col, None, fmt[style])
-        if formula:
-            sheet.write_formula(first, col, formula, fmt[style], "")
-        elif last == first:
-            sheet.write_blank(first, col, None, fmt[style])
+    input_style = {"rate": "input_int", "count": "input_int", "percent": "input_dec", "yesno": "input_choice",
+                   "text": "input_long"}[kind]
+    if kind == "rate":
+        put(F.NUMERATOR, input_style)
+        put(F.DENOMINATOR, input_style)
+    elif kind == "text":  # an answer in words has no result to compute nor judgement: it takes their room
+        put(F.VALUE, input_style, F.COL_JUDGEMENT)
+    else:
+        put(F.VALUE, input_style, F.COL_DENOMINATOR)
+    if kind != "text":
+        judgement = judgement_formula(block)
+        result_style = {"rate": "percent", "percent": "percent", "count": "count"}.get(kind, "center")
+        for col, formula, style in ((F.COL_RESULT, result, result_style), (F.COL_JUDGEMENT, judgement, "judgement")):
+            sheet.write_formula(row, col, formula, fmt[style], "")
     for role, _, _ in LONG_INPUTS:
-        row, col = block.inputs[role]
-        if last > first:
-            sheet.merge_range(first, col, last, col, None, fmt["input_long"])
-        put(row, col, "input_long")
+        put(role, "input_long")
     for cell, validation in input_validations(block):
         sheet.data_validation(cell, validation)
-    for role, (row, col) in block.inputs.items():  # feedback: red while still wrong
-        if cell_name(row, col) in notes:
+    for role, (r, col) in block.inputs.items():  # feedback: red while still wrong
+        if cell_name(r, col) in notes:
             condition = still_wrong(block, role)
             if condition:
-                sheet.conditional_format(row, col, row, col, {"type": "formula", "criteria": condition,
-                                                              "format": fmt["flagged"]})
-    return total
+                sheet.conditional_format(r, col, r, col, {"type": "formula", "criteria": condition,
+                                                          "format": fmt["flagged"]})
+    return height
 
 
 FEEDBACK_SHEET = "Phản hồi"
@@ -550,25 +597,24 @@ def _write_findings(sheet: Any, fmt: dict[str, Any], layout: FormLayout, unit: U
 
 def still_wrong(block: Block, role: str) -> str | None:
     """A formula true while the input ``role`` of ``block`` is still wrong (the feedback copy's red mark
-    goes away once the clerk corrects the value); None when no formula can tell."""
+    goes away once the clerk corrects the value), by the same conditions as the result column; None when
+    no formula can tell."""
     row, col = block.inputs[role]
     cell = cell_name(row, col)
     kind = block.indicator.measure.kind
     if role in (F.NUMERATOR, F.DENOMINATOR):
         a, b = cell_name(*block.inputs[F.NUMERATOR]), cell_name(*block.inputs[F.DENOMINATOR])
-        return (f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell}),"
-                f"AND(ISNUMBER({a}),ISNUMBER({b}),{a}>{b})),TRUE))")
+        return f"=OR(ISFORMULA({cell}),{_whole_wrong(cell)},AND(ISNUMBER({a}),ISNUMBER({b}),{a}>{b}))"
     if role == F.VALUE:
         if kind == "count":
-            return f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell})),TRUE))"
+            return f"=OR(ISFORMULA({cell}),{_whole_wrong(cell)})"
         if kind == "percent":
-            return f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({cell}<0,{cell}>100),TRUE))"
+            return f"=OR(ISFORMULA({cell}),NOT(ISNUMBER({cell})),{cell}<0,{cell}>100)"
         if kind == "yesno":
-            return f'=OR(ISFORMULA({cell}),AND({cell}<>"{YES}",{cell}<>"{NO}"))'
+            return f"=OR(ISFORMULA({cell}),NOT(OR({_answer(cell, YES_SPELLINGS)},{_answer(cell, NO_SPELLINGS)})))"
         return f"=OR(ISFORMULA({cell}),LEN(TRIM({cell}))=0)"
     if role == F.EXPLANATION:
-        judgement = cell_name(*block.judgement_cell)
-        return f'=OR(ISFORMULA({cell}),AND({judgement}="{NOT_MET}",LEN(TRIM({cell}))=0))'
+        return f"=OR(ISFORMULA({cell}),{explanation_missing(block)})"
     if role == F.EVIDENCE:
         return f"=OR(ISFORMULA({cell}),LEN({cell})>{F.EVIDENCE_LIMIT})"
     return None
@@ -585,25 +631,31 @@ def _write_guide(guide: Any, fmt: dict[str, Any], layout: FormLayout, context: F
              f"(số liệu từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y})."),
         ("", f"Hạn gửi báo cáo: {deadline}. Gửi tệp về: {send_to}."),
         ("1.", "Mở trang \"Nhập liệu\". Chỉ nhập vào các ô màu vàng; các ô khác đã được khóa."),
-        ("2.", "Với chỉ tiêu tỷ lệ, nhập tử số và mẫu số là số nguyên; tỷ lệ được tính tự động. "
-               "Nếu trong kỳ không phát sinh (ví dụ không có hồ sơ, không có phản ánh nào), nhập 0 ở cả hai ô: "
-               "kết quả ghi \"Không phát sinh\", không bị tính là 0% hay 100%."),
-        ("3.", "Cột \"Đánh giá\" tự so sánh kết quả với chỉ tiêu được giao: Đạt, Chưa đạt hoặc Không phát sinh. "
-               "Khi \"Chưa đạt\", bắt buộc ghi giải trình (lý do, giải pháp) ở cột (9); ô sẽ đỏ cho đến khi có "
-               "giải trình."),
-        ("4.", "Cột (10): ghi số, ngày văn bản hoặc tài liệu kiểm chứng số liệu đã báo cáo."),
-        ("5.", "Lưu tệp (Excel, LibreOffice hoặc WPS; dạng .xlsx, .xls hoặc .ods đều được) và gửi lại đúng tệp này."),
+        ("2.", "Với chỉ tiêu tỷ lệ, nhập tử số ở cột (6) và mẫu số ở cột (7), đều là số nguyên; tỷ lệ được tính "
+               "tự động. Nếu trong kỳ không phát sinh (ví dụ không có hồ sơ, không có phản ánh nào), nhập 0 ở cả "
+               "hai ô: kết quả ghi \"Không phát sinh\", không bị tính là 0% hay 100%. Chỉ tiêu tỷ lệ phần trăm "
+               "nhập một số từ 0 đến 100 (ví dụ 85,5); chỉ tiêu số lượng nhập số nguyên."),
+        ("3.", f"Chỉ tiêu trả lời {YES}/{NO}: chọn {YES} hoặc {NO} trong danh sách ở cột (6). \"{YES}\" là đã "
+               f"thực hiện (đạt 100%), \"{NO}\" là chưa thực hiện (0%): với chỉ tiêu 100%, trả lời \"{NO}\" là "
+               "chưa đạt và phải giải trình."),
+        ("4.", "Cột \"Đánh giá\" tự so sánh kết quả với chỉ tiêu được giao: Đạt, Chưa đạt hoặc Không phát sinh; "
+               "khi số liệu không hợp lệ, cột \"Kết quả\" ghi \"Số liệu sai\" và lý do. Khi \"Chưa đạt\", bắt "
+               "buộc ghi giải trình (lý do, giải pháp) ở cột (10); ô sẽ đỏ cho đến khi có giải trình. Dòng tự "
+               "giãn theo nội dung giải trình."),
+        ("5.", "Cột (11): ghi số, ngày văn bản hoặc tài liệu kiểm chứng số liệu đã báo cáo."),
+        ("6.", "Lưu tệp (Excel, LibreOffice hoặc WPS; dạng .xlsx, .xls hoặc .ods đều được) và gửi lại đúng tệp này."),
         ("", "Ý nghĩa các cột ở trang \"Nhập liệu\":"),
         ("(1)", "STT: số thứ tự của chỉ tiêu trong phụ lục kế hoạch."),
         ("(2)", "Chỉ tiêu: tên chỉ tiêu như trong phụ lục."),
         ("(3)", "Đơn vị tính của chỉ tiêu."),
         ("(4)", f"{target_header}: mục tiêu đơn vị phải đạt."),
-        ("(5)", "Nội dung số liệu: số liệu cần nhập ở từng dòng."),
-        ("(6)", "Số liệu của đơn vị: ô nhập liệu (màu vàng)."),
-        ("(7)", "Kết quả: tính tự động (tỷ lệ = tử số / mẫu số)."),
-        ("(8)", "Đánh giá: tính tự động so với chỉ tiêu."),
-        ("(9)", "Giải trình: bắt buộc khi chưa đạt."),
-        ("(10)", "Văn bản, tài liệu kiểm chứng: số, ngày văn bản."),
+        ("(5)", "Số liệu cần nhập: tử số và mẫu số của chỉ tiêu tỷ lệ, hoặc số liệu, câu trả lời cần nhập."),
+        ("(6)", "Số liệu của đơn vị — tử số, hoặc số liệu, câu trả lời Có/Không, nội dung: ô nhập liệu (màu vàng)."),
+        ("(7)", "Số liệu của đơn vị — mẫu số của chỉ tiêu tỷ lệ: ô nhập liệu (màu vàng)."),
+        ("(8)", "Kết quả: tính tự động (tỷ lệ = tử số / mẫu số)."),
+        ("(9)", "Đánh giá: tính tự động so với chỉ tiêu."),
+        ("(10)", "Giải trình: bắt buộc khi chưa đạt."),
+        ("(11)", "Văn bản, tài liệu kiểm chứng: số, ngày văn bản."),
         ("", "LƯU Ý: Không sao chép số liệu sang tệp khác, không tạo tệp mới, không đổi tên hoặc xóa trang "
              "tính, không thêm hoặc xóa dòng, cột. Tệp này mang mã nhận dạng riêng của đơn vị; số liệu gửi "
              "bằng tệp khác sẽ không được tiếp nhận."),
@@ -615,6 +667,7 @@ def _write_guide(guide: Any, fmt: dict[str, Any], layout: FormLayout, context: F
         guide.write_string(row, 1, text, fmt[style])
         guide.set_row(row, LINE_HEIGHT * lines_needed(text, 120) + 4)
     _page_setup(guide, context, repeat=None)
+    guide.fit_to_pages(1, 1)  # the guide is one page, beside the form
     guide.protect(context.password, {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
@@ -627,18 +680,17 @@ POINTS_PER_WIDTH = 6.3
 
 def form_scale() -> int:
     """The print scale that fits the form's width on the page (set, not "fit to page", so that the page
-    breaks between blocks are honoured: Excel ignores manual breaks in "fit to" mode)."""
+    breaks before a section are honoured: Excel ignores manual breaks in "fit to" mode)."""
     return max(40, min(100, int(100 * PAGE_WIDTH / (POINTS_PER_WIDTH * sum(WIDTHS) + 10))))
 
 
-def _keep_blocks_whole(sheet: Any, heights: list[tuple[int, float, bool]], banner: bool) -> None:
-    """Page breaks before a block that would not fit on the page, so that no indicator's rows are split
-    (its remainder used to print under the repeated header of the next page); a section's title goes
-    with its first block."""
+def _keep_sections_with_their_rows(sheet: Any, heights: list[tuple[int, float, bool]], banner: bool) -> None:
+    """Set the print scale, and a page break before a section's title that would otherwise stand alone at
+    the foot of a page, away from its first indicator (an indicator is one row: never split)."""
     scale = form_scale() / 100
     capacity = PAGE_HEIGHT / scale
-    header = 48 + 20  # the repeated header and column-number rows
-    used = header + 20 * 6 + (40 if banner else 0) + 40  # the title block above the table
+    header = LINE_HEIGHT * 5 + 12 + 20  # the repeated header and column-number rows
+    used = header + 20 * 6 + (40 if banner else 0)  # the title block above the table
     breaks = []
     for index, (first_row, height, section) in enumerate(heights):
         if not section and used + height > capacity and used > header:
@@ -647,7 +699,6 @@ def _keep_blocks_whole(sheet: Any, heights: list[tuple[int, float, bool]], banne
                 breaks.append(previous[0])
                 used = header + previous[1]
             else:
-                breaks.append(first_row)
                 used = header
         used += height
     sheet.set_print_scale(form_scale())
@@ -687,7 +738,7 @@ def _formats(workbook: Any) -> dict[str, Any]:
         # General: a value shows as it was typed (12.5 stays 12.5, not 13), so the clerk sees what collect reads
         "input_int": add(align="right", **unlocked),
         "input_dec": add(align="right", **unlocked),
-        "input_text": add(num_format="@", **unlocked),
+        "input_choice": add(num_format="@", align="center", **unlocked),
         "input_long": add(num_format="@", **{**unlocked, "valign": "top"}),
         "percent": add(num_format="0.00%", align="center", **border),
         "count": add(num_format="#,##0", align="center", **border),

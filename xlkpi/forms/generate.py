@@ -20,7 +20,8 @@ from xml.sax.saxutils import escape
 
 from xlkpi.forms import layout as F
 from xlkpi.campaign.folder import Campaign
-from xlkpi.forms.entry_workbook import FormContext, UnitText, protect_structure, xlsxwriter_workbook
+from xlkpi.forms.entry_workbook import FormContext, UnitText, protect_structure, rows_grow, xlsxwriter_workbook
+from xlkpi.forms.fill import FORM_PART
 from xlkpi.common.files import atomic_output, write_atomically
 from xlkpi.forms.identity import Identity, LockedRow, digest
 from xlkpi.campaign.periods import Period
@@ -80,15 +81,14 @@ class WorkbookFactory:
             identity = Identity(self.plan.id, self.plan.version, self.context.campaign, _CODE.decode(),
                                 str(self.context.period))
             raw = xlsxwriter_workbook(layout, self.context, text, identity)
-            prototype = Prototype(
-                raw,
-                _TOKENS,
-                timestamp=self.context.created,
-                patch={"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password)},
-            )
+            prototype = Prototype(raw, _TOKENS, timestamp=self.context.created, patch=self._patch())
             locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
             self._prototypes[key] = (prototype, locked, len(layout.blocks))
         return self._prototypes[key]
+
+    def _patch(self) -> dict[str, Callable[[bytes], bytes]]:
+        """What XlsxWriter cannot write: the workbook's structure protection; rows that grow as typed into."""
+        return {"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password), FORM_PART: rows_grow}
 
     def identity(self, unit: Unit) -> Identity:
         _, locked, _ = self._prototype(unit)
@@ -105,9 +105,17 @@ class WorkbookFactory:
         text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))
         raw = xlsxwriter_workbook(layout, self.context, text, identity, filled=filled, notes=notes, banner=banner,
                                   findings=findings if findings is not None else [])
-        prototype = Prototype(raw, [], timestamp=self.context.created,
-                              patch={"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password)})
+        prototype = Prototype(raw, [], timestamp=self.context.created, patch=self._patch())
         return prototype.render({})
+
+    def cells_from(self, unit: Unit, version: str) -> dict[str, str]:
+        """cell of the unit's form as ``version`` laid it out -> the same cell in the form written today
+        (empty when the versions agree or ``version`` is unknown)."""
+        if version == F.FORM_VERSION or version not in F.FORM_VERSIONS:
+            return {}
+        own = self._own(unit)
+        return F.translate_cells(F.layout(self.plan, unit.level, self.year, own, version),
+                                 F.layout(self.plan, unit.level, self.year, own))
 
     def workbook(self, unit: Unit) -> tuple[bytes, int]:
         """The unit's workbook as bytes, and how many indicators it holds."""

@@ -16,8 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-#: Version of the identity layout inside a workbook.
-IDENTITY_FORMAT = "1"
+from xlkpi.forms.layout import FORM_VERSION
+
+#: The form's version: how its sheet is laid out (:mod:`xlkpi.forms.layout`); covered by the digest, so a
+#: return is read by the layout it was made with.
+IDENTITY_FORMAT = FORM_VERSION
 #: Custom document property names: "xlkpi.plan.model", "xlkpi.unit", …
 PROPERTY_PREFIX = "xlkpi."
 #: Workbook-level defined names: xlkpi_plan, xlkpi_unit, …

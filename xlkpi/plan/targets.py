@@ -129,11 +129,17 @@ class Rule:
         return []
 
     def met(self, value: float) -> bool:
+        """Whether a result (in the indicator's unit, rounded to 6 decimals by the caller) meets the rule."""
         if self.op == ">=":
             return value >= self.value
         if self.op == "<=":
             return value <= self.value
         return abs(value - self.value) < 1e-9
+
+    def excel(self, value: str) -> str:
+        """The same test as :meth:`met`, as a spreadsheet condition on the expression ``value`` (which the
+        caller rounds to 6 decimals as collect does): the form's judgement is derived from this rule."""
+        return f"{value}{self.op}{self.value!r}"
 
     def within_floor(self, value: float) -> bool:
         if self.floor is None:

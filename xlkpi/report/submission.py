@@ -81,7 +81,10 @@ def _fill_upper_workbook(upper_file: Path, consolidation: Consolidation, reporte
         rows = book.rows(F.SHEET, F.READ_COLUMNS)
     finally:
         book.close()
-    layout = _matching_layout(plan, year, identity["unit"], rows, file)
+    if identity["format"] not in F.FORM_VERSIONS:
+        raise XlkpiError(problem("form-version-unknown", file=file, found=identity["format"],
+                                 known=", ".join(F.FORM_VERSIONS)))
+    layout = _matching_layout(plan, year, identity["unit"], rows, file, identity["format"])
     result = SubmissionResult(out_dir / f"{upper_file.stem}-tong-hop.xlsx", identity["unit"])
     values: dict[str, object] = {}
     for block in layout.blocks:
@@ -116,10 +119,11 @@ def _fill_upper_workbook(upper_file: Path, consolidation: Consolidation, reporte
     return result
 
 
-def _matching_layout(plan: Plan, year: int, unit: str, rows: list[list[object]], file: str) -> F.FormLayout:
-    """The layout (level) whose indicator names are the ones printed in the workbook."""
+def _matching_layout(plan: Plan, year: int, unit: str, rows: list[list[object]], file: str, version: str
+                     ) -> F.FormLayout:
+    """The layout (level) of form ``version`` whose indicator names are the ones printed in the workbook."""
     for level in plan.reporting_levels:
-        layout = F.layout(plan, level, year, F.own_targets(plan, year, unit))
+        layout = F.layout(plan, level, year, F.own_targets(plan, year, unit), version)
         names = [cell_text(rows[b.first_row][F.COL_NAME]) if b.first_row < len(rows) else "" for b in layout.blocks]
         if layout.blocks and names == [b.indicator.name for b in layout.blocks]:
             return layout
