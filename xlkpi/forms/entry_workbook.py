@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -111,11 +113,23 @@ def protect_structure(workbook_xml: bytes, password: str) -> bytes:
     return workbook_xml.replace(marker, element.encode() + marker, 1)
 
 
-def rows_grow(sheet_xml: bytes) -> bytes:
-    """The form sheet's rows with their heights kept but not fixed ("customHeight" dropped): Excel and
-    LibreOffice show each row as tall as xlkpi made it, and let it grow as the clerk types a longer
-    explanation (a row whose height is fixed hides what does not fit)."""
-    return sheet_xml.replace(b' customHeight="1"', b"")
+def rows_grow(layout: FormLayout) -> Callable[[bytes], bytes]:
+    """A patch of the form sheet: the indicators' rows keep their heights but not fixed ("customHeight"
+    dropped), so Excel and LibreOffice show each row as tall as xlkpi made it and fit it to what the clerk
+    types (a row whose height is fixed hides a longer explanation).  The title, header and section rows stay
+    fixed: their texts are in merged cells, which a program does not fit a row to."""
+    wanted = {b'<row r="%d" ' % (block.first_row + 1) for block in layout.blocks}
+
+    def patch(sheet_xml: bytes) -> bytes:
+        def unfix(match: re.Match[bytes]) -> bytes:
+            row = match.group(0)
+            return row.replace(b' customHeight="1"', b"") if row[:row.index(b" ", 5) + 1] in wanted else row
+        return _ROW_TAG.sub(unfix, sheet_xml)
+
+    return patch
+
+
+_ROW_TAG = re.compile(rb"<row r=\"\d+\" [^>]*>")
 
 
 def write_emphasised(sheet: Any, row: int, col: int, indicator: Any, text: str, cell: Any, italic_run: Any,
@@ -370,13 +384,21 @@ def xlsxwriter_workbook(
     last = F.LAST_COL
     sheet.merge_range(F.TITLE_ROW, 0, F.TITLE_ROW, last, "PHIẾU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU", fmt["title"])
     sheet.merge_range(1, 0, 1, last, " ".join(plan.document.appendix.title), fmt["subtitle"])
-    sheet.set_row(1, LINE_HEIGHT * lines_needed(" ".join(plan.document.appendix.title), sum(WIDTHS)) + 4)
+    # bold capitals are wider than the estimate assumes: counted at two thirds of the width
+    sheet.set_row(1, LINE_HEIGHT * lines_needed(" ".join(plan.document.appendix.title), sum(WIDTHS) * 2 / 3) + 4)
     sheet.merge_range(2, 0, 2, last, plan.document.appendix.attached, fmt["italic"])
     sheet.merge_range(3, 0, 3, last, f"Đơn vị báo cáo: {unit.name} (mã: {unit.code})", fmt["info_bold"])
     sheet.merge_range(4, 0, 4, last, f"Kỳ báo cáo: {period.label} — số liệu từ ngày {start:%d/%m/%Y} "
                       f"đến ngày {end:%d/%m/%Y}", fmt["info"])
     sheet.merge_range(5, 0, 5, last, f"Hạn gửi báo cáo: {deadline}. Gửi về: {send_to}. "
                       "Chỉ nhập vào các ô màu vàng; xem trang \"Hướng dẫn\".", fmt["info"])
+    # fixed heights above the table: its texts are in merged cells, which a program does not fit a row to
+    sheet.set_row(F.TITLE_ROW, LINE_HEIGHT + 6)
+    sheet.set_row(2, LINE_HEIGHT * lines_needed(plan.document.appendix.attached, sum(WIDTHS)) + 2)
+    for row in (3, 4):
+        sheet.set_row(row, LINE_HEIGHT + 2)
+    deadline_line = f"Hạn gửi báo cáo: {deadline}. Gửi về: {send_to}. Chỉ nhập vào các ô màu vàng; xem trang \"Hướng dẫn\"."
+    sheet.set_row(5, LINE_HEIGHT * lines_needed(deadline_line, sum(WIDTHS)) + 2)
 
     top, bottom = F.HEADER_ROWS
     for col, header in enumerate(HEADERS):

@@ -81,14 +81,15 @@ class WorkbookFactory:
             identity = Identity(self.plan.id, self.plan.version, self.context.campaign, _CODE.decode(),
                                 str(self.context.period))
             raw = xlsxwriter_workbook(layout, self.context, text, identity)
-            prototype = Prototype(raw, _TOKENS, timestamp=self.context.created, patch=self._patch())
+            prototype = Prototype(raw, _TOKENS, timestamp=self.context.created, patch=self._patch(layout))
             locked = [LockedRow(b.indicator.id, b.indicator.name, b.target_text) for b in layout.blocks]
             self._prototypes[key] = (prototype, locked, len(layout.blocks))
         return self._prototypes[key]
 
-    def _patch(self) -> dict[str, Callable[[bytes], bytes]]:
+    def _patch(self, layout: F.FormLayout) -> dict[str, Callable[[bytes], bytes]]:
         """What XlsxWriter cannot write: the workbook's structure protection; rows that grow as typed into."""
-        return {"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password), FORM_PART: rows_grow}
+        return {"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password),
+                FORM_PART: rows_grow(layout)}
 
     def identity(self, unit: Unit) -> Identity:
         _, locked, _ = self._prototype(unit)
@@ -105,7 +106,7 @@ class WorkbookFactory:
         text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))
         raw = xlsxwriter_workbook(layout, self.context, text, identity, filled=filled, notes=notes, banner=banner,
                                   findings=findings if findings is not None else [])
-        prototype = Prototype(raw, [], timestamp=self.context.created, patch=self._patch())
+        prototype = Prototype(raw, [], timestamp=self.context.created, patch=self._patch(layout))
         return prototype.render({})
 
     def cells_from(self, unit: Unit, version: str) -> dict[str, str]:
