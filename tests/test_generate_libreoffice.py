@@ -10,6 +10,7 @@ from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.forms.generate import generate
 from xlkpi.forms.identity import FIELDS
 from xlkpi.common.office import convert
+from tests.test_rendering import print_with_libreoffice
 
 # plan, a roster (code, name, level), and the pages LibreOffice prints of the form (one row per indicator),
 # then of the guide (one page): Lai Châu's commune form, 8 indicators, on 2 pages; Phú Thọ's department form,
@@ -35,14 +36,15 @@ def type_sizes(page) -> list[float]:
     return sizes
 
 
+@pytest.mark.parametrize("locale", ["en_US.UTF-8", "vi_VN.UTF-8"])
 @pytest.mark.parametrize("plan_id", sorted(CASES))
-def test_prints_landscape_a4_on_the_expected_pages(plan_id, soffice, tmp_path):
+def test_prints_landscape_a4_on_the_expected_pages(plan_id, locale, uno_python, tmp_path):
     units, pages = CASES[plan_id]
     roster = tmp_path / "dv.csv"
     roster.write_text("code,name,level\n" + "".join(f"{c},{n},{lv}\n" for c, n, lv in units), encoding="utf-8")
     init_campaign(tmp_path / "c", plan=plan_id, period="2025-Q3", roster=roster, deadline="20/10/2025")
     result = generate(open_campaign(tmp_path / "c"), jobs=1)
-    pdf = pypdf.PdfReader(convert(result.files[0].path, "pdf", tmp_path / "pdf"))
+    pdf = print_with_libreoffice(uno_python, result.files[0].path, tmp_path / "pdf", locale)
     assert len(pdf.pages) == pages
     for page in pdf.pages:
         box = page.mediabox

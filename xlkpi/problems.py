@@ -521,9 +521,9 @@ CATALOGUE: dict[str, Message] = {
     ),
     "explanation-missing": Message(
         "Chỉ tiêu {number} chưa đạt ({result} so với chỉ tiêu {target}) nhưng chưa có giải trình. Bắt buộc ghi lý "
-        "do và giải pháp ở cột (9).",
+        "do và giải pháp ở cột ({column}), ô {cell}.",
         "Indicator {number} is not met ({result} against the target {target}) and has no explanation. An "
-        "explanation is required in column (9).",
+        "explanation is required in column ({column}), cell {cell}.",
     ),
     "ledger-version": Message(
         "Sổ theo dõi (ledger.sqlite) có định dạng phiên bản {found}, phiên bản xlkpi này dùng {expected}. Hãy dùng "

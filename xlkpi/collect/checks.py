@@ -406,7 +406,8 @@ def _read_block(cells: dict[tuple[int, int], Any], block: Block, formulas: set[t
     if value.value is not None and value.status != NOT_ARISEN:
         value.status = judge(block.rule, value.value)
         if value.status == NOT_MET and not value.explanation:
-            report("explanation-missing", F.EXPLANATION, result=format_number(round(value.value, 2)),
+            report("explanation-missing", F.EXPLANATION, column=block.inputs[F.EXPLANATION][1] + 1,
+                   result=format_number(round(value.value, 2)),
                    target=f"{OP_SYMBOL[block.rule.op]} {format_number(block.rule.value)}" if block.rule else "")
     return value
 
