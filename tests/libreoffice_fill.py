@@ -11,54 +11,22 @@ LibreOffice's own filters, after recalculating the whole document.
 
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
 import uno
-from com.sun.star.beans import PropertyValue
+
+from uno_office import load, office_desktop, prop, type_values
 
 FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "ods": "calc8", "xls": "MS Excel 97", "pdf": "calc_pdf_Export"}
 
 
-def prop(name, value):
-    item = PropertyValue()
-    item.Name, item.Value = name, value
-    return item
-
-
 def main(source, values_file, out_dir, formats, password=None):
-    profile = tempfile.mkdtemp(prefix="xlkpi-uno-")
-    pipe = f"xlkpi_{os.getpid()}"
-    office = subprocess.Popen([
-        shutil.which("soffice"), f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
-        "--norestore", "--nologo", f"--accept=pipe,name={pipe};urp;",
-    ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        for _ in range(200):
-            try:
-                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("LibreOffice did not start")
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        document = desktop.loadComponentFromURL(uno.systemPathToFileUrl(os.path.abspath(source)), "_blank", 0,
-                                                (prop("Hidden", True),))
-        with open(values_file, encoding="utf-8") as handle:
-            values = json.load(handle)
-        sheet = document.Sheets.getByName("Nhập liệu") if values else None  # no values: recalculate only
-        for name, value in values.items():
-            cell = sheet.getCellRangeByName(name)
-            if isinstance(value, (int, float)):
-                cell.setValue(value)
-            else:
-                cell.setString(value)
+    with open(values_file, encoding="utf-8") as handle:
+        values = json.load(handle)
+    with office_desktop() as desktop:
+        document = load(desktop, source)
+        if values:  # no values: recalculate only
+            type_values(document.Sheets.getByName("Nhập liệu"), values)
         document.calculateAll()
         stem = os.path.splitext(os.path.basename(source))[0]
         for fmt in formats:
@@ -68,13 +36,6 @@ def main(source, values_file, out_dir, formats, password=None):
                 options.append(prop("Password", password))
             document.storeToURL(uno.systemPathToFileUrl(target), tuple(options))
         document.close(True)
-    finally:
-        office.terminate()
-        try:
-            office.wait(20)
-        except subprocess.TimeoutExpired:
-            office.kill()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,21 +13,9 @@ gets one ``{cell: shown text}`` per case.
 """
 
 import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
-import uno
-from com.sun.star.beans import PropertyValue
-
-
-def prop(name, value):
-    item = PropertyValue()
-    item.Name, item.Value = name, value
-    return item
+from uno_office import load, office_desktop, type_values
 
 
 def api_formula(formula):
@@ -43,51 +31,20 @@ def api_formula(formula):
 def main(cases_file, out_file):
     with open(cases_file, encoding="utf-8") as handle:
         spec = json.load(handle)
-    profile = tempfile.mkdtemp(prefix="xlkpi-uno-")
-    pipe = f"xlkpi_judge_{os.getpid()}"
-    office = subprocess.Popen([
-        shutil.which("soffice"), f"-env:UserInstallation=file://{profile}", "--headless", "--invisible",
-        "--norestore", "--nologo", f"--accept=pipe,name={pipe};urp;",
-    ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results = []
-    try:
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-        for _ in range(200):
-            try:
-                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("LibreOffice did not start")
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+    with office_desktop() as desktop:
         for case in spec["cases"]:
-            url = uno.systemPathToFileUrl(os.path.abspath(case["file"]))
-            document = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+            document = load(desktop, case["file"])
             sheet = document.Sheets.getByName("Nhập liệu")
-            for name, value in case["values"].items():
-                cell = sheet.getCellRangeByName(name)
-                if isinstance(value, (int, float)):
-                    cell.setValue(value)
-                else:
-                    cell.setString(value)
+            type_values(sheet, case["values"])
             if case.get("probes"):
                 sheet.unprotect(spec["password"])
                 for name, formula in case["probes"].items():
                     sheet.getCellRangeByName(name).setFormula(api_formula(formula))
             document.calculateAll()
-            shown = {name: sheet.getCellRangeByName(name).getString()
-                     for name in list(case["read"]) + list(case.get("probes", {}))}
-            results.append(shown)
+            results.append({name: sheet.getCellRangeByName(name).getString()
+                            for name in list(case["read"]) + list(case.get("probes", {}))})
             document.close(True)
-    finally:
-        office.terminate()
-        try:
-            office.wait(20)
-        except subprocess.TimeoutExpired:
-            office.kill()
-        shutil.rmtree(profile, ignore_errors=True)
     with open(out_file, "w", encoding="utf-8") as handle:
         json.dump(results, handle, ensure_ascii=False)
 
