@@ -4,7 +4,7 @@ from xlkpi.plan.model import Plan, check_plan, load_plan
 from xlkpi.problems import Problem, Report, XlkpiError
 from xlkpi.units.roster import Roster, Unit, load_roster, read_roster
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def results(campaign):  # type: ignore[no-untyped-def]
