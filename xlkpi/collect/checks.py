@@ -31,7 +31,7 @@ from xlkpi.units.roster import Roster, Unit
 from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
 from xlkpi.common.text import cell_text as _text, fold
 
-MAX_VALUE = 1_000_000_000
+MAX_VALUE = F.NUMBER_LIMIT
 MAX_TEXT, MAX_EXPLANATION, MAX_EVIDENCE = F.TEXT_LIMIT, F.EXPLANATION_LIMIT, F.EVIDENCE_LIMIT
 
 MET, NOT_MET, NOT_ARISEN, NOT_JUDGED = "met", "not-met", "not-arisen", "not-judged"

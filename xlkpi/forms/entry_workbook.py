@@ -32,13 +32,11 @@ INPUT_FILL = "#FFF2CC"
 NOT_ARISEN = "Không phát sinh"
 MET, NOT_MET, NOT_JUDGED = "Đạt", "Chưa đạt", "Chưa đánh giá"
 #: what the result column shows instead of a result computed from figures that cannot be right; collect
-#: refuses the same figures (see wrong_condition)
+#: refuses the same figures (result_formula, and still_wrong for a feedback copy's red marks)
 WRONG_PREFIX = "Số liệu sai"
 WRONG_NOT_NUMBER = f"{WRONG_PREFIX}: nhập số nguyên ≥ 0"
 WRONG_PERCENT = f"{WRONG_PREFIX}: nhập số từ 0 đến 100"
 WRONG_CHOICE = f"{WRONG_PREFIX}: chọn {YES} hoặc {NO}"
-#: the largest number collect takes (checks.MAX_VALUE); the form calls a larger one wrong too
-MAX_VALUE = 1_000_000_000
 #: how a yes/no answer may be typed and still be read (collect compares without diacritics or case; so
 #: does the form: a spreadsheet's "=" ignores case)
 YES_SPELLINGS, NO_SPELLINGS = (YES, "Co"), (NO, "Khong")
@@ -155,9 +153,9 @@ def wrong_order(measure: Any) -> str:
 
 
 def _whole_wrong(cell: str) -> str:
-    """True when ``cell`` holds no whole number from 0 to MAX_VALUE (collect: not-a-number, negative-number,
+    """True when ``cell`` holds no whole number from 0 to the limit (collect: not-a-number, negative-number,
     not-whole-number, number-too-large)."""
-    return f"OR(NOT(ISNUMBER({cell})),{cell}<0,{cell}<>INT({cell}),{cell}>{MAX_VALUE})"
+    return f"OR(NOT(ISNUMBER({cell})),{cell}<0,{cell}<>INT({cell}),{cell}>{F.NUMBER_LIMIT})"
 
 
 def _answer(cell: str, spellings: tuple[str, ...]) -> str:

@@ -89,6 +89,8 @@ READ_COLUMNS = frozenset({COL_NUMBER, COL_NAME, COL_TARGET}
 
 #: The longest text a unit may type (characters): the form's validation, its sizing and collect's check agree.
 TEXT_LIMIT, EXPLANATION_LIMIT, EVIDENCE_LIMIT = 2000, 1000, 500
+#: The largest number a unit may enter: the form's "Số liệu sai" and collect's number-too-large agree.
+NUMBER_LIMIT = 1_000_000_000
 
 def cell_name(row: int, col: int) -> str:
     """(9, 5) -> "F10" (zero-based row and column, as xlsxwriter counts)."""
