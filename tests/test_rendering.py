@@ -11,9 +11,27 @@ import pytest
 
 from tests.test_collect_libreoffice import fill_in_libreoffice
 from tests.test_consolidate import round_  # noqa: F401 — the fixture
+from xlkpi.report.appendix import APPENDIX, DETAIL, PROGRESS
 from xlkpi.report.consolidate import consolidate
 
 LOCALES = {"en-US": "en_US.UTF-8", "vi-VN": "vi_VN.UTF-8"}
+
+
+def short_rows(python: str, source: Path, sheets: list[str], out: Path, lang: str | None = None) -> list[list]:
+    """[sheet, row, height, needed] for each row of ``sheets`` that LibreOffice finds too short for its wrapped
+    text (what is cut off or printed over the next row; a text check cannot see it, the words are in the PDF)."""
+    import json
+    import os
+    import subprocess
+
+    out.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LC_ALL", "LANGUAGE")}
+    if lang:
+        env.update({"LANG": lang, "LC_ALL": lang})
+    found = out / f"{source.stem}-rows.json"
+    subprocess.run([python, str(Path(__file__).with_name("libreoffice_rows.py")), str(source), str(found), *sheets],
+                   check=True, timeout=240, env=env)
+    return json.loads(found.read_text(encoding="utf-8"))
 
 
 def print_with_libreoffice(python: str, source: Path, out: Path, lang: str) -> pypdf.PdfReader:
@@ -288,3 +306,41 @@ def test_every_workbook_of_every_plan_prints_every_word(plan_round, uno_python, 
     assert len(written) >= 3, "a collection report, a feedback copy and forms"
     for path in written:
         assert_nothing_clipped(path, print_with_libreoffice(uno_python, path, tmp_path / path.stem, lang))
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_a_long_result_text_prints_whole_in_the_appendix(uno_python, tmp_path, locale):
+    """Phú Thọ's result column is narrow: "1/1 đơn vị đạt (2 không phát sinh)" wraps to several lines, and the
+    row is as tall as that (it was one line tall: only "(2 không phát" showed); in the detail sheet a rate that
+    did not arise ("Không phát sinh") and in the progress sheet a level ("Sở, ban, ngành") fit their rows."""
+    import random
+
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.collect.run import collect
+    from xlkpi.forms import layout as F
+    from xlkpi.forms.generate import generate
+    from xlkpi.forms.simulate import fill_workbook, plausible_values
+
+    roster = tmp_path / "r.csv"
+    roster.write_text("code,name,level\nS1,Sở Tư pháp,so\nS2,Sở Y tế,so\nS3,Sở Xây dựng,so\n", encoding="utf-8")
+    init_campaign(tmp_path / "c", plan="phu-tho-2025", period="2025-Q3", roster=roster)
+    campaign = open_campaign(tmp_path / "c")
+    layout = F.layout(campaign.plan, "so", 2025)
+    # the rate with the shortest name (2.3 "Tỷ lệ xử lý phản ánh, kiến nghị đúng hạn."): its name sets no height
+    rate = min((b for b in layout.blocks if b.indicator.measure.kind == "rate"), key=lambda b: len(b.indicator.name))
+    for n, generated in enumerate(generate(campaign, jobs=1).files):
+        values = plausible_values(layout, random.Random(n))
+        if n < 2:  # nothing arose at two departments
+            values[F.cell_name(*rate.inputs[F.NUMERATOR])] = values[F.cell_name(*rate.inputs[F.DENOMINATOR])] = 0
+        (campaign.inbox / generated.path.name).write_bytes(fill_workbook(generated.path.read_bytes(), values))
+    collect(campaign, jobs=1)
+    result = consolidate(campaign)
+    rolled = result.consolidation.totals[rate.indicator.id]
+    assert "(2 không phát sinh)" in rolled.units_met
+    assert short_rows(uno_python, result.path, [APPENDIX, DETAIL, PROGRESS], tmp_path, LOCALES[locale]) == []
+
+
+def test_no_row_of_any_report_is_shorter_than_its_text(plan_round, uno_python, tmp_path):
+    """Every built-in plan's appendix, detail and progress sheets: LibreOffice needs no row taller than it is."""
+    campaign, result = plan_round
+    assert short_rows(uno_python, result.path, [APPENDIX, DETAIL, PROGRESS], tmp_path) == []

@@ -21,7 +21,7 @@ Everything a unit or the plan wrote is written as text: no text ever becomes a f
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -135,8 +135,12 @@ class DetailLayout:
 
 
 FIXED = ("STT", "Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên", "Loại dòng", "Tình trạng nộp")
-FIXED_WIDTHS = (6, 11, 30, 8, 11, 10, 16)
+FIXED_WIDTHS = (6, 11, 30, 16, 11, 10, 16)
+#: the column that tells unit rows from subtotals for the formulas: hidden, a reader has the row's own words
 COL_TYPE = 5
+#: widths in the detail sheet: a result or judgement ("Không phát sinh") and a figure on one line; a text answer wide
+JUDGEMENT_WIDTH, FIGURE_WIDTH, TEXT_WIDTH = 15, 11, 30
+DETAIL_LINE = 14.0  # points per line of 11-point Times New Roman
 HEAD_ROWS = 2
 
 
@@ -363,12 +367,26 @@ def _cached(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _detail_width(columns: DetailColumns, col: int) -> int:
+    """A text answer is wide; a result or judgement holds "Không phát sinh" on one line; a figure is narrow."""
+    if columns.indicator.measure.kind == "text":
+        return TEXT_WIDTH
+    return JUDGEMENT_WIDTH if col in (columns.value, columns.judgement) else FIGURE_WIDTH
+
+
+def _row_height(values: Iterable[str], widths: Iterable[float], line: float = DETAIL_LINE) -> float | None:
+    """The height a streamed row needs for its wrapped texts; None when one line holds them all."""
+    lines = max((lines_needed(value, width) for value, width in zip(values, widths) if value), default=1)
+    return line * lines + 5 if lines > 1 else None
+
+
 def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status,
                   layout: DetailLayout) -> None:
     plan = consolidation.plan
     for col, (header, width) in enumerate(zip(FIXED, FIXED_WIDTHS)):
         sheet.merge_range(0, col, 1, col, header, fmt["d_header"])
         sheet.set_column(col, col, width)
+    title_lines = 2
     for columns in layout.columns:
         indicator = columns.indicator
         parts = [c for c in (columns.numerator, columns.denominator, columns.value, columns.judgement) if c is not None]
@@ -383,8 +401,12 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
                  "yesno": ("Trả lời", "Đánh giá")}.get(kind, ("Kết quả", "Đánh giá"))
         for col, name in zip(parts, names):
             sheet.write_string(1, col, name, fmt["d_header"])
-            sheet.set_column(col, col, 30 if kind == "text" else 11)
-    sheet.set_row(0, 60)
+            sheet.set_column(col, col, _detail_width(columns, col))
+        span = sum(_detail_width(columns, c) for c in parts)
+        title_lines = max(title_lines, lines_needed(title, span))
+    # the indicators' names in full, however long (they were cut at four lines)
+    sheet.set_row(0, DETAIL_LINE * title_lines + 8)
+    sheet.set_column(COL_TYPE, COL_TYPE, FIXED_WIDTHS[COL_TYPE], None, {"hidden": True})
     last = layout.total.row if layout.total else HEAD_ROWS
     for columns in layout.columns:
         if columns.judgement is None:
@@ -412,6 +434,7 @@ def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLay
     year = consolidation.year
     states = {u.unit.code: u for u in status.units}
     text, sub_text = styles["d_text"], styles["d_sub_text"]
+    level_names = {level.id: level.name for level in consolidation.plan.levels}
     number = 0
     # the units' values in the order the rows need them: read a chunk at a time from the ledger
     codes = [entry.unit.code for entry in layout.rows if entry.kind == UNIT_ROW and entry.unit is not None]
@@ -425,8 +448,8 @@ def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLay
             assert unit is not None
             number += 1
             state = states.get(unit.code)
-            fixed = (str(number), unit.code, "  " * entry.depth + unit.name, unit.level, unit.parent or "", UNIT_ROW,
-                     state.label if state else "")
+            fixed = (str(number), unit.code, "  " * entry.depth + unit.name, level_names.get(unit.level, unit.level),
+                     unit.parent or "", UNIT_ROW, state.label if state else "")
             cells += [X.string(row, col, text, value) for col, value in enumerate(fixed)]
             values: dict = {}
             if pending is not None and pending[0] == unit.code:
@@ -436,14 +459,14 @@ def _detail_rows(consolidation: Consolidation, status: Status, layout: DetailLay
                 cells += _unit_cells(columns, row, values.get(columns.indicator.id), unit, styles)
         else:
             label = TOTAL_ROW if entry.kind == TOTAL_ROW else f"Cộng: {entry.unit.name}"  # type: ignore[union-attr]
-            fixed = ("", entry.unit.code if entry.unit else "", label, entry.unit.level if entry.unit else "", "",
-                     entry.kind, "")
+            level = level_names.get(entry.unit.level, entry.unit.level) if entry.unit else ""
+            fixed = ("", entry.unit.code if entry.unit else "", label, level, "", entry.kind, "")
             cells += [X.string(row, col, sub_text, value) for col, value in enumerate(fixed)]
             rolled_map = (consolidation.totals if entry.kind == TOTAL_ROW
                           else consolidation.by_parent.get(entry.unit.code, {}))  # type: ignore[union-attr]
             for columns in layout.columns:
                 cells += _rolled_cells(columns, entry, rolled_map.get(columns.indicator.id), year, styles)
-        yield X.row(row, cells)
+        yield X.row(row, cells, _row_height(fixed, FIXED_WIDTHS))
 
 
 def _unit_cells(columns: DetailColumns, row: int, value: Any, unit: Unit, styles: dict[str, int]) -> list[str]:
@@ -526,6 +549,7 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     appendix = plan.document.appendix
     row = 0
     sheet.merge_range(row, 0, row, last, f"{appendix.heading} {appendix.number}".strip(), fmt["heading"])
+    sheet.set_row(row, LINE_HEIGHT + 4)  # 14-point bold
     row += 1
     for line in appendix.title:
         sheet.merge_range(row, 0, row, last, line, fmt["title"])
@@ -600,8 +624,9 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
         height = 1
         for col, column in enumerate(columns):
             if column.shows in RESULT_COLUMNS:
-                _write_result(sheet, fmt, row, col, column.shows, rolled, detail if formulas else None, total,
-                              level_names)
+                shown = _write_result(sheet, fmt, row, col, column.shows, rolled, detail if formulas else None,
+                                      total, level_names)
+                height = max(height, lines_needed(shown, widths[col]))
                 continue
             text = _printed(indicator, column)
             if column.shows in ("name", "note") and write_emphasised(sheet, row, col, indicator, text, fmt["text"],
@@ -634,53 +659,55 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
 
 
 def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: str, rolled: Rolled,
-                  detail: DetailColumns | None, total: DetailRow | None, level_names: dict[str, str]) -> None:
+                  detail: DetailColumns | None, total: DetailRow | None, level_names: dict[str, str]) -> str:
     """A result cell: a formula over the detail sheet with its cached value, or the value itself (``detail``
-    None: the print copy; or the office's own figure), or why there is none (no unit of the round reports it)."""
+    None: the print copy; or the office's own figure), or why there is none (no unit of the round reports it).
+    Returns the text the cell shows, which the row's height must hold."""
     kind = rolled.indicator.measure.kind
-    decimals = 0 if kind == "count" and (rolled.indicator.effective_rollup == "sum" or rolled.office) else 2
-    if rolled.expected == 0 and rolled.office is None:  # no unit of its levels in this round: nobody's failure
-        levels = ", ".join(level_names.get(level, level) for level in rolled.indicator.levels)
-        text = {"result": "", "units-met": f"Đợt này không có đơn vị ({levels}) báo cáo chỉ tiêu này",
-                "judgement": rolled.label}.get(shows, "")
-        sheet.write_string(row, col, text, fmt["center"])
-        return
-    if detail is None or total is None or rolled.office is not None:  # the value itself (the office's: its source)
-        if shows == "result":
-            if rolled.status == NOT_ARISEN or kind == "text" or rolled.value is None:
-                written = rolled.office.text or "" if rolled.office else rolled.units_met
-                text = LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN else (written if kind == "text" else "")
-                sheet.write_string(row, col, text, fmt["center"])
-            else:
-                sheet.write_string(row, col, shown_number(rolled.value, decimals), fmt["center"])
-        elif shows == "units-met":
-            sheet.write_string(row, col, rolled.units_met, fmt["center"])
-        else:
-            sheet.write_string(row, col, rolled.label, fmt["judgement"])
-        return
+    shown = _result_text(shows, rolled, level_names)
+    style = "judgement" if shows == "judgement" else "center"
+    by_formula = (detail is not None and total is not None and rolled.office is None and rolled.expected > 0
+                  and kind != "text" and (shows == "result" or detail.judgement is not None))
+    if not by_formula:
+        sheet.write_string(row, col, shown, fmt[style])
+        return shown
+    assert detail is not None and total is not None
     if shows == "result":
-        if kind == "text":
-            sheet.write_string(row, col, rolled.units_met, fmt["center"])
-            return
-        cached: Any = (LABELS[NOT_ARISEN] if rolled.status == NOT_ARISEN
-                       else "" if rolled.value is None else shown_number(rolled.value, decimals))
         # printed with a decimal comma whatever the locale of the program that prints it (FIXED gives the
         # locale's separator, without thousands separators; a point becomes a comma, a comma stays)
         reference = f"'{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.value)}"
+        decimals = _decimals(rolled)
         formula = f'=IF(ISNUMBER({reference}),SUBSTITUTE(FIXED({reference},{decimals},TRUE),".",","),{reference})'
-        sheet.write_formula(row, col, formula, fmt["center"], cached)
     elif shows == "units-met":
-        if kind == "text" or detail.judgement is None:
-            sheet.write_string(row, col, rolled.units_met, fmt["center"])
-            return
-        sheet.write_formula(row, col, units_met_formula(detail, total.first, total.last), fmt["center"],
-                            rolled.units_met)
+        formula = units_met_formula(detail, total.first, total.last)
     else:
-        if detail.judgement is None:
-            sheet.write_string(row, col, rolled.label, fmt["judgement"])
-            return
-        sheet.write_formula(row, col, f"='{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.judgement)}",
-                            fmt["judgement"], rolled.label)
+        formula = f"='{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.judgement)}"
+    sheet.write_formula(row, col, formula, fmt[style], shown)
+    return shown
+
+
+def _decimals(rolled: Rolled) -> int:
+    """A count summed over units, or the office's own count, is whole; any other result has two decimals."""
+    kind = rolled.indicator.measure.kind
+    return 0 if kind == "count" and (rolled.indicator.effective_rollup == "sum" or rolled.office) else 2
+
+
+def _result_text(shows: str, rolled: Rolled, level_names: dict[str, str]) -> str:
+    """What a result cell shows: the text written, or the cached value of its formula."""
+    kind = rolled.indicator.measure.kind
+    if rolled.expected == 0 and rolled.office is None:  # no unit of its levels in this round: nobody's failure
+        levels = ", ".join(level_names.get(level, level) for level in rolled.indicator.levels)
+        return {"units-met": f"Đợt này không có đơn vị ({levels}) báo cáo chỉ tiêu này",
+                "judgement": rolled.label}.get(shows, "")
+    if shows == "result":
+        if rolled.status == NOT_ARISEN:
+            return LABELS[NOT_ARISEN]
+        if rolled.office is not None and (kind == "text" or rolled.value is None):
+            return rolled.office.text or ""
+        if kind == "text":
+            return rolled.units_met
+        return "" if rolled.value is None else shown_number(rolled.value, _decimals(rolled))
+    return rolled.units_met if shows == "units-met" else rolled.label
 
 
 def _names(units: list[Unit], printed: bool = False) -> str:
@@ -711,14 +738,22 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
     return lines
 
 
+#: rows left blank between the signer's title and name: room to sign and stamp (Decree 30/2020/NĐ-CP), at
+#: least 60 points; a 13-point bold line of the block takes SIGN_LINE points
+SIGN_GAP_ROWS, SIGN_LINE = 5, 18.0
+
+
 def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last: int, name: str = "") -> None:
     signer = plan.document.signer
     split = max(1, (last + 1) // 2)
     left_end, right_start = split - 1, split
     sheet.merge_range(row, right_start, row, last, signer.on_behalf, fmt["sign"])
     sheet.merge_range(row + 1, right_start, row + 1, last, signer.title, fmt["sign"])
+    for offset in (0, 1, SIGN_GAP_ROWS + 2):  # 13-point bold lines
+        sheet.set_row(row + offset, SIGN_LINE)
     if name or signer.name:
-        sheet.merge_range(row + 5, right_start, row + 5, last, name or signer.name, fmt["sign_name"])
+        sheet.merge_range(row + SIGN_GAP_ROWS + 2, right_start, row + SIGN_GAP_ROWS + 2, last, name or signer.name,
+                          fmt["sign_name"])
     if plan.document.recipients:
         if left_end > 0:
             sheet.merge_range(row, 0, row, left_end, "Nơi nhận:", fmt["recipients_title"])
@@ -735,8 +770,8 @@ def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last
 # -- progress and charts ---------------------------------------------------------------------------------
 
 
-PROGRESS_HEADERS = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 8), ("Tình trạng", 26), ("Tệp", 48),
-                    ("Thời điểm nhận", 20), ("Nộp muộn", 10))
+PROGRESS_HEADERS = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 16), ("Tình trạng", 22), ("Tệp", 48),
+                    ("Thời điểm nhận", 18), ("Nộp muộn", 10))
 
 
 def print_setup(sheet: Any, plan: Plan, title: str, scale: int | None = None) -> None:
@@ -765,9 +800,11 @@ def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status, plan: Plan)
 
 def _progress_rows(status: Status, styles: dict[str, int], level_names: dict[str, str]) -> Iterator[str]:
     text = styles["d_text"]
+    widths = [width for _, width in PROGRESS_HEADERS]
     for row, entry in enumerate(status.units, start=1):
-        yield X.row(row, [X.string(row, col, text, value)
-                          for col, value in enumerate((str(row), *entry.cells(level_names)))])
+        values = (str(row), *entry.cells(level_names))
+        yield X.row(row, [X.string(row, col, text, value) for col, value in enumerate(values)],
+                    _row_height(values, widths))
 
 
 def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation, layout: DetailLayout) -> None:

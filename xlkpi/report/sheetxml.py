@@ -73,8 +73,12 @@ def _number_text(value: float) -> str:
     return f"{value:.16G}"  # as XlsxWriter writes numbers
 
 
-def row(index: int, cells: Iterable[str]) -> str:
-    return f'<row r="{index + 1}">{"".join(cells)}</row>'
+def row(index: int, cells: Iterable[str], height: float | None = None) -> str:
+    """A row of cells; ``height`` (points) when its wrapped texts need more than one line (a program keeps
+    a stored row's height: it does not fit the row to the text)."""
+    if height is None:
+        return f'<row r="{index + 1}">{"".join(cells)}</row>'
+    return f'<row r="{index + 1}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>'
 
 
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
