@@ -67,6 +67,13 @@ def test_the_signed_appendix_prints_right_in_any_locale(round_, uno_python, tmp_
             assert shown not in text, shown
     assert "(Kèm theo Báo cáo số" in text and "Ban hành kèm theo" not in text
     assert "0/0 đơn vị đạt" not in text and "Tiến độ nộp" not in text
+    # a leader sees how many units each figure stands on, and no "Đạt" claims more than the data hold
+    flat = " ".join(text.split())
+    for rolled in result.consolidation.totals.values():
+        if rolled.expected and rolled.judged:
+            assert rolled.coverage in flat
+            if not rolled.complete:
+                assert rolled.verdict.endswith("(chưa đủ số liệu)") and rolled.verdict in flat
     # page numbers from page 2 on, at the top; none on page 1
     for number, page in enumerate(pages[1:], start=2):
         assert page.split("\n", 1)[0].strip() == str(number)

@@ -34,13 +34,13 @@ def test_rates_roll_up_by_their_parts_and_skip_what_did_not_arise():
     assert (rolled.numerator, rolled.denominator) == (80, 111)
     assert rolled.value == pytest.approx(100 * 80 / 111)  # not the mean of 90 %, 70 % and 100 %
     assert rolled.status == NOT_MET and (rolled.met, rolled.judged, rolled.not_arisen) == (2, 3, 1)
-    assert rolled.units_met == "2/3 đơn vị đạt (1 không phát sinh)"
+    assert rolled.units_met == f"{rolled.reported}/{rolled.expected} đơn vị báo cáo; 2/3 đơn vị đạt (1 không phát sinh)"
 
 
 def test_nothing_arose_anywhere_and_nothing_reported():
     assert roll_up(indicator("rate"), Rule(">=", 80), 2, [("a", rate(0, 0)), ("b", rate(0, 0))]).status == NOT_ARISEN
     empty = roll_up(indicator("rate"), Rule(">=", 80), 2, [])
-    assert empty.status == NO_DATA and empty.units_met == "Chưa có đơn vị báo cáo"
+    assert empty.status == NO_DATA and empty.units_met == f"Chưa có đơn vị báo cáo (0/{empty.expected})"
 
 
 @pytest.mark.parametrize("kind, how, expected", [("count", None, 60), ("count", "mean", 20), ("count", "max", 30),

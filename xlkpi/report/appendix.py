@@ -32,7 +32,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlkpi.forms.entry_workbook import LINE_HEIGHT, write_emphasised
 from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section, header_groups
-from xlkpi.report.rollup import LABELS, NO_DATA, Consolidation, Rolled, general_rule
+from xlkpi.report.rollup import INCOMPLETE, LABELS, NO_DATA, Consolidation, Rolled, general_rule
 from xlkpi.units.roster import Unit
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
@@ -247,18 +247,36 @@ def judgement_formula(columns: DetailColumns, row: int, first: int, last: int, y
             f'IF({test},"{LABELS[MET]}","{LABELS[NOT_MET]}")))')
 
 
-def units_met_formula(columns: DetailColumns, first: int, last: int) -> str:
+def _reported_formula(columns: DetailColumns, first: int, last: int) -> str:
+    """The units that reported the indicator: those whose judgement cell holds anything."""
+    judged, types = (_range(DETAIL, columns.judgement, first, last),  # type: ignore[arg-type]
+                     _range(DETAIL, COL_TYPE, first, last))
+    return f'COUNTIFS({judged},"<>",{types},"{UNIT_ROW}")'
+
+
+def units_met_formula(columns: DetailColumns, first: int, last: int, expected: int) -> str:
+    """The same words as :attr:`Rolled.units_met`, counted over the detail sheet's unit rows."""
     judged, types = (_range(DETAIL, columns.judgement, first, last),  # type: ignore[arg-type]
                      _range(DETAIL, COL_TYPE, first, last))
     met = f'COUNTIFS({judged},"{LABELS[MET]}",{types},"{UNIT_ROW}")'
     missed = f'COUNTIFS({judged},"{LABELS[NOT_MET]}",{types},"{UNIT_ROW}")'
     arisen_not = f'COUNTIFS({judged},"{LABELS[NOT_ARISEN]}",{types},"{UNIT_ROW}")'
-    reported = f'COUNTIFS({judged},"<>",{types},"{UNIT_ROW}")'
-    # never "0/0 đơn vị đạt": the same words as Rolled.units_met
-    return (f'=IF({met}+{missed}=0,IF({arisen_not}>0,"Không phát sinh ở "&{arisen_not}&"/"&{reported}&" đơn vị",'
-            f'IF({reported}=0,"Chưa có đơn vị báo cáo",{reported}&" đơn vị báo cáo, chưa đánh giá")),'
-            f'{met}&"/"&({met}+{missed})&" đơn vị đạt"'
-            f'&IF({arisen_not}>0," ("&{arisen_not}&" không phát sinh)",""))')
+    reported = _reported_formula(columns, first, last)
+    coverage = f'{reported}&"/{expected} đơn vị báo cáo"'
+    # never "0/0 đơn vị đạt"
+    return (f'=IF({reported}=0,"Chưa có đơn vị báo cáo (0/{expected})",'
+            f'IF({met}+{missed}=0,IF({arisen_not}>0,{coverage}&"; không phát sinh ở "&{arisen_not}&" đơn vị",'
+            f'{coverage}&", chưa đánh giá"),'
+            f'{coverage}&"; "&{met}&"/"&({met}+{missed})&" đơn vị đạt"'
+            f'&IF({arisen_not}>0," ("&{arisen_not}&" không phát sinh)","")))')
+
+
+def verdict_formula(columns: DetailColumns, total: DetailRow, expected: int) -> str:
+    """The same words as :attr:`Rolled.verdict`: the detail's judgement, qualified while units are missing."""
+    judgement = f"'{DETAIL}'!{xl_rowcol_to_cell(total.row, columns.judgement)}"  # type: ignore[arg-type]
+    reported = _reported_formula(columns, total.first, total.last)
+    return (f'=IF(AND({reported}<{expected},OR({judgement}="{LABELS[MET]}",{judgement}="{LABELS[NOT_MET]}")),'
+            f'{judgement}&"{INCOMPLETE}",{judgement})')
 
 
 # -- the workbook --------------------------------------------------------------------------------------
@@ -679,9 +697,9 @@ def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: st
         decimals = _decimals(rolled)
         formula = f'=IF(ISNUMBER({reference}),SUBSTITUTE(FIXED({reference},{decimals},TRUE),".",","),{reference})'
     elif shows == "units-met":
-        formula = units_met_formula(detail, total.first, total.last)
+        formula = units_met_formula(detail, total.first, total.last, rolled.expected)
     else:
-        formula = f"='{DETAIL}'!{xl_rowcol_to_cell(total.row, detail.judgement)}"
+        formula = verdict_formula(detail, total, rolled.expected)
     sheet.write_formula(row, col, formula, fmt[style], shown)
     return shown
 
@@ -707,7 +725,7 @@ def _result_text(shows: str, rolled: Rolled, level_names: dict[str, str]) -> str
         if kind == "text":
             return rolled.units_met
         return "" if rolled.value is None else shown_number(rolled.value, _decimals(rolled))
-    return rolled.units_met if shows == "units-met" else rolled.label
+    return rolled.units_met if shows == "units-met" else rolled.verdict
 
 
 def _names(units: list[Unit], printed: bool = False) -> str:

@@ -69,6 +69,10 @@ class UnitValue(NamedTuple):
     status: str
 
 
+#: what a judgement adds when some units have not reported
+INCOMPLETE = " (chưa đủ số liệu)"
+
+
 @dataclass
 class Rolled:
     indicator: Indicator
@@ -94,9 +98,28 @@ class Rolled:
         return LABELS[self.status]
 
     @property
+    def complete(self) -> bool:
+        """Whether every unit that must report the indicator did."""
+        return self.reported >= self.expected
+
+    @property
+    def verdict(self) -> str:
+        """The judgement as a signer may read it: qualified when some units have not reported, so that it never
+        claims more than the data hold ("Đạt (chưa đủ số liệu)")."""
+        if self.office is None and not self.complete and self.status in (MET, NOT_MET):
+            return f"{self.label}{INCOMPLETE}"
+        return self.label
+
+    @property
+    def coverage(self) -> str:
+        """ "10/12 đơn vị báo cáo": how many of the units that must report the indicator did."""
+        return f"{self.reported}/{self.expected} đơn vị báo cáo"
+
+    @property
     def units_met(self) -> str:
-        """ "35/38 đơn vị đạt" — units that met their target out of those judged — and how many reported
-        that nothing arose ("(2 không phát sinh)"), which are neither met nor missed."""
+        """How many units the figure stands on, then how many met their target ("12/12 đơn vị báo cáo; 35/38
+        đơn vị đạt") and how many reported that nothing arose ("(2 không phát sinh)"), which are neither met
+        nor missed."""
         if self.office is not None:
             from xlkpi.common.text import shown_time
 
@@ -105,14 +128,14 @@ class Rolled:
         if self.expected == 0:
             return "Đợt này không có đơn vị phải báo cáo chỉ tiêu này"
         if self.indicator.measure.kind == "text":
-            return f"{self.reported}/{self.expected} đơn vị báo cáo"
+            return self.coverage
         if not self.reported:
-            return "Chưa có đơn vị báo cáo"
+            return f"Chưa có đơn vị báo cáo (0/{self.expected})"
         if not self.judged:  # never "0/0 đơn vị đạt"
             if self.not_arisen:
-                return f"Không phát sinh ở {self.not_arisen}/{self.reported} đơn vị"
-            return f"{self.reported} đơn vị báo cáo, chưa đánh giá"
-        text = f"{self.met}/{self.judged} đơn vị đạt"
+                return f"{self.coverage}; không phát sinh ở {self.not_arisen} đơn vị"
+            return f"{self.coverage}, chưa đánh giá"
+        text = f"{self.coverage}; {self.met}/{self.judged} đơn vị đạt"
         if self.not_arisen:
             text += f" ({self.not_arisen} không phát sinh)"
         return text
