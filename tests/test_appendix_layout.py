@@ -8,7 +8,8 @@ import pytest
 
 from tests.golden.appendix import PLANS, golden_path, make
 from tests.golden.workbooks import first_difference, snapshot
-from xlkpi.report.appendix import APPENDIX
+from xlkpi.campaign.folder import DEFAULT_RECIPIENTS
+from xlkpi.report.appendix import APPENDIX, printed_header
 from xlkpi.plan.model import RESULT_COLUMNS, load_plan
 
 
@@ -39,12 +40,12 @@ def test_the_plans_table_as_declared(built):
     for col, column in enumerate(plan.columns, start=1):
         letter = openpyxl.utils.get_column_letter(col)
         if column.group:
-            assert sheet.cell(header_row + 1, col).value == column.header
+            assert sheet.cell(header_row + 1, col).value == printed_header(column)
             # the group's label sits over its first column, merged across the group
             first = next(i for i, c in enumerate(plan.columns, start=1) if c.group == column.group)
             assert sheet.cell(header_row, first).value == column.group
         else:
-            assert sheet.cell(header_row, col).value == column.header
+            assert sheet.cell(header_row, col).value == printed_header(column)
             if grouped:
                 assert f"{letter}{header_row}:{letter}{header_row + 1}" in merged
     numbers_row = header_row + (2 if grouped else 1)
@@ -74,9 +75,19 @@ def test_signature_and_recipients(built):
     assert plan.document.signer.on_behalf in texts and plan.document.signer.title in texts
     if plan.document.signer.name:
         assert plan.document.signer.name in texts
-    if plan.document.recipients:
-        assert "Nơi nhận:" in texts
-        assert all(any(r in str(t) for t in texts) for r in plan.document.recipients)
+    # the report's own recipients, never the plan's ("UBND các huyện, thành, thị": districts no longer exist)
+    assert "Nơi nhận:" in texts
+    assert [t for t in texts if str(t).startswith("- ")][-2:] == ["- Như trên;", "- Lưu: VT."]
+    assert not any(r in str(t) for t in texts for r in plan.document.recipients if r not in DEFAULT_RECIPIENTS)
+    # the issuer inside the italic line reads as in a sentence, not in letterhead capitals
+    attached = next(str(t) for t in texts if str(t).startswith("(Kèm theo"))
+    assert "ỦY BAN" not in attached and "của Ủy ban nhân dân " in attached
+    # rows between the signer's title and name leave room to sign and stamp (at least 60 points)
+    title_row = next(c.row for r in sheet.iter_rows() for c in r if c.value == plan.document.signer.title)
+    name_row = next((c.row for r in sheet.iter_rows() for c in r if plan.document.signer.name
+                     and c.value == plan.document.signer.name), title_row + 7)
+    gap = sum(sheet.row_dimensions[r].height or 15 for r in range(title_row + 1, name_row))
+    assert gap >= 60, gap
     assert any(str(t).startswith("Ghi chú: Số liệu tổng hợp từ") for t in texts)
     assert any("Chưa nộp (1)" in str(t) for t in texts)
 
@@ -101,3 +112,20 @@ def test_the_column_number_row_and_the_results_line_are_the_plans_choice(tmp_pat
     sheet = openpyxl.load_workbook(default)[APPENDIX]
     texts = [str(c.value) for row in sheet.iter_rows(max_row=12) for c in row if c.value is not None]
     assert "(1)" in texts and any(t.startswith("Kết quả quý") for t in texts)
+
+
+def test_a_plan_column_that_reads_like_a_result_is_named_the_plans():
+    """Lai Châu's column (10) "Kết quả thực hiện" is the output the plan expects, not the period's result."""
+    plan = load_plan("lai-chau-2025")
+    headers = {c.key: printed_header(c) for c in plan.columns}
+    assert headers["ket-qua-th"] == "Kết quả thực hiện (theo kế hoạch)"
+    assert headers["kq"] == "Kết quả" and headers["ten"] == "Tên chỉ tiêu"
+
+
+def test_an_issuer_in_capitals_reads_as_in_a_sentence():
+    from xlkpi.report.appendix import sentence_case
+
+    assert sentence_case("ỦY BAN NHÂN DÂN TỈNH LAI CHÂU") == "Ủy ban nhân dân tỉnh Lai Châu"
+    assert sentence_case("VĂN PHÒNG UBND TỈNH PHÚ THỌ") == "Văn phòng UBND tỉnh Phú Thọ"
+    assert sentence_case("ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI") == "Ủy ban nhân dân thành phố Hà Nội"
+    assert sentence_case("Trung tâm Phục vụ hành chính công") == "Trung tâm Phục vụ hành chính công"

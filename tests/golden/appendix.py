@@ -9,6 +9,7 @@ import io
 from datetime import date, datetime
 from pathlib import Path
 
+from xlkpi.campaign.folder import DEFAULT_RECIPIENTS
 from xlkpi.report.appendix import Context, write_consolidated
 from xlkpi.campaign.periods import Period, target_year
 from xlkpi.plan.model import load_plan
@@ -56,7 +57,7 @@ def make(plan_id: str, plan=None) -> bytes:  # noqa: ANN001 — a Plan in place 
                    received_at="2025-10-10 09:00:00" if unit.code in values else None)
         for unit in units])
     context = Context("golden-campaign", period, plan.period_convention, date(2025, 10, 20), plan.document.issuer,
-                      datetime(2025, 10, 1, 8, 0, 0))
+                      datetime(2025, 10, 1, 8, 0, 0), recipients=DEFAULT_RECIPIENTS)
     out = io.BytesIO()
     write_consolidated(consolidation, status, context, out)
     return out.getvalue()

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from xlkpi.plan.builtin import resolve_plan
 from xlkpi.common.files import atomic_output
@@ -43,6 +43,10 @@ SECRET_NAME = ".xlkpi-secret"
 PLAN_NAME = "plan.yaml"
 ROSTER_NAME = "roster.csv"
 FOLDERS = ("outbox", "inbox", "reports")
+
+
+#: "Nơi nhận" of a results report unless campaign.yaml says otherwise
+DEFAULT_RECIPIENTS = ("Như trên;", "Lưu: VT.")
 
 
 class CampaignConfig(BaseModel):
@@ -68,6 +72,9 @@ class CampaignConfig(BaseModel):
     report_date: date | None = None
     #: The name under the signature block (the plan's signer when blank).
     signer_name: str = ""
+    #: "Nơi nhận" under the results appendix: the report's own recipients (never the plan's, which the
+    #: plan sent to others and for other reasons).
+    recipients: tuple[Annotated[str, Field(max_length=300)], ...] = Field(DEFAULT_RECIPIENTS, max_length=40)
     #: The office's mailbox for ``xlkpi send``, ``fetch`` and ``remind`` (see :mod:`xlkpi.campaign.mailconfig`).
     mail: MailConfig | None = None
 
@@ -233,6 +240,7 @@ def _config_yaml(config: CampaignConfig) -> str:
         "# Đợt báo cáo xlkpi / an xlkpi campaign. Tạo bởi 'xlkpi init'.\n"
         "# password: mật khẩu mở khóa trang tính của các tệp nhập liệu (giữ kín).\n"
         "# report_number, report_date, signer_name: số, ngày của báo cáo kèm phụ lục tổng hợp và người ký (có thể sửa).\n"
+        "# recipients: \"Nơi nhận\" in dưới phụ lục tổng hợp, mỗi dòng một nơi (có thể sửa).\n"
     )
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     if config.mail is not None:

@@ -60,6 +60,8 @@ class Context:
     report_number: str = ""
     report_date: date | None = None
     signer_name: str = ""
+    #: "Nơi nhận" of the report (the campaign's; never the plan's)
+    recipients: tuple[str, ...] = ()
 
 
 LINE = 15.0  # points per line of 12-13 point Times New Roman, as LibreOffice and Excel lay it out
@@ -74,8 +76,32 @@ def attached_line(plan: Plan, context: Context) -> str:
         day = f"ngày {context.report_date.day:02d} tháng {context.report_date.month:02d} năm {context.report_date.year}"
     else:
         day = "ngày      tháng      năm        "
-    issuer = context.owner or plan.document.issuer
+    issuer = sentence_case(context.owner or plan.document.issuer)
     return f"(Kèm theo Báo cáo số {number} {day} của {issuer})"
+
+
+#: abbreviations an agency's name keeps in capitals
+_ACRONYMS = {"UBND", "HĐND", "MTTQ", "TTHC", "CNTT", "VP", "TW", "DVC", "KT-XH", "ĐBQH"}
+#: the words before a place's proper name ("tỉnh Lai Châu", "xã Cam Hiệp")
+_PLACE_WORDS = ("thành phố", "thị xã", "thị trấn", "đặc khu", "tỉnh", "huyện", "quận", "xã", "phường")
+
+
+def sentence_case(name: str) -> str:
+    """An agency's name printed in capitals on a letterhead ("ỦY BAN NHÂN DÂN TỈNH LAI CHÂU") as it reads inside a
+    sentence: "Ủy ban nhân dân tỉnh Lai Châu". A name already in mixed case is kept as it is."""
+    if name != name.upper():
+        return name
+    words = [w if w in _ACRONYMS else w.lower() for w in name.split()]
+    if words:
+        words[0] = words[0][:1].upper() + words[0][1:]
+    text = " ".join(words)
+    for place in _PLACE_WORDS:
+        at = text.rfind(f" {place} ")
+        if at >= 0:
+            start = at + len(place) + 2
+            text = text[:start] + " ".join(w[:1].upper() + w[1:] for w in text[start:].split())
+            break
+    return text
 
 
 def basis_line(plan: Plan) -> str:
@@ -551,6 +577,14 @@ def _rolled_cells(columns: DetailColumns, entry: DetailRow, rolled: Rolled | Non
 # -- the appendix ------------------------------------------------------------------------------------------
 
 
+def printed_header(column: Column) -> str:
+    """A plan column's header; one that reads like a result ("Kết quả thực hiện": what the plan expects as the
+    output) is said to be the plan's, beside the period's own results."""
+    if column.shows not in RESULT_COLUMNS and column.header.lower().startswith("kết quả"):
+        return f"{column.header} (theo kế hoạch)"
+    return column.header
+
+
 def _printed(indicator: Indicator, column: Column) -> str:
     return indicator.printed(column) or ""
 
@@ -593,29 +627,29 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     if grouped:
         for first, span, group in header_groups(columns):
             if group is None:
-                sheet.merge_range(row, first, row + 1, first, columns[first].header, fmt["header"])
+                sheet.merge_range(row, first, row + 1, first, printed_header(columns[first]), fmt["header"])
                 continue
             if span > first:
                 sheet.merge_range(row, first, row, span, group, fmt["header"])
             else:
                 sheet.write_string(row, first, group, fmt["header"])
             for inner in range(first, span + 1):
-                sheet.write_string(row + 1, inner, columns[inner].header, fmt["header"])
+                sheet.write_string(row + 1, inner, printed_header(columns[inner]), fmt["header"])
         row += 2
     else:
         for col, column in enumerate(columns):
-            sheet.write_string(row, col, column.header, fmt["header"])
+            sheet.write_string(row, col, printed_header(column), fmt["header"])
         row += 1
     if grouped:  # the top row holds the groups; headers merged over both rows share their height
         top = max([lines_needed(c.group, sum(w for d, w in zip(columns, widths) if d.group == c.group))
                    for c in columns if c.group] + [1])
-        bottom = max([lines_needed(c.header, w) for c, w in zip(columns, widths) if c.group] + [1])
-        spanning = max([lines_needed(c.header, w) for c, w in zip(columns, widths) if not c.group] + [1])
+        bottom = max([lines_needed(printed_header(c), w) for c, w in zip(columns, widths) if c.group] + [1])
+        spanning = max([lines_needed(printed_header(c), w) for c, w in zip(columns, widths) if not c.group] + [1])
         bottom = max(bottom, spanning - top)
         sheet.set_row(header_first, LINE_HEIGHT * top + 6)
         sheet.set_row(header_first + 1, LINE_HEIGHT * bottom + 6)
     else:
-        sheet.set_row(header_first, LINE_HEIGHT * max(lines_needed(c.header, w) for c, w in zip(columns, widths)) + 6)
+        sheet.set_row(header_first, LINE_HEIGHT * max(lines_needed(printed_header(c), w) for c, w in zip(columns, widths)) + 6)
     number_row = row - 1  # the last row repeated on every printed page: the header's, or the numbers'
     if appendix.column_numbers:
         for col in range(len(columns)):
@@ -665,7 +699,7 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
         sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
         row += 1
     row += 1
-    _write_signature(sheet, fmt, plan, row, last, context.signer_name)
+    _write_signature(sheet, fmt, plan, row, last, context.signer_name, context.recipients)
 
     sheet.repeat_rows(header_first, number_row)
     sheet.set_landscape()
@@ -761,7 +795,10 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
 SIGN_GAP_ROWS, SIGN_LINE = 5, 18.0
 
 
-def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last: int, name: str = "") -> None:
+def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last: int, name: str = "",
+                     recipients: tuple[str, ...] = ()) -> None:
+    """The signer's block on the right; on the left, "Nơi nhận" of the report (``recipients``: the campaign's,
+    never the plan's own list)."""
     signer = plan.document.signer
     split = max(1, (last + 1) // 2)
     left_end, right_start = split - 1, split
@@ -772,12 +809,12 @@ def _write_signature(sheet: Any, fmt: dict[str, Any], plan: Plan, row: int, last
     if name or signer.name:
         sheet.merge_range(row + SIGN_GAP_ROWS + 2, right_start, row + SIGN_GAP_ROWS + 2, last, name or signer.name,
                           fmt["sign_name"])
-    if plan.document.recipients:
+    if recipients:
         if left_end > 0:
             sheet.merge_range(row, 0, row, left_end, "Nơi nhận:", fmt["recipients_title"])
         else:
             sheet.write_string(row, 0, "Nơi nhận:", fmt["recipients_title"])
-        for offset, recipient in enumerate(plan.document.recipients, start=1):
+        for offset, recipient in enumerate(recipients, start=1):
             text = recipient if recipient.startswith("-") else f"- {recipient}"
             if left_end > 0:
                 sheet.merge_range(row + offset, 0, row + offset, left_end, text, fmt["recipients"])

@@ -65,7 +65,7 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
     consolidation, status = gather(campaign)
     config = campaign.config
     context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created,
-                      config.report_number, config.report_date, config.signer_name)
+                      config.report_number, config.report_date, config.signer_name, config.recipients)
     periods = None
     if trend:
         periods = []
