@@ -814,7 +814,7 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
         indicator = rolled.indicator
         value = "" if rolled.value is None else shown_number(rolled.value)
         number = result.consolidation.plan.full_number(indicator.id)
-        click.echo(f"  {number:>4} {value:>8}  {rolled.verdict:<16} {rolled.units_met}")
+        click.echo(f"  {number:>4} {value:>8}  {rolled.verdict:<27} {rolled.units_met}")
     if result.submission:
         sub = result.submission
         click.echo(f"✓ Tệp nộp lên cấp trên / for the upper level: {sub.path} (đơn vị {sub.unit}; "
