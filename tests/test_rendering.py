@@ -351,3 +351,27 @@ def test_no_row_of_any_report_is_shorter_than_its_text(plan_round, uno_python, t
     """Every built-in plan's appendix, detail and progress sheets: LibreOffice needs no row taller than it is."""
     campaign, result = plan_round
     assert short_rows(uno_python, result.path, [APPENDIX, DETAIL, PROGRESS], tmp_path) == []
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES))
+def test_the_collection_report_prints_for_the_officer_who_follows_up(round_, uno_python, tmp_path, locale):
+    """When the figures stand, every page titled and numbered, the units who must act first, no codes in
+    English where a clerk reads."""
+    from xlkpi.problems import CATALOGUE
+
+    campaign, _, _ = round_
+    report = campaign.reports / f"thu-nhan-{campaign.config.period.lower()}.xlsx"
+    reader = print_with_libreoffice(uno_python, report, tmp_path, LOCALES[locale])
+    pages = [page.extract_text() for page in reader.pages]
+    assert "Số liệu tính đến " in pages[0]
+    for number, text in enumerate(pages, start=1):
+        assert f"Trang {number}/{len(pages)}" in text, number
+        assert "Tiếp nhận báo cáo — " in text and campaign.plan.title[:30] in " ".join(text.split())
+        codes = [code for code in CATALOGUE if re.search(rf"(?<![\w/-]){re.escape(code)}(?![\w-])", text)]
+        assert not codes, codes
+    import openpyxl
+
+    units = openpyxl.load_workbook(report)["Đơn vị"]
+    states = [units.cell(row, 5).value for row in range(2, units.max_row + 1)]
+    order = ["Phải nộp lại", "Chưa nộp", "Nộp muộn", "Đã nộp"]
+    assert states == sorted(states, key=order.index) and states[0] == "Phải nộp lại"

@@ -17,6 +17,7 @@ import xlsxwriter
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.common.files import atomic_output, write_atomically
+from xlkpi.common.printing import print_setup
 from xlkpi.common.text import shown_time, wrapped_lines
 from xlkpi.forms.entry_workbook import LINE_HEIGHT
 from xlkpi.forms.generate import WorkbookFactory, file_names, form_context
@@ -47,20 +48,27 @@ def report_path(campaign: Campaign) -> Path:
 def write_collection_report(campaign: Campaign, connection: sqlite3.Connection, status: Status) -> Path:
     path = report_path(campaign)
     problems = L.problems_of(connection)
+    finished = connection.execute("SELECT max(finished) FROM runs").fetchone()[0]
     with atomic_output(path, force=True) as temp:
         workbook = xlsxwriter.Workbook(str(temp), {
             "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
             "default_format_properties": {"font_name": FONT, "font_size": 12},
         })
         try:
-            _write_report(workbook, campaign, status, problems, L.mail_sources(connection))
+            _write_report(workbook, campaign, status, problems, L.mail_sources(connection), finished)
         finally:
             workbook.close()
     return path
 
 
+#: the order a follow-up reads the units in: who must act first
+STATE_ORDER = {RESUBMIT: 0, MISSING: 1, LATE: 2, SUBMITTED: 3}
+
+
 def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: dict[str, list[tuple]],
-                  mail: dict[str, tuple[str, str, bool]]) -> None:
+                  mail: dict[str, tuple[str, str, bool]], as_of: str | None) -> None:
+    """The report's four sheets. ``as_of``: when the ledger was last brought up to date (the last collect run),
+    which the report says it stands at (not the time it was written: the same ledger gives the same report)."""
     head = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
                                 "valign": "vcenter", "align": "center", "font_name": FONT})
     cell = workbook.add_format({"border": 1, "text_wrap": True, "valign": "top", "font_name": FONT})
@@ -78,6 +86,8 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     summary.set_column(0, 0, 40)
     summary.set_column(1, 1, 60)
     summary.write_string(0, 0, "BÁO CÁO TIẾP NHẬN TỆP BÁO CÁO", title)
+    stands = f"Số liệu tính đến {shown_time(as_of)} (lần thu nhận gần nhất)" if as_of else "Chưa thu nhận lần nào"
+    summary.write_string(1, 0, stands, workbook.add_format({"italic": True, "font_name": FONT}))
     rows = [
         ("Kế hoạch", f"{campaign.plan.title} (mã {campaign.plan.id}, phiên bản {campaign.plan.version})"),
         ("Kỳ báo cáo", f"{period.label}, số liệu {period.range_text(campaign.config.convention)}"),
@@ -112,7 +122,9 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     unit_columns = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34), ("Cấp", 16), ("Tình trạng", 24), ("Tệp", 48),
                     ("Thời điểm nhận", 17), ("Nộp muộn", 10), ("Số lỗi (bản gửi sau cùng)", 12))
     units = table("Đơn vị", unit_columns)
-    for row, entry in enumerate(status.units, start=1):
+    # who must act first: to resubmit, not yet sent, late, then the rest; by code within each
+    ordered = sorted(status.units, key=lambda entry: (STATE_ORDER.get(entry.state, 9), entry.unit.code))
+    for row, entry in enumerate(ordered, start=1):
         sha = entry.rejected_sha256 if entry.state == RESUBMIT else entry.sha256
         count = len([p for p in problems.get(sha or "", []) if p[1] == "error"]) if sha else 0
         values = (str(row), *entry.cells(level_names), str(count) if count else "")
@@ -123,7 +135,7 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     units.autofilter(0, 0, max(1, len(status.units)), 8)
 
     issue_columns = (("Tệp", 36), ("Đơn vị", 22), ("Trang tính", 12), ("Ô", 8), ("Mức", 9), ("Nội dung và cách sửa", 70),
-                     ("Mã lỗi", 22))
+                     ("Mã lỗi (tra cứu kỹ thuật)", 22))
     issues = table("Vấn đề", issue_columns)
     row = 1
     seen: set[str] = set()
@@ -141,6 +153,8 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
             row += 1
     issues.freeze_panes(1, 0)
     issues.autofilter(0, 0, max(1, row - 1), 6)
+    # the code is for looking a problem up, not for the clerk who reads the report: hidden, not printed
+    issues.set_column(6, 6, issue_columns[6][1], None, {"hidden": True})
 
     file_columns = (("Tệp", 44), ("Trạng thái", 18), ("Đơn vị", 24), ("Thời điểm nhận", 17), ("Ghi chú", 44),
                     ("Kích thước (byte)", 11), ("SHA-256 (16 ký tự đầu)", 19))
@@ -153,9 +167,9 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
             files.write_string(row, col, value, cell)
         files.set_row(row, _height(values, file_columns))
     files.freeze_panes(1, 0)
-    for sheet in (summary, units, issues, files):
-        sheet.set_landscape()
-        sheet.set_paper(9)
+    document = f"Tiếp nhận báo cáo — {campaign.plan.title} — {period.label}"
+    for sheet, name in ((summary, "Tổng hợp"), (units, "Đơn vị"), (issues, "Vấn đề"), (files, "Tệp")):
+        print_setup(sheet, document, name)
         sheet.fit_to_pages(1, 0)
     workbook.set_properties({"title": f"Tiếp nhận báo cáo {campaign.id}", "created": campaign.config.created})
 

@@ -38,6 +38,7 @@ from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
+from xlkpi.common.printing import print_setup
 from xlkpi.common.text import wrapped_lines
 
 FONT = "Times New Roman"
@@ -463,7 +464,7 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
     sheet.autofilter(1, 0, last, layout.last_col)
     # legible on paper: 11-point text printed at 75 %, as many pages across as the indicators need, with the
     # header rows and the unit columns on every page (squeezing 39 columns onto one page gave 3-point text)
-    print_setup(sheet, plan, DETAIL, scale=75)
+    print_setup(sheet, plan.title, DETAIL, scale=75)
     sheet.repeat_rows(0, 1)
     sheet.repeat_columns(0, 2)
 
@@ -829,18 +830,6 @@ PROGRESS_HEADERS = (("STT", 6), ("Mã đơn vị", 12), ("Tên đơn vị", 34),
                     ("Thời điểm nhận", 18), ("Nộp muộn", 10))
 
 
-def print_setup(sheet: Any, plan: Plan, title: str, scale: int | None = None) -> None:
-    """A4 landscape, the plan and the sheet named at the top of every page, page numbers at the bottom."""
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.set_margins(left=0.6, right=0.4, top=0.7, bottom=0.6)
-    if scale:
-        sheet.set_print_scale(scale)
-    name = plan.title.replace("&", "&&")
-    sheet.set_header(f'&L&"{FONT},Italic"&9{name}&R&"{FONT},Italic"&9{title}')
-    sheet.set_footer(f'&C&"{FONT},Regular"&10Trang &P/&N')
-
-
 def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status, plan: Plan) -> None:
     """The header and the sheet's settings; the rows are streamed by :func:`_progress_rows`."""
     for col, (header, width) in enumerate(PROGRESS_HEADERS):
@@ -848,7 +837,7 @@ def _write_progress(sheet: Any, fmt: dict[str, Any], status: Status, plan: Plan)
         sheet.set_column(col, col, width)
     sheet.freeze_panes(1, 3)
     sheet.autofilter(0, 0, max(1, len(status.units)), len(PROGRESS_HEADERS) - 1)
-    print_setup(sheet, plan, PROGRESS)
+    print_setup(sheet, plan.title, PROGRESS)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(0)
 
@@ -868,7 +857,7 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
     if not rates and not judged:
         return
     charts = workbook.add_worksheet(CHARTS)
-    print_setup(charts, consolidation.plan, CHARTS, scale=80)
+    print_setup(charts, consolidation.plan.title, CHARTS, scale=80)
     charts.set_default_row(15)  # every program lays the rows out alike, so the page breaks fall between charts
     data = workbook.add_worksheet(CHART_DATA)
     data.hide()
@@ -967,7 +956,7 @@ def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidatio
             else:
                 sheet.write_string(row, col, rolled.label if rolled else LABELS[NO_DATA], fmt["d_center"])
     sheet.freeze_panes(1, 2)
-    print_setup(sheet, consolidation.plan, TREND)
+    print_setup(sheet, consolidation.plan.title, TREND)
     sheet.fit_to_pages(1, 0)
     rates = [(row, i) for row, i in enumerate(indicators, start=1) if i.measure.kind == "rate"]
     if rates and len(trend) > 1:
