@@ -520,3 +520,17 @@ def test_collect_and_status_commands(campaign):
     assert status.exit_code == 1
     assert "phải nộp lại 1, chưa nộp 36" in status.output
     assert re.search(r"03390\s+Xã Bình Lư\s+inbox/b.xlsx", status.output)
+
+
+def test_the_feedback_banner_speaks_of_restored_cells_only_when_some_were_restored(campaign):
+    drop(campaign, "wrong.xlsx", filled(campaign, changes={"F11": 900, "G11": 100}))
+    drop(campaign, "target.xlsx", rewrite(filled(campaign, "03390"), {
+        "xl/sharedStrings.xml": lambda c: c.replace("<t>Tối thiểu 50</t>".encode(), "<t>Tối thiểu 5</t>".encode())}))
+    result = run(campaign)
+    copies = {path.name[:5]: openpyxl.load_workbook(path)["Nhập liệu"]["A7"].value for path in result.feedback}
+    assert "đặt lại" not in copies["03388"] and "Sửa trực tiếp trong tệp này" in copies["03388"]
+    assert "đã được đặt lại" in copies["03390"]
+    # the message agrees with the banner: enter the data in this copy (its target put back), or the original
+    tampered = next(p for o in result.outcomes if o.path.endswith("target.xlsx") for p in o.problems
+                    if p.code == "target-tampered")
+    assert "tệp phản hồi" in tampered.message_vi and "dùng lại tệp gốc" not in tampered.message_vi

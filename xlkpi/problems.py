@@ -438,15 +438,18 @@ CATALOGUE: dict[str, Message] = {
     ),
     # -- returned workbooks: locked content ------------------------------------------------------------
     "locked-cell-changed": Message(
-        "Ô đã khóa bị sửa: phải là \"{expected}\" nhưng là \"{found}\". Không được sửa {what}; hãy dùng lại tệp gốc.",
+        "Ô đã khóa bị sửa: phải là \"{expected}\" nhưng là \"{found}\". Không được sửa {what}; hãy nhập vào tệp "
+        "phản hồi (ô này đã được đặt lại) hoặc tệp gốc rồi gửi lại.",
         "A locked cell was changed: it must be \"{expected}\" but is \"{found}\". The {what_en} must not be "
-        "edited; use the original workbook.",
+        "edited; enter the data in the feedback copy (where the cell is restored) or the original workbook.",
     ),
     "target-tampered": Message(
         "Chỉ tiêu được giao của chỉ tiêu {number} đã bị sửa: phải là \"{expected}\" nhưng là \"{found}\". "
-        "Không được sửa chỉ tiêu; hãy dùng lại tệp gốc.",
+        "Không được sửa chỉ tiêu được giao; hãy nhập vào tệp phản hồi (chỉ tiêu đã được đặt lại) hoặc tệp gốc rồi "
+        "gửi lại.",
         "The target of indicator {number} was changed: it must be \"{expected}\" but is \"{found}\". "
-        "Targets must not be edited; use the original workbook.",
+        "Targets must not be edited; enter the data in the feedback copy (where the target is restored) or the "
+        "original workbook.",
     ),
     "rows-changed": Message(
         "Bảng nhập liệu đã bị thêm, xóa hoặc di chuyển dòng: ô này phải là \"{expected}\" nhưng là \"{found}\". "

@@ -36,9 +36,13 @@ STATE_LABELS = {
     L.IGNORED: "Bỏ qua",
 }
 FEEDBACK_BANNER = (
-    "TỆP PHẢN HỒI: trang \"Phản hồi\" liệt kê từng lỗi và cách sửa. Ô còn sai tô đỏ (tự hết đỏ khi sửa đúng); "
-    "ô tô vàng là chỉ tiêu đã bị sửa và đã được đặt lại. Sửa trực tiếp trong tệp này rồi gửi lại."
+    "TỆP PHẢN HỒI: trang \"Phản hồi\" liệt kê từng lỗi và cách sửa. Ô còn sai tô đỏ (tự hết đỏ khi sửa đúng). "
+    "Sửa trực tiếp trong tệp này rồi gửi lại."
 )
+#: said on a copy only when a locked cell the unit had changed was put back (shown in a darker yellow)
+RESTORED_NOTE = " Ô khóa đã bị sửa (tô vàng đậm) đã được đặt lại như tệp gốc."
+#: the problems whose cell the copy puts back as generated
+RESTORED_CODES = frozenset({"target-tampered", "locked-cell-changed", "rows-changed"})
 
 
 def report_path(campaign: Campaign) -> Path:
@@ -224,7 +228,9 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
             key = where if on_form else "A4"
             notes[key] = f"{notes[key]}\n{message_vi}" if key in notes else message_vi
             findings.append((where if on_form else "", message_vi))
-        data = factory.feedback(entry.unit, filled, notes, FEEDBACK_BANNER, findings)
+        restored = any(code in RESTORED_CODES and severity == "error" for code, severity, *_ in problems.get(sha, []))
+        banner = FEEDBACK_BANNER + (RESTORED_NOTE if restored else "")
+        data = factory.feedback(entry.unit, filled, notes, banner, findings)
         path = folder / names[entry.unit.code]
         write_atomically(path, data, force=True)
         written.append(path)
