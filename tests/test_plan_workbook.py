@@ -87,18 +87,49 @@ def test_what_a_plan_owner_sees_drop_downs_and_a_guide(tmp_path):
     book = openpyxl.load_workbook(tmp_path / "p.xlsx")
     assert book.sheetnames == ["Hướng dẫn", META, "Cấp báo cáo", COLUMNS, INDICATORS, OVERRIDES]
     choices = {str(v.sqref): v.formula1 for v in book[COLUMNS].data_validations.dataValidation}
-    shows = ("number,name,target,unit,implementing,coordinating,monitoring,timeframe,evidence,basis,note,text,result,"
-             "units-met,judgement")
+    # the owner's words, not the plan file's codes
+    shows = ("STT,Tên chỉ tiêu,Mục tiêu của năm,Đơn vị tính,Cơ quan thực hiện,Cơ quan phối hợp,Cơ quan theo dõi,"
+             "Thời gian thực hiện,Kết quả/minh chứng,Căn cứ,Ghi chú,Nội dung khác,Kết quả kỳ báo cáo,Số đơn vị đạt,Đánh giá")
     assert f'"{shows}"' in choices.values()
     kinds = [v.formula1 for v in book[INDICATORS].data_validations.dataValidation]
-    assert '"rate,percent,count,yesno,text"' in kinds
+    assert '"Tỷ lệ (tử số/mẫu số),Tỷ lệ % (nhập sẵn),Số lượng,Có/Không,Nội dung (chữ)"' in kinds
+    visible = " ".join(str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+                       if c.value is not None and not sheet.column_dimensions[c.column_letter].hidden)
+    for code in ("yesno", "units-met", "reporting-rule", "document.appendix"):
+        assert code not in visible, code
+    assert book[META].column_dimensions["A"].hidden  # the keys xlkpi reads
     meta = {row[0].value: row[2].value for row in book[META].iter_rows(min_row=2)}
     assert meta["document.number"] == "617/KH-UBND" and meta["years"] == "2025"
     assert "xlkpi plan check" in book["Hướng dẫn"]["A2"].value
     # the sections of Phú Thọ are on each of their indicators' rows
     rows = list(book[INDICATORS].iter_rows(min_row=2, values_only=True))
     first = load_plan("phu-tho-2025").sections[0]
-    assert rows[0][:3] == (first.number, first.title, "heading")
+    assert rows[0][:3] == (first.number, first.title, "Dòng tiêu đề mục")
+
+
+def test_a_plan_workbook_of_the_earlier_release_with_codes_reads_the_same(tmp_path):
+    """Workbooks written before the Vietnamese labels hold the codes ("rate", "heading"): both read alike."""
+    from xlkpi.plan.workbook import CHOICE_LABELS, choice_code
+
+    for name, labels in CHOICE_LABELS.items():
+        for code, label in labels.items():
+            assert choice_code(name, code) == code and choice_code(name, f" {label.upper()} ") == code
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(plan_workbook(load_plan("phu-tho-2025")))
+    book = openpyxl.load_workbook(path)
+    back = {label: code for labels in CHOICE_LABELS.values() for code, label in labels.items()}
+    choices = ("Nội dung cột", "Kiểu mục", "Loại số liệu", "Cách tổng hợp", "Giá trị")  # the choice columns
+    for sheet in book.worksheets:
+        columns = [c.column for c in sheet[1] if c.value in choices]
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.column in columns and isinstance(cell.value, str) and cell.value in back:
+                    cell.value = back[cell.value]
+    book.save(tmp_path / "codes.xlsx")
+    old, old_report = read_plan_file(tmp_path / "codes.xlsx")
+    new, new_report = read_plan_file(path)
+    assert old_report.valid and new_report.valid
+    assert same(old, new) and same(new, load_plan("phu-tho-2025"))
 
 
 def test_problems_in_a_workbook_name_the_sheet_and_the_cell(tmp_path):

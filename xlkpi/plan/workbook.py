@@ -44,7 +44,8 @@ META_ROWS: tuple[tuple[str, str], ...] = (
     ("title", "Tên ngắn của kế hoạch (hiện trong danh sách kế hoạch)"),
     ("description", "Mô tả"),
     ("source", "Nguồn: văn bản gốc của phụ lục"),
-    ("period_convention", "Cách tính ngày chốt số liệu: reporting-rule (15 tháng trước – 14 tháng cuối) hoặc calendar"),
+    ("period_convention", "Cách tính ngày chốt số liệu: theo quy định báo cáo (ngày 15 kỳ trước đến ngày 14 kỳ này) "
+                          "hoặc theo tháng dương lịch"),
     ("years", "Các năm mục tiêu, cách nhau bởi dấu phẩy (vd. 2025, 2030)"),
     ("document.superior", "Cơ quan cấp trên (dòng trên tên cơ quan ban hành; có thể để trống)"),
     ("document.issuer", "Cơ quan ban hành (vd. ỦY BAN NHÂN DÂN TỈNH LAI CHÂU)"),
@@ -106,6 +107,40 @@ CHOICES = {
     "section.layout": ["row", "heading"],
     "period_convention": ["reporting-rule", "calendar"],
 }
+#: what the workbook shows for each choice: the owner's words; the plan file keeps the codes. A workbook written
+#: before these labels holds the codes, which are read as well.
+CHOICE_LABELS: dict[str, dict[str, str]] = {
+    "shows": {"number": "STT", "name": "Tên chỉ tiêu", "target": "Mục tiêu của năm", "unit": "Đơn vị tính",
+              "implementing": "Cơ quan thực hiện", "coordinating": "Cơ quan phối hợp", "monitoring": "Cơ quan theo dõi",
+              "timeframe": "Thời gian thực hiện", "evidence": "Kết quả/minh chứng", "basis": "Căn cứ",
+              "note": "Ghi chú", "text": "Nội dung khác", "result": "Kết quả kỳ báo cáo",
+              "units-met": "Số đơn vị đạt", "judgement": "Đánh giá"},
+    "measure.kind": {"rate": "Tỷ lệ (tử số/mẫu số)", "percent": "Tỷ lệ % (nhập sẵn)", "count": "Số lượng",
+                     "yesno": "Có/Không", "text": "Nội dung (chữ)"},
+    "rollup": {"ratio": "Tổng tử số/tổng mẫu số", "sum": "Cộng", "mean": "Trung bình", "min": "Nhỏ nhất",
+               "max": "Lớn nhất", "share-yes": "Tỷ lệ đơn vị trả lời Có", "none": "Không tổng hợp"},
+    "section.layout": {"row": "Dòng trong bảng", "heading": "Dòng tiêu đề mục"},
+    "period_convention": {"reporting-rule": "Theo quy định báo cáo (ngày 15 đến 14)",
+                          "calendar": "Theo tháng dương lịch"},
+}
+
+
+def choice_label(name: str, code: str) -> str:
+    """The owner's words for a choice's code (the code itself when it has none)."""
+    return CHOICE_LABELS.get(name, {}).get(code, code)
+
+
+def choice_code(name: str, text: str) -> str:
+    """The code of a choice as the workbook shows it, or as an earlier workbook wrote it; other text as it is,
+    for the plan check to name."""
+    labels = CHOICE_LABELS.get(name, {})
+    wanted = " ".join(text.split()).casefold()
+    for code, label in labels.items():
+        if wanted in (code.casefold(), label.casefold()):
+            return code
+    return text
+
+
 _RULE = re.compile(r"^(>=|<=|=|≥|≤)\s*(-?\d+(?:[.,]\d+)?)\s*(?:;\s*(?:sàn|floor)\s*(-?\d+(?:[.,]\d+)?)"
                    r"(?:\s+(?:ở|in)\s+(tên|ghi chú|căn cứ|kết quả thực hiện|name|note|basis|evidence))?)?$", re.I)
 #: where a row prints a rule's floor (``floor_in``), as the rule cell names it
@@ -155,11 +190,13 @@ def plan_workbook(plan: Any) -> bytes:
 
     meta = book.add_worksheet(META)
     _table(meta, ("Khóa", "Nội dung", "Giá trị"), (22, 60, 80), head)
-    _fill(meta, [[path, meaning, _meta_value(data, path)] for path, meaning in META_ROWS], (22, 60, 80),
-          [key, key, cell])
+    _fill(meta, [[path, meaning, choice_label(path, _meta_value(data, path))] for path, meaning in META_ROWS],
+          (22, 60, 80), [key, key, cell])
+    # the key is what xlkpi reads; the owner reads the meaning beside it
+    meta.set_column(0, 0, 22, None, {"hidden": True})
     convention_row = [path for path, _ in META_ROWS].index("period_convention") + 1
     meta.data_validation(convention_row, 2, convention_row, 2,
-                         {"validate": "list", "source": CHOICES["period_convention"]})
+                         {"validate": "list", "source": _labels("period_convention")})
 
     levels = book.add_worksheet(LEVELS)
     _table(levels, LEVEL_HEADERS, (14, 36, 50), head)
@@ -169,9 +206,9 @@ def plan_workbook(plan: Any) -> bytes:
     column_widths = (14, 36, 30, 16, 8, 8)
     _table(columns, COLUMN_HEADERS, column_widths, head)
     _fill(columns, [["" if getattr(column, name) is None else _number(getattr(column, name)) if name == "width"
-                     else str(getattr(column, name)) for name in COLUMN_FIELDS] for column in plan.columns],
-          column_widths, cell)
-    columns.data_validation(1, 3, 200, 3, {"validate": "list", "source": CHOICES["shows"]})
+                     else choice_label(name, str(getattr(column, name))) for name in COLUMN_FIELDS]
+                    for column in plan.columns], column_widths, cell)
+    columns.data_validation(1, 3, 200, 3, {"validate": "list", "source": _labels("shows")})
 
     years = plan.years
     timeframe_years = any(isinstance(item.timeframe, dict) for item in plan.all_indicators)
@@ -193,7 +230,7 @@ def plan_workbook(plan: Any) -> bytes:
     fields = [f for _, f in INDICATOR_FIELDS]
     rows: list[list[str]] = []
     for section, item in plan.iter_indicators():
-        values = [_indicator_value(section, item, name) for name in fields]
+        values = [choice_label(name, _indicator_value(section, item, name)) for name in fields]
         values += [item.texts.get(c.key, "") for c in text_columns]
         for year in years:
             target = item.targets.get(year)
@@ -206,7 +243,7 @@ def plan_workbook(plan: Any) -> bytes:
     count = max(1, len(plan.all_indicators))
     for name in ("section.layout", "measure.kind", "rollup"):
         col = fields.index(name)
-        indicators.data_validation(1, col, count + 200, col, {"validate": "list", "source": CHOICES[name]})
+        indicators.data_validation(1, col, count + 200, col, {"validate": "list", "source": _labels(name)})
     indicators.freeze_panes(1, 6)
 
     overrides = book.add_worksheet(OVERRIDES)
@@ -246,6 +283,10 @@ def _table(sheet: Any, headers: Iterable[str], widths: Iterable[float], head: An
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
+
+
+def _labels(name: str) -> list[str]:
+    return [choice_label(name, code) for code in CHOICES[name]]
 
 
 def _meta_value(data: dict[str, Any], path: str) -> str:
@@ -293,11 +334,11 @@ def _guide_lines(plan: Any) -> list[str]:
         "lệnh: xlkpi plan check <tệp này>.xlsx — mỗi lỗi được chỉ rõ trang tính và ô.",
         "Trang \"Kế hoạch\": thông tin văn bản (cơ quan ban hành, số, ngày, tên phụ lục, người ký). Chỉ sửa cột Giá trị.",
         "Trang \"Cấp báo cáo\": các cấp đơn vị báo cáo (mã cấp dùng trong cột \"Cấp báo cáo\" của trang Chỉ tiêu).",
-        "Trang \"Cột\": các cột của phụ lục theo thứ tự in; \"Nội dung cột\" chọn từ danh sách (number: STT, name: tên "
-        "chỉ tiêu, target: mục tiêu của năm ghi ở cột Năm, unit, implementing: cơ quan thực hiện, monitoring: cơ quan "
-        "theo dõi, timeframe, evidence, basis, note; result, units-met, judgement: các cột kết quả khi tổng hợp).",
+        "Trang \"Cột\": các cột của phụ lục theo thứ tự in; \"Nội dung cột\" chọn từ danh sách (Mục tiêu của năm: "
+        "năm ghi ở cột Năm; Kết quả kỳ báo cáo, Số đơn vị đạt, Đánh giá: các cột xlkpi điền khi tổng hợp).",
         "Trang \"Chỉ tiêu\": mỗi dòng một chỉ tiêu. Các dòng liền nhau có cùng Số mục và Tên mục thuộc một mục (I, II …); "
-        "để trống nếu phụ lục không chia mục. Loại số liệu: rate (tỷ lệ = tử số/mẫu số), percent, count, yesno, text.",
+        "để trống nếu phụ lục không chia mục. Loại số liệu chọn từ danh sách: "
+        + ", ".join(CHOICE_LABELS["measure.kind"].values()) + ".",
         "Mục tiêu: ghi đúng như in trong phụ lục (vd. \"Tối thiểu 50\", \"100\"). Quy tắc: để trống thì xlkpi hiểu từ "
         "mục tiêu; \"không\" nếu mục tiêu không chấm được bằng số; hoặc ghi rõ \">= 80\", \"<= 3\", \">= 80; sàn 50\".",
         "Trang \"Mục tiêu riêng\": mục tiêu khác cho một cấp hoặc một đơn vị (mã đơn vị trong danh sách đơn vị).",
@@ -390,7 +431,7 @@ def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
         elif path in FLAG_KEYS:
             put(parts, _flag(value), META, r, 2)
         else:
-            put(parts, value, META, r, 2)
+            put(parts, choice_code(path, value), META, r, 2)
 
     plan["levels"] = []
     mark(("levels",), LEVELS, 0, 0)
@@ -419,7 +460,8 @@ def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
             mark(("columns", index, name), COLUMNS, r, col)
             if text == "":
                 continue
-            column[name] = _year(text) if name == "year" else _number_value(text) if name == "width" else text
+            column[name] = (_year(text) if name == "year" else _number_value(text) if name == "width"
+                            else choice_code(name, text))
         mark(("columns", index), COLUMNS, r, 0)
         plan["columns"].append(column)
 
@@ -448,7 +490,7 @@ def _read_indicators(plan: dict[str, Any], rows: list[list[Any]], mark: Any) -> 
         texts = [_text(_at(values, i)) for i in range(max(len(values), len(fields)))]
         if not any(texts):
             continue
-        got = dict(zip(fields, texts))
+        got = {name: choice_code(name, text) for name, text in zip(fields, texts)}
         item: dict[str, Any] = {}
         for name in ("id", "number", "name", "unit", "rollup", "implementing", "coordinating", "monitoring", "evidence",
                      "basis", "note"):
