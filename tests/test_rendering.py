@@ -158,7 +158,7 @@ _WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 
 
 def visible_words(path: Path, sheets: list[str] | None = None) -> dict[str, set[str]]:
-    """sheet -> the words of its cells as written (values, not formulas), visible sheets only."""
+    """sheet -> the words of its cells as written (values, not formulas), visible sheets and columns only."""
     import openpyxl
 
     book = openpyxl.load_workbook(path, data_only=True)
@@ -167,9 +167,13 @@ def visible_words(path: Path, sheets: list[str] | None = None) -> dict[str, set[
         if sheet.sheet_state != "visible" or (sheets is not None and sheet.title not in sheets):
             continue
         words = found.setdefault(sheet.title, set())
+        hidden = {letter for letter, dimension in sheet.column_dimensions.items() if dimension.hidden}
+        for dimension in sheet.column_dimensions.values():  # a hidden range names its first column only
+            if dimension.hidden and dimension.min and dimension.max:
+                hidden.update(openpyxl.utils.get_column_letter(c) for c in range(dimension.min, dimension.max + 1))
         for row in sheet.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str):
+                if isinstance(cell.value, str) and cell.column_letter not in hidden:
                     words.update(_WORD.findall(cell.value))
     return found
 
