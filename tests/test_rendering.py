@@ -98,6 +98,11 @@ def test_every_sheet_prints_legibly_with_its_title_and_page_numbers(round_, uno_
         assert campaign.plan.title in text, "the plan named at the top of every page"
         assert re.search(r"Trang \d+/\d+", text), "page numbers on every page"
     detail = [p.extract_text() for p in behind if "Chi tiết đơn vị" in p.extract_text()]
+    # figures as a Vietnamese document prints them, whatever the locale: 93,05 and 1.496, never 93.05 or 1,496
+    figures = " ".join(detail)
+    assert re.search(r"\b\d{1,3},\d\d\b", figures)
+    assert not re.search(r"\b\d{1,3}\.\d\d\b", figures), re.search(r"\b\d{1,3}\.\d\d\b", figures)
+    assert not re.search(r"\b\d{1,3},\d{3}\b", figures), re.search(r"\b\d{1,3},\d{3}\b", figures)
     # the unit columns repeat on every page of the detail sheet, which is not squeezed onto one page
     assert len(detail) >= 2 and all("Tên đơn vị" in text for text in detail)
     assert any("Biểu đồ" in p.extract_text() for p in behind)

@@ -21,6 +21,7 @@ Everything a unit or the plan wrote is written as text: no text ever becomes a f
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -369,6 +370,11 @@ def _different_first_page(xml: bytes) -> bytes:
     return xml.replace(b"<headerFooter>", b'<headerFooter differentFirst="1">', 1)
 
 
+#: a number format's prefix that prints it as a Vietnamese document does — decimal comma, thousands dot —
+#: whatever the locale of the program that prints it (LibreOffice honours it; Excel follows the system's)
+VI = "[$-42A]"
+
+
 def _formats(workbook: Any) -> dict[str, Any]:
     def add(**props: Any) -> Any:
         return workbook.add_format({"font_name": FONT, "font_size": 12, "valign": "vcenter", **props})
@@ -385,8 +391,8 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "italic_run": add(italic=True),
         "text_italic": add(indent=1, italic=True, **border),
         "center": add(align="center", **border),
-        "number": add(align="center", num_format="#,##0.00", **border),
-        "integer": add(align="center", num_format="#,##0", **border),
+        "number": add(align="center", num_format=VI + "#,##0.00", **border),
+        "integer": add(align="center", num_format=VI + "#,##0", **border),
         "judgement": add(align="center", bold=True, **border),
         "note": add(italic=True, font_size=12, text_wrap=True, valign="top"),
         "sign": add(bold=True, align="center", font_size=13),
@@ -396,11 +402,11 @@ def _formats(workbook: Any) -> dict[str, Any]:
         "d_header": add(bold=True, align="center", bg_color="#D9E1F2", font_size=11, **border),
         "d_text": add(font_size=11, **border),
         "d_center": add(font_size=11, align="center", **border),
-        "d_int": add(font_size=11, num_format="#,##0", **border),
-        "d_pct": add(font_size=11, num_format="0.00", align="center", **border),
+        "d_int": add(font_size=11, num_format=VI + "#,##0", **border),
+        "d_pct": add(font_size=11, num_format=VI + "0.00", align="center", **border),
         "d_sub_text": add(font_size=11, bold=True, bg_color="#F2F2F2", **border),
-        "d_sub_int": add(font_size=11, bold=True, bg_color="#F2F2F2", num_format="#,##0", **border),
-        "d_sub_pct": add(font_size=11, bold=True, bg_color="#F2F2F2", num_format="0.00", align="center", **border),
+        "d_sub_int": add(font_size=11, bold=True, bg_color="#F2F2F2", num_format=VI + "#,##0", **border),
+        "d_sub_pct": add(font_size=11, bold=True, bg_color="#F2F2F2", num_format=VI + "0.00", align="center", **border),
         "d_sub_center": add(font_size=11, bold=True, bg_color="#F2F2F2", align="center", **border),
         "met": workbook.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"}),
         "not_met": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"}),
@@ -891,7 +897,7 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
             chart.combine(line)
         chart.set_title({"name": f"{consolidation.plan.full_number(columns.indicator.id)}. {columns.indicator.name}"[:120],
                          "name_font": {"size": 11, "name": FONT}})
-        chart.set_y_axis({"min": 0, "max": 100, "name": "%"})
+        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_format": VI + "0"})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 900, "height": 360})
         charts.insert_chart(position, 0, chart)
@@ -912,6 +918,9 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
         overview.add_series({"name": "Số đơn vị chưa đạt", "categories": [CHART_DATA, 0, base, last, base],
                              "values": [CHART_DATA, 0, base + 2, last, base + 2], "fill": {"color": "#C00000"}})
         overview.set_title({"name": "Số đơn vị đạt chỉ tiêu", "name_font": {"size": 12, "name": FONT}})
+        # counts of units: whole steps, about ten of them ("0,5 đơn vị" means nothing)
+        most = max((consolidation.totals[c.indicator.id].judged for c in judged), default=1)
+        overview.set_y_axis({"min": 0, "major_unit": max(1, math.ceil(most / 10)), "num_format": VI + "0"})
         overview.set_legend({"position": "bottom"})
         overview.set_size({"width": 900, "height": min(max(300, 40 * len(judged)), 600)})
         if position and (not breaks or breaks[-1] != position):
