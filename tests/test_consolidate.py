@@ -332,3 +332,18 @@ def test_submission_needs_the_upper_plan(tmp_path, round_):
     with pytest.raises(XlkpiError) as raised:
         consolidate(campaign, submission=upper, upper_plan=forged_plan)
     assert raised.value.problems[0].code == "upper-plan-missing"
+
+
+def test_the_units_met_chart_counts_in_whole_units(round_):
+    """A count of units has no half: the overview's value axis steps by a whole number (it stepped by 0,5)."""
+    import re
+    import zipfile
+
+    campaign, _, _ = round_
+    result = consolidate(campaign)
+    with zipfile.ZipFile(result.path) as archive:
+        charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/chart")]
+    bars = [xml for xml in charts if "<c:barDir val=\"bar\"/>" in xml]
+    assert len(bars) == 1
+    steps = re.findall(r'<c:majorUnit val="([\d.]+)"/>', bars[0])
+    assert steps and all(float(step).is_integer() and float(step) >= 1 for step in steps), steps

@@ -918,9 +918,10 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
         overview.add_series({"name": "Số đơn vị chưa đạt", "categories": [CHART_DATA, 0, base, last, base],
                              "values": [CHART_DATA, 0, base + 2, last, base + 2], "fill": {"color": "#C00000"}})
         overview.set_title({"name": "Số đơn vị đạt chỉ tiêu", "name_font": {"size": 12, "name": FONT}})
-        # counts of units: whole steps, about ten of them ("0,5 đơn vị" means nothing)
+        # counts of units: whole steps, about ten of them ("0,5 đơn vị" means nothing); a bar chart's value axis
+        # is its x axis
         most = max((consolidation.totals[c.indicator.id].judged for c in judged), default=1)
-        overview.set_y_axis({"min": 0, "major_unit": max(1, math.ceil(most / 10)), "num_format": VI + "0"})
+        overview.set_x_axis({"min": 0, "major_unit": max(1, math.ceil(most / 10)), "num_format": VI + "0"})
         overview.set_legend({"position": "bottom"})
         overview.set_size({"width": 900, "height": min(max(300, 40 * len(judged)), 600)})
         if position and (not breaks or breaks[-1] != position):
