@@ -129,3 +129,32 @@ def test_an_issuer_in_capitals_reads_as_in_a_sentence():
     assert sentence_case("VĂN PHÒNG UBND TỈNH PHÚ THỌ") == "Văn phòng UBND tỉnh Phú Thọ"
     assert sentence_case("ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI") == "Ủy ban nhân dân thành phố Hà Nội"
     assert sentence_case("Trung tâm Phục vụ hành chính công") == "Trung tâm Phục vụ hành chính công"
+
+
+def test_pages_break_between_whole_indicators_with_the_signature_on_the_last():
+    """The appendix's page breaks: pages filled in order under the repeated header, a section's title never
+    last on its page, the footnote and signature with the last indicator, which does not stand alone on the
+    signature's page when the page before can give it company."""
+    from xlkpi.report.appendix import PAGE_FILL, PAGE_HEIGHT, page_breaks
+
+    room = PAGE_HEIGHT * PAGE_FILL  # at 100 %
+    # rows: 0-1 title, 2-3 header (repeated), 4.. body, then footnote and signature
+    title, header = [40, 20], [60, 20]
+    body = [100] * 7
+    tail = [20, 16, 16, 18, 18, 16, 16, 16]
+    heights = title + header + body + tail
+    first, last = 4, 4 + len(body) - 1
+    breaks = page_breaks(heights, (2, 3), (first, last), set(), 100)
+    pages = [first, *breaks, last + 1]
+    for top, bottom in zip(pages, pages[1:]):
+        size = sum(heights[top:bottom]) + (sum(title + header) if top == first else sum(header))
+        if bottom == last + 1:
+            size += sum(tail)
+        assert size <= room + 1e-6, (top, bottom, size, room)
+        assert bottom - top >= 2, "the signature's page holds two indicators"
+    # a section's title goes to the next page with its first indicator
+    sections = {first + 3}
+    with_section = page_breaks(heights, (2, 3), (first, last), sections, 100)
+    assert all(b - 1 not in sections for b in with_section)
+    # printed at 40 % all of it fits on one page
+    assert page_breaks(heights, (2, 3), (first, last), set(), 40) == []

@@ -10,7 +10,7 @@ from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.forms.generate import generate
 from xlkpi.forms.identity import FIELDS
 from xlkpi.common.office import convert
-from tests.test_rendering import print_with_libreoffice
+from tests.test_rendering import print_with_libreoffice, type_sizes
 
 # plan, a roster (code, name, level), and the pages LibreOffice prints of the form (one row per indicator),
 # then of the guide (one page): Lai Châu's commune form, 8 indicators, on 2 pages; Phú Thọ's department form,
@@ -21,19 +21,6 @@ CASES = {
     "cam-hiep-2025": ([("TT", "Trung tâm Phục vụ hành chính công", "trung-tam")], 3 + 1),
     "phu-tho-2025": ([("S1", "Sở Tư pháp", "so")], 4 + 1),
 }
-
-
-def type_sizes(page) -> list[float]:
-    """The size of each piece of text on a printed page, in points as printed (the font's size times the
-    scale the page is printed at)."""
-    sizes = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            sizes.append(abs(size * (tm[3] or 1) * (cm[3] or 1)))
-
-    page.extract_text(visitor_text=visit)
-    return sizes
 
 
 @pytest.mark.parametrize("locale", ["en_US.UTF-8", "vi_VN.UTF-8"])

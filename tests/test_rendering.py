@@ -4,6 +4,7 @@ under an English and a Vietnamese locale, and the PDF's text is read as a signer
 from __future__ import annotations
 
 import re
+import statistics
 from pathlib import Path
 
 import pypdf
@@ -34,6 +35,19 @@ def short_rows(python: str, source: Path, sheets: list[str], out: Path, lang: st
     return json.loads(found.read_text(encoding="utf-8"))
 
 
+def type_sizes(page) -> list[float]:
+    """The size of each piece of text on a printed page, in points as printed (the font's size times the
+    scale the page is printed at)."""
+    sizes = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.append(abs(size * (tm[3] or 1) * (cm[3] or 1)))
+
+    page.extract_text(visitor_text=visit)
+    return sizes
+
+
 def print_with_libreoffice(python: str, source: Path, out: Path, lang: str) -> pypdf.PdfReader:
     """Open ``source`` in LibreOffice under ``lang``, recalculate every formula, print it to PDF."""
     fill_in_libreoffice(python, source, {}, out, "pdf", lang=lang)
@@ -58,7 +72,11 @@ def test_the_signed_appendix_prints_right_in_any_locale(round_, uno_python, tmp_
     reader = print_with_libreoffice(uno_python, result.path, tmp_path / locale, LOCALES[locale])
     pages = appendix_pages(reader)
     text = "\n".join(pages)
-    assert len(pages) <= 3, f"the 12-indicator appendix takes {len(pages)} pages"
+    # legible for the signer: body text at least 10 points tall as printed, on every page (the 14 columns are
+    # fitted to A4 at that size, not shrunk to half), and no page spent on fewer than two indicators
+    for number, page in enumerate(reader.pages[:len(pages)], start=1):
+        assert statistics.median(type_sizes(page)) >= 10.0, (number, statistics.median(type_sizes(page)))
+    assert len(pages) <= 6, f"the 12-indicator appendix takes {len(pages)} pages"
     # results with a decimal comma, never a point, whatever the locale
     for rolled in result.consolidation.totals.values():
         if rolled.value is not None and rolled.indicator.measure.kind == "rate":
@@ -314,6 +332,10 @@ def test_every_workbook_of_every_plan_prints_every_word(plan_round, uno_python, 
     assert_nothing_clipped(result.path, appendix)
     pages = appendix_pages(appendix)
     assert all(p.split("\n", 1)[0].strip() == str(n) for n, p in enumerate(pages[1:], start=2))
+    # body text at least 10 points tall as printed, whatever the number of the plan's columns (Lai Châu's 14
+    # printed at 55 %: 6.6 points)
+    for page in appendix.pages[:len(pages)]:
+        assert statistics.median(type_sizes(page)) >= 10.0
     for rolled in result.consolidation.totals.values():
         if rolled.value is not None and rolled.indicator.measure.kind in ("rate", "percent"):
             assert f"{rolled.value:.2f}".replace(".", ",") in "\n".join(pages)

@@ -39,8 +39,9 @@ from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
+from xlkpi.report.widths import fit_widths, print_scale
 from xlkpi.common.printing import print_setup
-from xlkpi.common.text import wrapped_lines
+from xlkpi.common.measure import lines_in
 
 FONT = "Times New Roman"
 APPENDIX, DETAIL, PROGRESS, CHARTS, CHART_DATA = "Phụ lục", "Chi tiết đơn vị", "Tiến độ nộp", "Biểu đồ", "Dữ liệu biểu đồ"
@@ -66,6 +67,11 @@ class Context:
     recipients: tuple[str, ...] = ()
 
 
+#: plan columns printed as indented text (the others centred), and the room the indent takes, in units of width
+TEXT_COLUMNS = ("name", "implementing", "coordinating", "monitoring", "evidence", "basis", "note", "text", "timeframe")
+TEXT_INDENT = 1  # Excel: an indent of 1 is a character wide (LibreOffice wraps as if none)
+#: the narrowest the indicator names, the result and the judgement are printed, when the plan's are wider
+LEAST_WIDTHS = {"name": 24, "result": 7, "judgement": 7}
 LINE = 15.0  # points per line of 12-13 point Times New Roman, as LibreOffice and Excel lay it out
 
 
@@ -121,11 +127,10 @@ def shown_number(value: float, decimals: int = 2) -> str:
     return f"{value:.{decimals}f}".replace(".", ",")
 
 
-def lines_needed(text: str, width: float) -> int:
-    """Lines ``text`` takes in a column ``width`` characters wide (12-point Times New Roman fits about one
-    character per unit of width, less the cell's indent; a row slightly too tall prints fine, one too short
-    hides text)."""
-    return wrapped_lines(text, int(width) - 2)
+def lines_needed(text: str, width: float, size: float = 12.0, bold: bool = False) -> int:
+    """Lines ``text`` takes in a column ``width`` units wide, measured with Times New Roman's own widths
+    (:func:`xlkpi.common.measure.lines_in`)."""
+    return lines_in(text, width, size, bold)
 
 
 # -- the detail sheet's layout ---------------------------------------------------------------------------
@@ -168,7 +173,7 @@ FIXED_WIDTHS = (6, 11, 30, 16, 11, 10, 16)
 COL_TYPE = 5
 #: widths in the detail sheet: a result or judgement ("Không phát sinh") and a figure on one line; a text answer wide
 JUDGEMENT_WIDTH, FIGURE_WIDTH, TEXT_WIDTH = 15, 11, 30
-DETAIL_LINE = 14.0  # points per line of 11-point Times New Roman
+DETAIL_LINE, DETAIL_SIZE = 14.0, 11  # points per line of the detail sheet's 11-point Times New Roman
 HEAD_ROWS = 2
 
 
@@ -427,7 +432,7 @@ def _detail_width(columns: DetailColumns, col: int) -> int:
 
 def _row_height(values: Iterable[str], widths: Iterable[float], line: float = DETAIL_LINE) -> float | None:
     """The height a streamed row needs for its wrapped texts; None when one line holds them all."""
-    lines = max((lines_needed(value, width) for value, width in zip(values, widths) if value), default=1)
+    lines = max((lines_needed(value, width, DETAIL_SIZE) for value, width in zip(values, widths) if value), default=1)
     return line * lines + 5 if lines > 1 else None
 
 
@@ -454,7 +459,7 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
             sheet.write_string(1, col, name, fmt["d_header"])
             sheet.set_column(col, col, _detail_width(columns, col))
         span = sum(_detail_width(columns, c) for c in parts)
-        title_lines = max(title_lines, lines_needed(title, span))
+        title_lines = max(title_lines, lines_needed(title, span, DETAIL_SIZE, bold=True))
     # the indicators' names in full, however long (they were cut at four lines)
     sheet.set_row(0, DETAIL_LINE * title_lines + 8)
     sheet.set_column(COL_TYPE, COL_TYPE, FIXED_WIDTHS[COL_TYPE], None, {"hidden": True})
@@ -592,16 +597,35 @@ def printed_header(column: Column) -> str:
     return column.header
 
 
+def printed_widths(consolidation: Consolidation, level_names: dict[str, str]) -> list[int]:
+    """The appendix's column widths: the plan's, narrowed where the page needs it so that 12-point type
+    prints at least 10 points tall, and shared to take the fewest lines (:mod:`xlkpi.report.widths`)."""
+    columns = consolidation.plan.columns
+    texts = [[printed_header(column) for column in columns]]
+    for _, indicator in consolidation.plan.iter_indicators():
+        rolled = consolidation.totals[indicator.id]
+        texts.append([_result_text(column.shows, rolled, level_names) if column.shows in RESULT_COLUMNS
+                      else _printed(indicator, column) for column in columns])
+    declared = [c.width or 12 for c in columns]
+    # the indicator's name is what a leader reads first: never squeezed below a readable line
+    # and the judgement is read at a glance: "Đạt (chưa đủ số liệu)" on two lines, not four
+    least = [min(width, LEAST_WIDTHS.get(column.shows, 0)) for column, width in zip(columns, declared)]
+    indents = [TEXT_INDENT if column.shows in TEXT_COLUMNS else 0 for column in columns]
+    return fit_widths(declared, texts, least=least, indents=indents)
+
+
 def _printed(indicator: Indicator, column: Column) -> str:
     return indicator.printed(column) or ""
 
 
 def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation, status: Status, context: Context,
                     layout: DetailLayout, formulas: bool = True) -> None:
+    sheet = _Heights(sheet)
     plan = consolidation.plan
     columns = plan.columns
     last = len(columns) - 1
-    widths = [c.width or 12 for c in columns]
+    level_names = {level.id: level.name for level in plan.levels}
+    widths = printed_widths(consolidation, level_names)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     full_width = sum(widths)
@@ -612,11 +636,11 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     row += 1
     for line in appendix.title:
         sheet.merge_range(row, 0, row, last, line, fmt["title"])
-        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
+        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95, 13, True) + 4)
         row += 1
     attached = attached_line(plan, context)
     sheet.merge_range(row, 0, row, last, attached, fmt["attached"])
-    sheet.set_row(row, LINE * lines_needed(attached, full_width * 0.95) + 4)
+    sheet.set_row(row, LINE * lines_needed(attached, full_width * 0.95, 13) + 4)
     row += 1
     start, end = context.period.date_range(context.convention)  # type: ignore[arg-type]
     results = (f"Kết quả {context.period.label[0].lower()}{context.period.label[1:]} (số liệu từ ngày "
@@ -625,7 +649,7 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     line = f"{results}. {basis}" if basis else results
     if appendix.results_line:
         sheet.merge_range(row, 0, row, last, line, fmt["attached"])
-        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95) + 4)
+        sheet.set_row(row, LINE * lines_needed(line, full_width * 0.95, 13) + 4)
         row += 1
     row += 1
 
@@ -648,15 +672,17 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
             sheet.write_string(row, col, printed_header(column), fmt["header"])
         row += 1
     if grouped:  # the top row holds the groups; headers merged over both rows share their height
-        top = max([lines_needed(c.group, sum(w for d, w in zip(columns, widths) if d.group == c.group))
+        top = max([lines_needed(c.group, sum(w for d, w in zip(columns, widths) if d.group == c.group), bold=True)
                    for c in columns if c.group] + [1])
-        bottom = max([lines_needed(printed_header(c), w) for c, w in zip(columns, widths) if c.group] + [1])
-        spanning = max([lines_needed(printed_header(c), w) for c, w in zip(columns, widths) if not c.group] + [1])
+        bottom = max([lines_needed(printed_header(c), w, bold=True) for c, w in zip(columns, widths) if c.group] + [1])
+        spanning = max([lines_needed(printed_header(c), w, bold=True) for c, w in zip(columns, widths) if not c.group]
+                       + [1])
         bottom = max(bottom, spanning - top)
         sheet.set_row(header_first, LINE_HEIGHT * top + 6)
         sheet.set_row(header_first + 1, LINE_HEIGHT * bottom + 6)
     else:
-        sheet.set_row(header_first, LINE_HEIGHT * max(lines_needed(printed_header(c), w) for c, w in zip(columns, widths)) + 6)
+        sheet.set_row(header_first, LINE_HEIGHT * max(lines_needed(printed_header(c), w, bold=True)
+                                                      for c, w in zip(columns, widths)) + 6)
     number_row = row - 1  # the last row repeated on every printed page: the header's, or the numbers'
     if appendix.column_numbers:
         for col in range(len(columns)):
@@ -665,18 +691,19 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
         row += 1
 
     total = layout.total
-    level_names = {level.id: level.name for level in plan.levels}
     current: Section | None = None
+    body_first, section_rows = row, set()
     for section, indicator in plan.iter_indicators():
         if section is not None and section is not current:
             current = section
+            section_rows.add(row)
             if section.layout == "row":
                 sheet.write_string(row, 0, section.number, fmt["section"])
                 if last > 0:
                     sheet.merge_range(row, 1, row, last, section.title, fmt["section"])
             else:
                 sheet.merge_range(row, 0, row, last, f"{section.number} {section.title}", fmt["section"])
-            sheet.set_row(row, LINE_HEIGHT * lines_needed(section.title, full_width - widths[0]) + 4)
+            sheet.set_row(row, LINE_HEIGHT * lines_needed(section.title, full_width - widths[0], bold=True) + 4)
             row += 1
         rolled = consolidation.totals[indicator.id]
         detail = layout.of(indicator.id)
@@ -685,21 +712,20 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
             if column.shows in RESULT_COLUMNS:
                 shown = _write_result(sheet, fmt, row, col, column.shows, rolled, detail if formulas else None,
                                       total, level_names)
-                height = max(height, lines_needed(shown, widths[col]))
+                height = max(height, lines_needed(shown, widths[col], bold=column.shows == "judgement"))
                 continue
             text = _printed(indicator, column)
             if column.shows in ("name", "note") and write_emphasised(sheet, row, col, indicator, text, fmt["text"],
                                                                       fmt["italic_run"], fmt["text_italic"]):
-                height = max(height, lines_needed(text, widths[col]))
+                height = max(height, lines_needed(text, widths[col] - TEXT_INDENT))
                 continue
-            style = "text" if column.shows in ("name", "implementing", "coordinating", "monitoring", "evidence", "basis",
-                                               "note", "text",
-                                               "timeframe") else "center"
+            style = "text" if column.shows in TEXT_COLUMNS else "center"
             sheet.write_string(row, col, text, fmt[style])
-            height = max(height, lines_needed(text, widths[col]))
+            height = max(height, lines_needed(text, widths[col] - (TEXT_INDENT if style == "text" else 0)))
         sheet.set_row(row, LINE * height + 6)
         row += 1
 
+    body_last = row - 1
     row += 1
     for line in _footnote(consolidation, status, context, printed=not formulas):
         sheet.merge_range(row, 0, row, last, line, fmt["note"])
@@ -707,14 +733,80 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
         row += 1
     row += 1
     _write_signature(sheet, fmt, plan, row, last, context.signer_name, context.recipients)
+    end = row + max(SIGN_GAP_ROWS + 2, len(context.recipients))
 
     sheet.repeat_rows(header_first, number_row)
     sheet.set_landscape()
     sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
+    # printed at the largest scale the width allows (at least 85 %: the widths were fitted for it), and
+    # broken into pages here, so that no page ends on a section's title and the signature shares its page
+    # with the last indicators
+    scale = print_scale(widths)
+    sheet.set_print_scale(scale)
+    sheet.set_h_pagebreaks(page_breaks([sheet.heights.get(r, DEFAULT_ROW) for r in range(end + 1)],
+                                       (header_first, number_row), (body_first, body_last), section_rows,
+                                       scale))
     sheet.set_margins(left=1.18, right=0.59, top=0.79, bottom=0.79)  # 30, 15, 20, 20 mm
     sheet.set_header(f'&C&"{FONT},Regular"&13&P')
     sheet.hide_gridlines(2)
+
+
+class _Heights:
+    """A worksheet that remembers the height given to each row (to break the pages by)."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet, self.heights = sheet, {}
+
+    def set_row(self, row: int, height: float | None = None, *args: Any, **kwargs: Any) -> Any:
+        if height is not None:
+            self.heights[row] = height
+        return self.sheet.set_row(row, height, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sheet, name)
+
+
+#: the appendix's page: A4 landscape, 20 mm top and bottom margins, in points (as printed); a row no height
+#: was set for
+PAGE_HEIGHT, DEFAULT_ROW = (210 - 40) / 25.4 * 72, 16.0
+#: the part of a page the breaks fill: programs lay rows out a little taller than the heights say
+PAGE_FILL = 0.96
+
+
+def page_breaks(heights: list[float], repeated: tuple[int, int], body: tuple[int, int], sections: set[int],
+                scale: int) -> list[int]:
+    """The rows that start a new page (0-based), for rows ``heights`` tall printed at ``scale`` %: pages filled
+    in order, the header rows ``repeated`` at the top of every page after the first, a section's title never
+    last on a page, and what follows the body (footnote, signature, "Nơi nhận") on the page of the body's last
+    row, with that row, when it fits on a page at all."""
+    room = PAGE_HEIGHT * PAGE_FILL * 100 / scale
+    header = sum(heights[repeated[0]:repeated[1] + 1])
+    first, last = body
+    tail = sum(heights[last:])
+    breaks: list[int] = []
+    used = sum(heights[:first])
+    row = first
+    while row <= last:
+        block = [row, row + 1] if row in sections and row < last else [row]
+        if block[-1] == last and header + tail <= room:  # the last row goes with the footnote and signature
+            need = tail + sum(heights[r] for r in block[:-1])
+        else:
+            need = sum(heights[r] for r in block)
+        if used + need > room and used > (header if breaks else sum(heights[:first])):
+            breaks.append(row)
+            used = header
+        used += sum(heights[r] for r in block)
+        row = block[-1] + 1
+    # the signature's page holds more than a lone indicator when the page before can give one
+    while breaks:
+        start = breaks[-1]
+        before = breaks[-2] if len(breaks) > 1 else first
+        moved = start - 1
+        if (last - start >= 1 or start - before < 3 or moved in sections or moved - 1 in sections
+                or header + sum(heights[moved:]) > room):
+            break
+        breaks[-1] = moved
+    return breaks
 
 
 def _write_result(sheet: Any, fmt: dict[str, Any], row: int, col: int, shows: str, rolled: Rolled,
