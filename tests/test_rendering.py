@@ -123,6 +123,10 @@ def test_every_sheet_prints_legibly_with_its_title_and_page_numbers(round_, uno_
     assert not re.search(r"\b\d{1,3},\d{3}\b", figures), re.search(r"\b\d{1,3},\d{3}\b", figures)
     # the unit columns repeat on every page of the detail sheet, which is not squeezed onto one page
     assert len(detail) >= 2 and all("Tên đơn vị" in text for text in detail)
+    # an indicator's columns are never split between two bands of pages: each page holds whole groups
+    for text in detail:
+        parts = [text.count(name) for name in ("Tử số", "Mẫu số", "Tỷ lệ (%)")]
+        assert len(set(parts)) == 1 and text.count("Đánh giá") >= parts[0], parts
     assert any("Biểu đồ" in p.extract_text() for p in behind)
 
 

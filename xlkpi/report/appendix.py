@@ -39,7 +39,7 @@ from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
-from xlkpi.report.widths import fit_widths, print_scale
+from xlkpi.report.widths import COLUMN_PAD_MM, UNIT_MM, fit_widths, print_scale
 from xlkpi.common.printing import print_setup
 from xlkpi.common.measure import lines_in
 
@@ -475,9 +475,34 @@ def _write_detail(sheet: Any, fmt: dict[str, Any], consolidation: Consolidation,
     sheet.autofilter(1, 0, last, layout.last_col)
     # legible on paper: 11-point text printed at 75 %, as many pages across as the indicators need, with the
     # header rows and the unit columns on every page (squeezing 39 columns onto one page gave 3-point text)
-    print_setup(sheet, plan.title, DETAIL, scale=75)
+    print_setup(sheet, plan.title, DETAIL, scale=DETAIL_SCALE)
     sheet.repeat_rows(0, 1)
     sheet.repeat_columns(0, 2)
+    sheet.set_v_pagebreaks(detail_breaks(layout))
+
+
+#: the detail sheet prints at 75 % on A4 landscape between margins of 0.6 and 0.4 inch
+DETAIL_SCALE, DETAIL_PAGE_MM = 75, 297 - 25.4
+
+
+def detail_breaks(layout: DetailLayout) -> list[int]:
+    """The columns that start a new band of pages across: an indicator's columns (its name over them) are
+    never split between two bands; the unit columns repeat on every band."""
+    def mm(width: float) -> float:
+        return UNIT_MM * width + COLUMN_PAD_MM
+
+    room = DETAIL_PAGE_MM * PAGE_FILL * 100 / DETAIL_SCALE
+    repeated = sum(mm(w) for w in FIXED_WIDTHS[:3])
+    used = sum(mm(w) for col, w in enumerate(FIXED_WIDTHS) if col != COL_TYPE)
+    breaks = []
+    for columns in layout.columns:
+        parts = [c for c in (columns.numerator, columns.denominator, columns.value, columns.judgement) if c is not None]
+        wide = sum(mm(_detail_width(columns, c)) for c in parts)
+        if used + wide > room and used > repeated:
+            breaks.append(parts[0])
+            used = repeated
+        used += wide
+    return breaks
 
 
 STREAMED_FORMATS = ("d_text", "d_center", "d_int", "d_pct", "d_sub_text", "d_sub_int", "d_sub_pct", "d_sub_center")
