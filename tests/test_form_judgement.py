@@ -138,13 +138,15 @@ def entries(layout: F.FormLayout, rng: random.Random) -> dict[str, object]:
                 a = a + 0.5
             elif roll < 0.33:
                 b = 2_000_000_000
+            elif roll < 0.37:  # words where a number belongs: "Số liệu sai", never #VALUE!
+                a = rng.choice(["abc", "khoảng 50", "n/a"])
             values[cell[F.NUMERATOR]], values[cell[F.DENOMINATOR]] = a, b
         elif kind == "percent":
             value = round(max(0.0, min(100.0, _near(target, rng) + rng.uniform(-3, 3))), rng.choice([0, 1, 2]))
-            values[cell[F.VALUE]] = rng.choice([value, value, value, -0.5, 100.5, target])
+            values[cell[F.VALUE]] = rng.choice([value, value, value, -0.5, 100.5, target, "khoảng 80"])
         elif kind == "count":
             value = max(0, int(_near(target, rng)))
-            values[cell[F.VALUE]] = rng.choice([value, value, value, target, 2.5, -1, 0])
+            values[cell[F.VALUE]] = rng.choice([value, value, value, target, 2.5, -1, 0, "nhiều"])
         elif kind == "yesno":
             values[cell[F.VALUE]] = rng.choice(YES_NO_TYPED)
         else:

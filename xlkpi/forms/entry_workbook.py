@@ -154,8 +154,9 @@ def wrong_order(measure: Any) -> str:
 
 def _whole_wrong(cell: str) -> str:
     """True when ``cell`` holds no whole number from 0 to the limit (collect: not-a-number, negative-number,
-    not-whole-number, number-too-large)."""
-    return f"OR(NOT(ISNUMBER({cell})),{cell}<0,{cell}<>INT({cell}),{cell}>{F.NUMBER_LIMIT})"
+    not-whole-number, number-too-large). The number is tested only once it is one: INT of a text is an error,
+    and OR passes an error on (a word typed for a number showed #VALUE! where "Số liệu sai" belongs)."""
+    return f"IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell}),{cell}>{F.NUMBER_LIMIT}),TRUE)"
 
 
 def _answer(cell: str, spellings: tuple[str, ...]) -> str:
@@ -193,7 +194,7 @@ def result_formula(block: Block) -> str | None:
         return None
     value = cell_name(*inputs[F.VALUE])
     if kind == "percent":
-        return (f'=IF({value}="","",IF(OR(NOT(ISNUMBER({value})),{value}<0,{value}>100),"{WRONG_PERCENT}",'
+        return (f'=IF({value}="","",IF(IF(ISNUMBER({value}),OR({value}<0,{value}>100),TRUE),"{WRONG_PERCENT}",'
                 f'{value}/100))')
     if kind == "count":
         return f'=IF({value}="","",IF({_whole_wrong(value)},"{WRONG_NOT_NUMBER}",{value}))'
