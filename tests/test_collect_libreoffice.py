@@ -103,7 +103,7 @@ def test_values_typed_in_libreoffice_come_back_exactly_in_every_format(campaign,
     so_hoa = result.consolidation.totals["so-hoa"]
     assert (so_hoa.numerator, so_hoa.denominator) == (81 + 400 + 1200, 100 + 410 + 1250)
     pdf = pypdf.PdfReader(result.pdf)
-    assert len(pdf.pages) == 2 and all(float(p.mediabox.width) > float(p.mediabox.height) for p in pdf.pages)
+    assert 2 <= len(pdf.pages) <= 6 and all(float(p.mediabox.width) > float(p.mediabox.height) for p in pdf.pages)
     assert "Phụ lục" in pdf.pages[0].extract_text()
 
 

@@ -374,8 +374,11 @@ def xlsxwriter_workbook(
     deadline = f"{context.deadline:%d/%m/%Y}" if context.deadline else "theo văn bản đề nghị báo cáo"
     send_to = context.send_to or context.owner
 
-    sheet = workbook.add_worksheet(F.SHEET)
+    # a feedback copy prints what to fix first, then the form; it opens on the form
     feedback_sheet = workbook.add_worksheet(FEEDBACK_SHEET) if findings is not None else None
+    sheet = workbook.add_worksheet(F.SHEET)
+    if feedback_sheet is not None:
+        sheet.activate()
     guide = workbook.add_worksheet(F.GUIDE_SHEET)
     hidden = workbook.add_worksheet(HIDDEN_SHEET)
 

@@ -16,7 +16,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-FORM_PART = "xl/worksheets/sheet1.xml"
+FORM_PART = "xl/worksheets/sheet1.xml"  # the form sheet of a blank form: its first sheet
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def sheet_part(archive: zipfile.ZipFile, name: str) -> str:
+    """The part holding the worksheet called ``name`` (a feedback copy puts "Phản hồi" before the form)."""
+    from xml.etree import ElementTree
+
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    spreadsheet = book.tag.split("}")[0] + "}" if book.tag.startswith("{") else ""
+    target_id = next((sheet.get(f"{{{_RELATIONSHIPS}}}id") for sheet in book.iter(f"{spreadsheet}sheet")
+                      if sheet.get("name") == name), None)
+    if target_id is None:
+        raise ValueError(f"no sheet {name!r} in the workbook")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels:
+        if rel.get("Id") == target_id:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise ValueError(f"no part for sheet {name!r}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +84,11 @@ def fill_workbook(data: bytes, values: dict[str, object], saved_at: datetime | N
             sheet = sheet[: match.start()] + _cell_xml(ref, match.group(1) or "", value) + sheet[match.end():]
         return sheet.encode("utf-8")
 
-    changes: dict[str, Callable[[bytes], bytes]] = {FORM_PART: type_in}
+    from xlkpi.forms.layout import SHEET
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        form = sheet_part(archive, SHEET)
+    changes: dict[str, Callable[[bytes], bytes]] = {form: type_in}
     if saved_at is not None:
         stamp = saved_at.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
         changes["docProps/core.xml"] = lambda xml: re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, xml)

@@ -32,6 +32,9 @@ from xlkpi.common.text import slug
 from xlkpi.forms.stamp import Prototype
 from xlkpi.common.workers import Failure, WorkerPool, chunked
 
+#: a feedback copy's form: its second sheet, after "Phản hồi" (a blank form's is its first, FORM_PART)
+FEEDBACK_FORM_PART = "xl/worksheets/sheet2.xml"
+
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("unit", "name", "level", "file", "sha256", "indicators")
 
@@ -86,10 +89,10 @@ class WorkbookFactory:
             self._prototypes[key] = (prototype, locked, len(layout.blocks))
         return self._prototypes[key]
 
-    def _patch(self, layout: F.FormLayout) -> dict[str, Callable[[bytes], bytes]]:
+    def _patch(self, layout: F.FormLayout, form: str = FORM_PART) -> dict[str, Callable[[bytes], bytes]]:
         """What XlsxWriter cannot write: the workbook's structure protection; rows that grow as typed into."""
         return {"xl/workbook.xml": lambda xml: protect_structure(xml, self.context.password),
-                FORM_PART: rows_grow(layout)}
+                form: rows_grow(layout)}
 
     def identity(self, unit: Unit) -> Identity:
         _, locked, _ = self._prototype(unit)
@@ -106,7 +109,7 @@ class WorkbookFactory:
         text = UnitText(unit.code, unit.name, identity.digest, unit.code.replace('"', '""'))
         raw = xlsxwriter_workbook(layout, self.context, text, identity, filled=filled, notes=notes, banner=banner,
                                   findings=findings if findings is not None else [])
-        prototype = Prototype(raw, [], timestamp=self.context.created, patch=self._patch(layout))
+        prototype = Prototype(raw, [], timestamp=self.context.created, patch=self._patch(layout, FEEDBACK_FORM_PART))
         return prototype.render({})
 
     def cells_from(self, unit: Unit, version: str) -> dict[str, str]:
