@@ -281,8 +281,17 @@ def test_the_appendix_the_report_and_the_feedback_copy_print_every_word(round_, 
     assert_nothing_clipped(result.path, pypdf.PdfReader(result.pdf), ["Phụ lục"])
     report = campaign.reports / f"thu-nhan-{campaign.config.period.lower()}.xlsx"
     assert_nothing_clipped(report, pypdf.PdfReader(convert(report, "pdf", tmp_path / "report")))
-    for copy in sorted((campaign.reports / "phan-hoi").glob("*.xlsx")):
-        assert_nothing_clipped(copy, pypdf.PdfReader(convert(copy, "pdf", tmp_path / copy.stem)))
+    copies = sorted((campaign.reports / "phan-hoi").glob("*.xlsx"))
+    assert copies
+    for copy in copies:
+        printed = pypdf.PdfReader(convert(copy, "pdf", tmp_path / copy.stem))
+        assert_nothing_clipped(copy, printed)
+        # what to fix comes first on paper, then the form with its banner and at least two indicators
+        texts = [page.extract_text() for page in printed.pages]
+        assert "PHẢN HỒI KẾT QUẢ KIỂM TRA TỆP BÁO CÁO" in texts[0] and "PHIẾU BÁO CÁO" not in texts[0]
+        form = next(n for n, text in enumerate(texts) if "PHIẾU BÁO CÁO KẾT QUẢ THỰC HIỆN CHỈ TIÊU" in text)
+        assert all("PHẢN HỒI KẾT QUẢ KIỂM TRA" not in text for text in texts[form:])
+        assert "TỆP PHẢN HỒI" in texts[form] and texts[form].count("Tử số (a):") >= 2
 
 
 # -- every built-in plan, every workbook, both locales ----------------------------------------------------------
