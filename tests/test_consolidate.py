@@ -344,7 +344,45 @@ def test_the_units_met_chart_counts_in_whole_units(round_):
     result = consolidate(campaign)
     with zipfile.ZipFile(result.path) as archive:
         charts = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/charts/chart")]
-    bars = [xml for xml in charts if "<c:barDir val=\"bar\"/>" in xml]
+    bars = [xml for xml in charts if "<c:grouping val=\"stacked\"/>" in xml]
     assert len(bars) == 1
     steps = re.findall(r'<c:majorUnit val="([\d.]+)"/>', bars[0])
     assert steps and all(float(step).is_integer() and float(step) >= 1 for step in steps), steps
+
+
+def test_each_rate_chart_shows_the_units_that_report_it_highest_first():
+    """A chart per rate indicator: only the units of its levels, each named, highest first, coloured by its own
+    judgement; beyond 30 units the top and bottom twelve with the rest summed by numerator and denominator;
+    a department-only indicator gets no chart of communes."""
+    from xlkpi.plan.model import load_plan
+    from xlkpi.report.appendix import CHART_ENDS, MAX_CHART_BARS, chart_bars, detail_layout
+    from xlkpi.report.rollup import UnitValue, consolidate_values
+    from xlkpi.units.roster import Roster, Unit
+
+    plan = load_plan("lai-chau-2025")
+    units = [Unit(f"X{n:02d}", f"Xã số {n}", "xa") for n in range(45)]
+    roster = Roster(units + [Unit("S1", "Sở Một", "so"), Unit("S2", "Sở Hai", "so")])
+    values = {}
+    for n, unit in enumerate(units[:40]):  # five never report
+        a, b = (0, 0) if n == 39 else (50 + n, 100)  # one where nothing arose
+        status = "not-arisen" if b == 0 else ("met" if a >= 80 else "not-met")
+        values[unit.code] = {"so-hoa": UnitValue(a, b, 100 * a / b if b else None, None, "", "", status)}
+    values["S1"] = {"dvc-toan-trinh": UnitValue(90, 100, 90.0, None, "", "", "met")}
+    consolidation = consolidate_values(plan, 2025, roster, values)
+    layout = detail_layout(consolidation)
+    rate = next(c for c in layout.columns if c.indicator.id == "so-hoa")
+    bars, coverage = chart_bars(consolidation, layout, rate)
+    assert coverage == "39/47 đơn vị có số liệu; 1 không phát sinh; 7 chưa có số liệu"
+    assert len(bars) == 2 * CHART_ENDS + 1 and 39 > MAX_CHART_BARS
+    shown = [b.value for b in bars if b.source]
+    assert shown == sorted(shown, reverse=True) and shown[0] == 88 and shown[-1] == 50
+    assert [b.label for b in bars[:2]] == ["Xã số 38", "Xã số 37"]
+    rest = bars[CHART_ENDS]
+    assert rest.label == "15 đơn vị khác (tổng hợp)" and rest.source is None
+    middle = range(50 + 12, 50 + 27)  # a of the units between the top and bottom twelve, each of 100
+    assert rest.value == pytest.approx(100 * sum(middle) / (100 * 15))
+    assert {b.status for b in bars[:8]} == {"met"} and bars[-1].status == "not-met"
+    # a department-only indicator: the departments alone, not 45 empty communes
+    department = next(c for c in layout.columns if c.indicator.id == "dvc-toan-trinh")
+    bars, coverage = chart_bars(consolidation, layout, department)
+    assert [b.label for b in bars] == ["Sở Một"] and coverage == "1/2 đơn vị có số liệu; 1 chưa có số liệu"

@@ -33,7 +33,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlkpi.forms.entry_workbook import LINE_HEIGHT, write_emphasised
 from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section, header_groups
-from xlkpi.report.rollup import INCOMPLETE, LABELS, NO_DATA, Consolidation, Rolled, general_rule
+from xlkpi.report.rollup import INCOMPLETE, LABELS, NO_DATA, Consolidation, Rolled, UnitValue, general_rule
 from xlkpi.units.roster import Unit
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
@@ -48,8 +48,6 @@ APPENDIX, DETAIL, PROGRESS, CHARTS, CHART_DATA = "Phụ lục", "Chi tiết đơ
 TREND = "Xu hướng"
 UNIT_ROW, SUBTOTAL_ROW, TOTAL_ROW = "Đơn vị", "Cộng", "Tổng cộng"
 MAX_NAMED = 30  # units named in the footnote before "… và N đơn vị khác"
-MAX_CHART_UNITS = 60  # more units than this: the chart shows the parents' subtotals
-CHART_ROWS = 19  # rows a 360-pixel chart and its gap take (default row height 20 pixels)
 
 
 @dataclass(frozen=True)
@@ -974,7 +972,77 @@ def _progress_rows(status: Status, styles: dict[str, int], level_names: dict[str
                     _row_height(values, widths))
 
 
+@dataclass
+class ChartBar:
+    """A bar of an indicator's chart: a unit (its figure linked to the detail sheet) or the units between the
+    top and the bottom ones, summed."""
+
+    label: str
+    value: float
+    status: str  # MET, NOT_MET, or "" (not judged; the summed bar)
+    source: str | None = None  # the detail sheet's cell, for a unit
+
+
+def chart_bars(consolidation: Consolidation, layout: DetailLayout, columns: DetailColumns
+               ) -> tuple[list[ChartBar], str]:
+    """The bars of a rate indicator's chart, highest first: the units of its levels that have a figure (all of
+    them when they fit, else the top and bottom :data:`CHART_ENDS` and one bar for the rest, rolled up by
+    numerator and denominator), and a line saying how many units the chart stands on."""
+    indicator = columns.indicator
+    reporting = [r for r in layout.rows if r.kind == UNIT_ROW and r.unit is not None
+                 and r.unit.level in indicator.levels]
+    figures: list[tuple[DetailRow, UnitValue]] = []
+    arisen_not = 0
+    for entry in reporting:
+        assert entry.unit is not None
+        value = consolidation.values.get(entry.unit.code, {}).get(indicator.id)
+        if value is None:
+            continue
+        if value.status == NOT_ARISEN:
+            arisen_not += 1
+        elif value.value is not None:
+            figures.append((entry, value))
+    figures.sort(key=lambda pair: (-(pair[1].value or 0.0), pair[0].unit.name if pair[0].unit else ""))
+    source = f"'{DETAIL}'!"
+
+    def bar(entry: DetailRow, value: UnitValue) -> ChartBar:
+        assert entry.unit is not None
+        return ChartBar(_short(entry.unit.name), value.value or 0.0, value.status,
+                        source + xl_rowcol_to_cell(entry.row, columns.value, True, True))
+
+    if len(figures) <= MAX_CHART_BARS:
+        bars = [bar(e, v) for e, v in figures]
+    else:
+        middle = figures[CHART_ENDS:-CHART_ENDS]
+        numerator = sum(v.numerator or 0.0 for _, v in middle)
+        denominator = sum(v.denominator or 0.0 for _, v in middle)
+        rest = ChartBar(f"{len(middle)} đơn vị khác (tổng hợp)", 100 * numerator / denominator if denominator else 0.0,
+                        "")
+        bars = [bar(e, v) for e, v in figures[:CHART_ENDS]] + [rest] + [bar(e, v) for e, v in figures[-CHART_ENDS:]]
+    missing = len(reporting) - len(figures) - arisen_not
+    parts = [f"{len(figures)}/{len(reporting)} đơn vị có số liệu"]
+    if arisen_not:
+        parts.append(f"{arisen_not} không phát sinh")
+    if missing:
+        parts.append(f"{missing} chưa có số liệu")
+    return bars, "; ".join(parts)
+
+
+def _short(name: str, most: int = 40) -> str:
+    return name if len(name) <= most else name[:most - 1].rstrip() + "…"
+
+
+#: a chart shows every unit up to this many; beyond, the top and bottom CHART_ENDS and the rest summed
+MAX_CHART_BARS, CHART_ENDS = 30, 12
+#: pixels a bar takes, and the chart's title, axis and legend; rows of the charts sheet (20 pixels) a printed
+#: page holds at 80 %
+BAR_PIXELS, CHART_FRAME, PAGE_ROWS = 18, 130, 40
+CHART_WIDTH = 1000  # pixels: within the width of the page at 80 %
+
+
 def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation, layout: DetailLayout) -> None:
+    """One horizontal bar chart per rate indicator: the units that report it, highest first, green where the
+    unit met its target and red where not, every unit named; and how many units met each target."""
     rates = [c for c in layout.columns if c.indicator.measure.kind == "rate"]
     judged = [c for c in layout.columns if c.judgement is not None]
     if not rates and not judged:
@@ -984,45 +1052,55 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
     charts.set_default_row(15)  # every program lays the rows out alike, so the page breaks fall between charts
     data = workbook.add_worksheet(CHART_DATA)
     data.hide()
-    units = [r for r in layout.rows if r.kind == UNIT_ROW]
-    rows = units if len(units) <= MAX_CHART_UNITS else [r for r in layout.rows if r.kind == SUBTOTAL_ROW] or units
     year = consolidation.year
-    breaks: list[int] = []
-    # categories: unit (or parent) names, linked to the detail sheet
-    for i, entry in enumerate(rows):
-        data.write_formula(i, 0, f"='{DETAIL}'!{xl_rowcol_to_cell(entry.row, 2)}", None,
-                           entry.unit.name if entry.unit else "")
-    position = 0
-    for n, columns in enumerate(rates, start=1):
+    placed: list[tuple[Any, int]] = []  # (chart, rows it takes)
+    data_row = 0
+    for columns in rates:
+        bars, coverage = chart_bars(consolidation, layout, columns)
+        if not bars:
+            continue
+        first, last = data_row, data_row + len(bars) - 1
+        used = set()
+        for i, item in enumerate(bars, start=first):
+            data.write_string(i, 0, item.label)
+            col = {MET: 1, NOT_MET: 2}.get(item.status, 3)  # coloured by the unit's own judgement
+            used.add(col)
+            if item.source:
+                data.write_formula(i, col, f"=IFERROR(--{item.source},0)", None, item.value)
+            else:
+                data.write_number(i, col, item.value)
+        data_row = last + 2
         rule = general_rule(columns.indicator, year)
-        value_col, target_col = 2 * n - 1, 2 * n
-        for i, entry in enumerate(rows):
-            data.write_formula(i, value_col, f"=IFERROR(--'{DETAIL}'!{xl_rowcol_to_cell(entry.row, columns.value)},0)",
-                               None, _chart_value(consolidation, entry, columns))
-            if rule is not None:
-                data.write_number(i, target_col, rule.value)
-        chart = workbook.add_chart({"type": "column"})
-        last = len(rows) - 1
-        chart.add_series({"name": "Kết quả (%)", "categories": [CHART_DATA, 0, 0, last, 0],
-                          "values": [CHART_DATA, 0, value_col, last, value_col], "fill": {"color": "#4472C4"}})
-        if rule is not None:
-            line = workbook.add_chart({"type": "line"})
-            line.add_series({"name": f"Chỉ tiêu ({format_number(rule.value)}%)",
-                             "categories": [CHART_DATA, 0, 0, last, 0],
-                             "values": [CHART_DATA, 0, target_col, last, target_col],
-                             "line": {"color": "#C00000", "width": 2}, "marker": {"type": "none"}})
-            chart.combine(line)
-        chart.set_title({"name": f"{consolidation.plan.full_number(columns.indicator.id)}. {columns.indicator.name}"[:120],
-                         "name_font": {"size": 11, "name": FONT}})
-        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_format": VI + "0"})
-        chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 900, "height": 360})
-        charts.insert_chart(position, 0, chart)
-        position += CHART_ROWS
-        if n % 2 == 0:  # two charts fill a page: the next one starts a new page, none is cut
-            breaks.append(position)
+        chart = workbook.add_chart({"type": "bar"})
+        other = "Các đơn vị khác (tổng hợp)" if rule is not None else "Kết quả (%)"
+        for col, name, colour in ((1, "Đạt", "#70AD47"), (2, "Chưa đạt", "#C00000"), (3, other, "#7F7F7F")):
+            if col not in used:
+                continue
+            chart.add_series({"name": name, "categories": [CHART_DATA, first, 0, last, 0],
+                              "values": [CHART_DATA, first, col, last, col], "fill": {"color": colour},
+                              "overlap": 100, "gap": 40,
+                              "data_labels": {"value": True, "position": "outside_end",
+                                              "num_format": VI + "0.0", "font": {"size": 8, "name": FONT}}})
+        printed = columns.indicator.targets.get(year)
+        target = f"Chỉ tiêu: {printed.text}" if printed is not None and printed.text else "Chưa có chỉ tiêu"
+        if printed is not None and printed.text.replace(",", "").replace(".", "").isdigit():
+            target += "%"
+        title = f"{consolidation.plan.full_number(columns.indicator.id)}. {columns.indicator.name}"
+        chart.set_title({"name": f"{_short(title, 110)}\n{target} — {coverage}",
+                         "name_font": {"size": 10, "name": FONT}})
+        chart.set_x_axis({"min": 0, "max": 100, "major_unit": 20, "num_format": VI + "0",
+                          "num_font": {"size": 8, "name": FONT}, "major_gridlines": {"visible": True}})
+        # highest on top, every unit named, the value axis below the bars
+        chart.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1,
+                          "num_font": {"size": 9, "name": FONT}})
+        chart.set_legend({"position": "bottom", "font": {"size": 9, "name": FONT}})
+        height = CHART_FRAME + BAR_PIXELS * len(bars)
+        chart.set_size({"width": CHART_WIDTH, "height": height})
+        chart.set_plotarea({"layout": {"x": 0.22, "y": 70 / height, "width": 0.72,
+                                       "height": (height - 70 - 50) / height}})
+        placed.append((chart, math.ceil(height / 20) + 1))
     if judged:
-        base = 2 * len(rates) + 1
+        base = 5
         for i, columns in enumerate(judged):
             rolled = consolidation.totals[columns.indicator.id]
             data.write_string(i, base, f"CT {consolidation.plan.full_number(columns.indicator.id)}")
@@ -1036,14 +1114,22 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
                              "values": [CHART_DATA, 0, base + 2, last, base + 2], "fill": {"color": "#C00000"}})
         overview.set_title({"name": "Số đơn vị đạt chỉ tiêu", "name_font": {"size": 12, "name": FONT}})
         # counts of units: whole steps, about ten of them ("0,5 đơn vị" means nothing); a bar chart's value axis
-        # is its x axis
+        # is its x axis, its categories (the indicators, in the plan's order from the top) its y axis
         most = max((consolidation.totals[c.indicator.id].judged for c in judged), default=1)
         overview.set_x_axis({"min": 0, "major_unit": max(1, math.ceil(most / 10)), "num_format": VI + "0"})
+        overview.set_y_axis({"reverse": True, "crossing": "max", "interval_unit": 1})
         overview.set_legend({"position": "bottom"})
-        overview.set_size({"width": 900, "height": min(max(300, 40 * len(judged)), 600)})
-        if position and (not breaks or breaks[-1] != position):
-            breaks.append(position)  # the overview on a page of its own
-        charts.insert_chart(position, 0, overview)
+        height = min(max(300, 40 * len(judged)), 600)
+        overview.set_size({"width": CHART_WIDTH, "height": height})
+        placed.append((overview, math.ceil(height / 20) + 1))
+    # each chart whole on a page: a chart that does not fit below the one before starts the next page
+    position, page_top, breaks = 0, 0, []
+    for chart, rows in placed:
+        if position > page_top and position - page_top + rows > PAGE_ROWS:
+            breaks.append(position)
+            page_top = position
+        charts.insert_chart(position, 0, chart)
+        position += rows
     if breaks:
         charts.set_h_pagebreaks(breaks)
 
