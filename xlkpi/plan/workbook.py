@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from xlkpi.common.printing import print_setup
 from xlkpi.common.text import cell_text, column_letter, wrapped_lines
 from xlkpi.plan.yamlfile import LocatedData, format_path
 from xlkpi.problems import Problem, problem
@@ -254,6 +255,8 @@ def plan_workbook(plan: Any) -> bytes:
                       for item in plan.all_indicators for year, target in item.targets.items()
                       for kind, entries in (("level", target.by_level), ("unit", target.by_unit))
                       for who, own in entries.items()], override_widths, cell)
+    for sheet in book.worksheets():  # on paper too: the plan and the sheet named on every page, pages numbered
+        print_setup(sheet, f"Kế hoạch {plan.id} — {plan.title}", sheet.name)
     book.close()
     return out.getvalue()
 
