@@ -107,6 +107,19 @@ indicators:
     measure: {kind: text}
     targets: {2025: {text: ""}}
     levels: [huyen, xa]
+  - id: thanh-toan
+    number: "10"
+    name: Tỷ lệ giao dịch thanh toán trực tuyến
+    measure: {kind: rate, numerator: Số giao dịch thanh toán trực tuyến, denominator: Tổng số giao dịch}
+    targets: {2025: {text: Hơn 50%}}
+    levels: [huyen, xa]
+  - id: qua-han
+    number: "11"
+    name: Số hồ sơ quá hạn
+    unit: hồ sơ
+    measure: {kind: count}
+    targets: {2025: {text: Dưới 3}}
+    levels: [huyen, xa]
 """
 
 SHOWN_STATUS = {"Đạt": "met", "Chưa đạt": "not-met", "Không phát sinh": "not-arisen", "Chưa đánh giá": "not-judged"}

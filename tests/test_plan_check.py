@@ -195,3 +195,24 @@ def test_cli_plan_check_exit_codes_and_json():
 
     usage = runner.invoke(cli, ["plan", "check"])
     assert usage.exit_code == 2
+
+
+def test_a_figure_no_rule_judges_is_a_warning_and_strict_rules_are_read(tmp_path):
+    """"Tối thiểu 5% GRDP" prints a figure of another base: the plan is valid, and check says the target will
+    be judged by a person; "Hơn 50%" and a written "> 50" are strict rules."""
+    text = MINIMAL.replace('2025: {text: "80"}', '2025: {text: "Tối thiểu 5% GRDP"}')
+    report = check_plan(write(tmp_path, text))
+    assert report.valid
+    [warning] = [p for p in report.problems if p.code == "target-judged-by-hand"]
+    assert warning.severity == "warning" and warning.line == 23 and "GRDP" in warning.message_vi
+    assert "Quy tắc 2025" in warning.message_vi
+    # a rule given for it: judged, no warning
+    ruled = text.replace('{text: "Tối thiểu 5% GRDP"}', '{text: "Tối thiểu 5% GRDP", rule: {op: ">=", value: 5}}')
+    assert not [p for p in check_plan(write(tmp_path, ruled)).problems if p.code == "target-judged-by-hand"]
+    strict = MINIMAL.replace('2025: {text: "80"}', '2025: {text: "Hơn 50%", rule: {op: ">", value: 50}}')
+    report = check_plan(write(tmp_path, strict))
+    assert report.valid, report.problems
+    rule = load_plan(tmp_path / "plan.yaml").all_indicators[0].targets[2025].effective_rule
+    assert (rule.op, rule.value) == (">", 50)
+    wrong = MINIMAL.replace('2025: {text: "80"}', '2025: {text: "Hơn 50%", rule: {op: ">=", value: 50}}')
+    assert "rule-contradicts-text" in {p.code for p in check_plan(write(tmp_path, wrong)).problems}

@@ -26,6 +26,23 @@ from xlkpi.plan.targets import Rule, contradiction, format_number, read_target_t
         ("≤ 5", "<=", 5, None),
         ("= 100", "=", 100, None),
         ("Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)", ">=", 98, 95),
+        # the phrasings other offices' appendices print
+        ("Hơn 50%", ">", 50, None),
+        ("Trên 90% hồ sơ", ">", 90, None),
+        ("Lớn hơn 50", ">", 50, None),
+        ("> 50", ">", 50, None),
+        ("Đạt từ 30% trở lên", ">=", 30, None),
+        ("30% trở lên", ">=", 30, None),
+        ("Không dưới 80%", ">=", 80, None),
+        ("Dưới 3", "<", 3, None),
+        ("Nhỏ hơn 3%", "<", 3, None),
+        ("< 3", "<", 3, None),
+        ("5 trở xuống", "<=", 5, None),
+        ("Không vượt quá 5%", "<=", 5, None),
+        ("100% (trừ hồ sơ thuộc danh mục bí mật nhà nước)", ">=", 100, None),
+        ("100% TTHC đủ điều kiện", ">=", 100, None),
+        ("Tối thiểu 50% hồ sơ", ">=", 50, None),
+        ("Bằng 100", "=", 100, None),
     ],
 )
 def test_numeric_texts(text, op, value, floor):
@@ -42,6 +59,11 @@ def test_numeric_texts(text, op, value, floor):
         ("Thực hiện theo hướng dẫn của TW", "words"),
         ("Thực hiện \n theo \n hướng dẫn của TW", "words"),
         ("Giảm 10% so với năm 2024", "other"),
+        # a figure of another base, or relative to another figure: judged by a person
+        ("Tối thiểu 5% GRDP", "other"),
+        ("Tăng 20% so với năm trước", "other"),
+        ("mỗi năm tăng tối thiểu 20%", "other"),
+        ("5 ngày làm việc", "other"),
     ],
 )
 def test_texts_without_a_rule(text, kind):
@@ -82,3 +104,14 @@ def test_printed_numbers_read_back(value):
     assert "." not in text  # Vietnamese decimal comma
     assert rule_from_text(text).value == pytest.approx(float(value))
     assert rule_from_text("Tối thiểu " + text) == Rule(">=", rule_from_text(text).value)
+
+
+def test_strict_comparisons_judge_the_boundary_out():
+    assert Rule(">", 50).met(50.000001) and not Rule(">", 50).met(50)
+    assert Rule("<", 3).met(2.9) and not Rule("<", 3).met(3)
+    assert Rule(">", 50.0).excel("X") == "X>50.0" and Rule("<", 3.0).excel("X") == "X<3.0"
+    assert str(Rule(">", 50)) == "> 50" and str(Rule("<", 3)) == "< 3"
+    # a floor under a strict rule: every unit at least the floor
+    assert Rule(">", 90, 80).within_floor(80) and not Rule(">", 90, 80).within_floor(79)
+    assert contradiction(Rule(">", 50), "Hơn 50%") is None
+    assert contradiction(Rule(">=", 50), "Hơn 50%") is not None

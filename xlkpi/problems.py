@@ -173,6 +173,16 @@ CATALOGUE: dict[str, Message] = {
         "Check the indicator's 'levels'.",
         "warning",
     ),
+    "target-judged-by-hand": Message(
+        "Mục tiêu năm {year} \"{text}\" của chỉ tiêu {indicator} có con số nhưng không tự đánh giá được (so với "
+        "một cơ sở khác, hoặc tăng/giảm so với một số liệu khác): phụ lục sẽ ghi \"Chưa đánh giá\" để người duyệt "
+        "đánh giá. Muốn xlkpi tự đánh giá, hãy ghi quy tắc cho mục tiêu này (cột \"Quy tắc {year}\" của trang "
+        "Chỉ tiêu, hoặc 'rule' trong tệp kế hoạch), ví dụ \">= 50\".",
+        "Indicator {indicator}'s {year} target \"{text}\" prints a figure xlkpi cannot judge by itself (another "
+        "base, or a change against another figure): the appendix will say \"Chưa đánh giá\" for a person to "
+        "judge. To have it judged, give the target a rule (column \"Quy tắc {year}\", or 'rule'), e.g. \">= 50\".",
+        "warning",
+    ),
     "measure-incomplete": Message(
         "Chỉ tiêu đo bằng '{kind}' cần khóa '{key}' trong 'measure' (nhãn hiển thị cho người nhập liệu).",
         "A '{kind}' indicator needs '{key}' in its 'measure' (the label shown to the person filling it in).",

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from xlkpi.problems import Problem, Report, XlkpiError, problem
-from xlkpi.plan.targets import Rule, contradiction, floor_in_text, format_number, rule_from_text
+from xlkpi.plan.targets import Rule, contradiction, floor_in_text, format_number, read_target_text, rule_from_text
 from xlkpi.common.text import fold
 from xlkpi.plan.yamlfile import LocatedData, Path as KeyPath, format_path, load_yaml
 
@@ -123,7 +123,7 @@ class Column(_Strict):
 
 
 class RuleSpec(_Strict):
-    op: Literal[">=", "<=", "=", "≥", "≤"]
+    op: Literal[">=", ">", "<=", "<", "=", "≥", "≤"]
     value: float
     floor: float | None = None
     #: where the row prints the floor when the target cell does not: "(Lưu ý: tỷ lệ b/a phải đạt tối
@@ -769,6 +769,16 @@ def _indicator_meaning(
         for j, passage in enumerate(emphasis):
             if isinstance(passage, str) and passage not in printed_texts:
                 yield at("emphasis-not-found", place + ("emphasis", j), passage=passage)
+
+    # a target that prints a figure but no rule judges: said, so that nobody believes it judged
+    if isinstance(targets, dict):
+        for key, target in targets.items():
+            for sub_path, own in _targets_within(target):
+                if not isinstance(own, dict) or not isinstance(own.get("text"), str) or own.get("rule") is not None:
+                    continue
+                if read_target_text(own["text"]).kind == "other":
+                    yield at("target-judged-by-hand", place + ("targets", str(key)) + sub_path + ("text",),
+                             year=key, text=own["text"], indicator=label)
 
     # a floor printed elsewhere in the row: it must be there, and the same
     if isinstance(targets, dict):

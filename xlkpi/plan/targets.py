@@ -7,23 +7,32 @@ says when an explicit rule contradicts its text.
 
 Texts understood (compared without diacritics or case; decimal comma or point; a trailing % allowed):
 
-=====================================================  =====================
-text                                                   rule
-=====================================================  =====================
-``80``, ``100%``, ``80,5``                             ≥ 80 (a bare number)
-``Tối thiểu 50``, ``Ít nhất 50``, ``≥30``, ``>= 30``,  ≥ value
-``Phấn đấu đạt 80``, ``Đạt 80``
-``Tối đa 5``, ``Không quá 5``, ``≤5``, ``<= 5``        ≤ value
-``= 100``, ``Bằng 100``                                = value
-``Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)``    ≥ 98, floor 95
-blank, ``-``                                           no target
-any text without a number                              no numeric target
-=====================================================  =====================
+=================================================================  =====================
+text                                                               rule
+=================================================================  =====================
+``80``, ``100%``, ``80,5``, ``100% (trừ …)``                        ≥ 80 (a bare number)
+``100% TTHC đủ điều kiện``, ``Tối thiểu 50% hồ sơ``                 ≥ value (words after the
+                                                                   figure name what it counts)
+``Tối thiểu 50``, ``Ít nhất 50``, ``Không dưới 50``, ``≥30``,       ≥ value
+``>= 30``, ``Đạt từ 30% trở lên``, ``30% trở lên``, ``Phấn đấu
+đạt 80``, ``Đạt 80``
+``Hơn 50%``, ``Trên 50``, ``Lớn hơn 50``, ``> 50``                  > value
+``Tối đa 5``, ``Không quá 5``, ``≤5``, ``<= 5``, ``5 trở xuống``    ≤ value
+``Dưới 3``, ``Nhỏ hơn 3``, ``< 3``                                  < value
+``= 100``, ``Bằng 100``                                             = value
+``Tối thiểu 98 (tỷ lệ b/a phải đạt tối thiểu 95%)``                 ≥ 98, floor 95
+blank, ``-``                                                        no target
+any text without a number                                          no numeric target
+``Tối thiểu 5% GRDP``, ``Tăng 20% so với năm trước``                no rule: another base, or
+                                                                   relative to another figure
+                                                                   (judged by hand; ``plan check``
+                                                                   warns)
+=================================================================  =====================
 
 A bare number is consistent with any operator (a plan may say ``rule: {op: "<=", value: 5}`` for a
-"lower is better" indicator); the words "tối thiểu", "tối đa" and the signs fix the operator.
+"lower is better" indicator); the words "tối thiểu", "tối đa", "hơn", "dưới" and the signs fix the operator.
 The floor is the least value every single reporting unit must reach for a rolled-up result to be
-judged "Đạt" (for ≤ rules, the most any unit may reach).
+judged "Đạt" (for ≤ and < rules, the most any unit may reach).
 """
 
 from __future__ import annotations
@@ -34,21 +43,29 @@ from typing import Literal
 
 from xlkpi.common.text import fold, squash
 
-Op = Literal[">=", "<=", "="]
-OP_SYMBOL = {">=": "≥", "<=": "≤", "=": "="}
+Op = Literal[">=", ">", "<=", "<", "="]
+OP_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
 _NUMBER = r"(\d+(?:[.,]\d+)?)\s*%?"
-_AT_LEAST = r"(?:toi thieu|it nhat|phan dau dat|phan dau|dat|>=|≥|=>)"
-_AT_MOST = r"(?:toi da|khong qua|khong vuot qua|<=|≤|=<)"
-_EQUAL = r"(?:=|bang)"
-_PATTERNS: list[tuple[Op | None, re.Pattern[str]]] = [
-    (None, re.compile(rf"^{_NUMBER}$")),
-    (">=", re.compile(rf"^{_AT_LEAST}\s*{_NUMBER}$")),
-    ("<=", re.compile(rf"^{_AT_MOST}\s*{_NUMBER}$")),
-    ("=", re.compile(rf"^{_EQUAL}\s*{_NUMBER}$")),
-]
+#: words before the figure, longest first where one begins another ("khong duoi" before "duoi")
+_PREFIXES: tuple[tuple[Op, tuple[str, ...]], ...] = (
+    (">=", ("khong duoi", "khong thap hon", "khong it hon", "tren hoac bang", "lon hon hoac bang", "dat tu",
+            "dat toi thieu", "dat it nhat", "toi thieu", "it nhat", "phan dau dat", "phan dau", "dat", "tu",
+            ">=", "≥", "=>")),
+    ("<=", ("khong qua", "khong vuot qua", "khong vuot", "khong cao hon", "khong lon hon", "khong nhieu hon",
+            "duoi hoac bang", "nho hon hoac bang", "toi da", "<=", "≤", "=<")),
+    (">", ("lon hon", "cao hon", "nhieu hon", "hon", "tren", ">")),
+    ("<", ("nho hon", "thap hon", "it hon", "duoi", "<")),
+    ("=", ("bang", "=")),
+)
+_ORDERED = sorted(((op, word) for op, words in _PREFIXES for word in words), key=lambda pair: -len(pair[1]))
+#: words after the figure
+_SUFFIXES: tuple[tuple[Op, str], ...] = ((">=", "tro len"), ("<=", "tro xuong"))
+#: a figure measured against another base, or relative to another figure: not the indicator's own result
+OTHER_BASE = ("grdp", "gdp", "tong san pham", "so voi", "so cung ky", "cung ky", "nam truoc", "ky truoc",
+              "tang", "giam", "lan", "binh quan", "moi nam", "hang nam")
 _PARENTHESIS = re.compile(r"\(([^()]*)\)")
-_FLOOR = re.compile(rf"(?:toi thieu|it nhat|>=|≥|toi da|khong qua|<=|≤)\s*{_NUMBER}")
+_FLOOR = re.compile(rf"(?:toi thieu|it nhat|khong duoi|>=|≥|toi da|khong qua|<=|≤)\s*{_NUMBER}")
 _ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _BLANKS = {"", "-", "–", "—", "x"}
 
@@ -86,12 +103,36 @@ def read_target_text(text: str) -> TextReading:
         found = _FLOOR.search(inner)
         if found and floor is None:
             floor = _number(found.group(1))
-    main = squash(_PARENTHESIS.sub(" ", folded))
-    for op, pattern in _PATTERNS:
-        match = pattern.match(main)
-        if match:
-            return TextReading("numeric", op, _number(match.group(1)), floor, numbers)
-    return TextReading("other", numbers=numbers)
+    main = squash(_PARENTHESIS.sub(" ", folded)).rstrip(" .;")
+    op, value = _read_rule(main)
+    if value is None:
+        return TextReading("other", numbers=numbers)
+    return TextReading("numeric", op, value, floor, numbers)
+
+
+def _read_rule(main: str) -> tuple[Op | None, float | None]:
+    """The operator and figure a target's wording states (no operator: a bare figure), or (None, None)."""
+    rest, op = main, None
+    for wanted, suffix in _SUFFIXES:
+        if rest.endswith(" " + suffix):
+            rest, op = rest[: -len(suffix)].rstrip(), wanted
+            break
+    for prefix_op, word in _ORDERED:
+        if rest.startswith(word) and (not word[-1].isalpha() or not rest[len(word):len(word) + 1].isalpha()):
+            after = rest[len(word):].lstrip(" :")
+            if re.match(r"\d", after):
+                rest = after
+                op = prefix_op if op is None or prefix_op == op or word in ("dat tu", "tu") else op
+                break
+    found = re.match(r"^(\d+(?:[.,]\d+)?)\s*(%?)(.*)$", rest)
+    if not found:
+        return None, None
+    tail = found.group(3).strip()
+    if _ANY_NUMBER.search(tail) or any(re.search(rf"\b{re.escape(word)}\b", tail) for word in OTHER_BASE):
+        return None, None
+    if tail and op is None and not found.group(2):
+        return None, None  # "5 ngày làm việc": a figure and words, no comparison, no percentage — read by a person
+    return op, _number(found.group(1))
 
 
 def format_number(value: float) -> str:
@@ -122,9 +163,9 @@ class Rule:
         floor, value = format_number(self.floor), format_number(self.value)
         if self.op == "=":
             return [("quy tắc '=' không có mức sàn", "an '=' rule has no floor")]
-        if self.op == ">=" and self.floor > self.value:
+        if self.op in (">=", ">") and self.floor > self.value:
             return [(f"mức sàn {floor} cao hơn mục tiêu {value}", f"the floor {floor} is above the target {value}")]
-        if self.op == "<=" and self.floor < self.value:
+        if self.op in ("<=", "<") and self.floor < self.value:
             return [(f"mức trần {floor} thấp hơn mục tiêu {value}", f"the cap {floor} is below the target {value}")]
         return []
 
@@ -132,8 +173,12 @@ class Rule:
         """Whether a result (in the indicator's unit, rounded to 6 decimals by the caller) meets the rule."""
         if self.op == ">=":
             return value >= self.value
+        if self.op == ">":
+            return value > self.value
         if self.op == "<=":
             return value <= self.value
+        if self.op == "<":
+            return value < self.value
         return abs(value - self.value) < 1e-9
 
     def excel(self, value: str) -> str:
@@ -144,7 +189,7 @@ class Rule:
     def within_floor(self, value: float) -> bool:
         if self.floor is None:
             return True
-        return value >= self.floor if self.op == ">=" else value <= self.floor
+        return value >= self.floor if self.op in (">=", ">") else value <= self.floor
 
 
 def rule_from_text(text: str) -> Rule | None:

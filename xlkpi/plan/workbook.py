@@ -142,7 +142,7 @@ def choice_code(name: str, text: str) -> str:
     return text
 
 
-_RULE = re.compile(r"^(>=|<=|=|≥|≤)\s*(-?\d+(?:[.,]\d+)?)\s*(?:;\s*(?:sàn|floor)\s*(-?\d+(?:[.,]\d+)?)"
+_RULE = re.compile(r"^(>=|<=|=|≥|≤|>|<)\s*(-?\d+(?:[.,]\d+)?)\s*(?:;\s*(?:sàn|floor)\s*(-?\d+(?:[.,]\d+)?)"
                    r"(?:\s+(?:ở|in)\s+(tên|ghi chú|căn cứ|kết quả thực hiện|name|note|basis|evidence))?)?$", re.I)
 #: where a row prints a rule's floor (``floor_in``), as the rule cell names it
 FLOOR_PLACES = {"name": "tên", "note": "ghi chú", "basis": "căn cứ", "evidence": "kết quả thực hiện"}

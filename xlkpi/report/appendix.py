@@ -268,11 +268,10 @@ def judgement_formula(columns: DetailColumns, row: int, first: int, last: int, y
     if rule is None:
         return f'=IF({value}="","{LABELS[NO_DATA]}",IF({value}="{LABELS[NOT_ARISEN]}","{LABELS[NOT_ARISEN]}",' \
                f'"{LABELS[NOT_JUDGED]}"))'
-    op = {">=": ">=", "<=": "<=", "=": "="}[rule.op]
-    test = f"ROUND({value},6){op}{rule.value:g}"
+    test = rule.excel(f"ROUND({value},6)")  # the same test as collect's and the form's
     if rule.floor is not None and columns.indicator.measure.kind in ("rate", "percent", "count"):
         values, types = _units_only(columns.value, first, last)  # type: ignore[arg-type]
-        beyond = "<" if rule.op == ">=" else ">"
+        beyond = "<" if rule.op in (">=", ">") else ">"
         test = f'AND({test},COUNTIFS({values},"{beyond}{rule.floor:g}",{types},"{UNIT_ROW}")=0)'
     return (f'=IF({value}="","{LABELS[NO_DATA]}",IF({value}="{LABELS[NOT_ARISEN]}","{LABELS[NOT_ARISEN]}",'
             f'IF({test},"{LABELS[MET]}","{LABELS[NOT_MET]}")))')
