@@ -223,9 +223,12 @@ def plan_show(plan: str, year: int | None) -> None:
 @click.option("--table", type=click.IntRange(min=1), default=None,
               help="Bảng phụ lục thứ mấy khi tệp có nhiều bảng (mặc định 1) / which appendix table.")
 @click.option("--id", "plan_id", default=None, help="Mã kế hoạch (mặc định: theo địa danh và năm) / the plan's id.")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Năm của cột mục tiêu không ghi năm / the year of a target column that names none.")
 @click.option("--force", is_flag=True, help="Ghi đè tệp đã có / overwrite an existing file.")
 @handle_errors
-def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | None, force: bool) -> None:
+def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | None, year: int | None,
+                force: bool) -> None:
     """Nhập kế hoạch từ phụ lục Word/Excel / import a plan from the appendix in Word or Excel.
 
     Reads the appendix table from .docx or .xlsx (and .doc, .odt, .xls, .ods through LibreOffice):
@@ -243,7 +246,7 @@ def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | 
     from xlkpi.plan.model import Plan, check_plan
     from xlkpi.plan.workbook import is_plan_workbook, plan_file
 
-    imported = import_plan(file, table=table, plan_id=plan_id)
+    imported = import_plan(file, table=table, plan_id=plan_id, year=year)
     data = imported.data
     out = out or Path(f"{data['id']}.yaml")
     try:

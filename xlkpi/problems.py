@@ -187,6 +187,14 @@ CATALOGUE: dict[str, Message] = {
         "Chỉ tiêu đo bằng '{kind}' cần khóa '{key}' trong 'measure' (nhãn hiển thị cho người nhập liệu).",
         "A '{kind}' indicator needs '{key}' in its 'measure' (the label shown to the person filling it in).",
     ),
+    "measure-placeholder": Message(
+        "{what} của chỉ tiêu {indicator} vẫn là chữ tạm do lệnh nhập kế hoạch điền: \"{text}\". Phiếu gửi đi sẽ hỏi "
+        "đúng câu này, nên hãy ghi điều đơn vị phải đếm (vd. \"Số hồ sơ giải quyết đúng hạn\") ở cột {what} của trang "
+        "Chỉ tiêu, rồi kiểm tra lại.",
+        "Indicator {indicator}'s {what} is still the placeholder 'plan import' wrote: \"{text}\". The forms would "
+        "ask exactly that: write what units count (e.g. \"Số hồ sơ giải quyết đúng hạn\") in the {what} column of "
+        "the Chỉ tiêu sheet, then check again.",
+    ),
     "rollup-mismatch": Message(
         "Cách tổng hợp '{rollup}' không dùng được cho chỉ tiêu đo bằng '{kind}'. Dùng được: {allowed}.",
         "Roll-up '{rollup}' does not apply to a '{kind}' indicator. Allowed: {allowed}.",
@@ -625,9 +633,19 @@ CATALOGUE: dict[str, Message] = {
         "The table has no indicator name column (\"Tên chỉ tiêu\", \"Chỉ tiêu\", \"Nội dung\"). Check the header row.",
     ),
     "import-no-target-column": Message(
-        "Bảng không có cột chỉ tiêu theo năm (vd. \"Chỉ tiêu năm 2025\"). Hãy ghi năm vào tiêu đề cột mục tiêu.",
-        "The table has no target column with a year (e.g. \"Chỉ tiêu năm 2025\"). Put the year in the target "
-        "column's header.",
+        "Bảng không có cột mục tiêu (\"Chỉ tiêu năm …\", \"Giao chỉ tiêu\", \"Mục tiêu\"…): đã nhập các chỉ tiêu với "
+        "mục tiêu để trống cho năm {year}. Hãy ghi mục tiêu từng năm ở trang Chỉ tiêu của tệp kế hoạch (cột "
+        "\"Mục tiêu {year}\") rồi chạy lại 'xlkpi plan check'.",
+        "The table has no target column: the indicators were imported with blank targets for {year}. Write each "
+        "year's targets in the plan's Chỉ tiêu sheet (column \"Mục tiêu {year}\") and run 'xlkpi plan check' again.",
+        "warning",
+    ),
+    "import-year-guessed": Message(
+        "Cột mục tiêu \"{header}\" không ghi năm, tiêu đề phía trên và tên phụ lục cũng không: tạm lấy năm {year} "
+        "(theo {source}). Nếu sai, hãy nhập lại với --year NĂM hoặc sửa năm ở trang Cột của tệp kế hoạch.",
+        "Target column \"{header}\" names no year, nor do the headers above it or the appendix's title: {year} was "
+        "taken ({source}). If wrong, import again with --year YEAR, or correct the year in the plan's Cột sheet.",
+        "warning",
     ),
     "import-column-unknown": Message(
         "Cột \"{header}\" không phải cột nào xlkpi biết: giữ nguyên như chữ in (shows: text). Nếu nó là một cột đã biết "
@@ -651,17 +669,25 @@ CATALOGUE: dict[str, Message] = {
         "warning",
     ),
     "import-levels-guessed": Message(
-        "Cơ quan thực hiện \"{text}\" không nêu cấp đơn vị nào đã biết; tạm giao cấp '{level}'. Hãy xem lại cột "
-        "Cấp báo cáo của chỉ tiêu này.",
-        "The implementing agency \"{text}\" names no known level of units; level '{level}' was given for now. "
-        "Review this indicator's levels.",
+        "Cơ quan thực hiện \"{text}\" không nêu cấp đơn vị nào đã biết; tạm giao cho: {level}. Hãy xem lại cột "
+        "Cấp báo cáo của chỉ tiêu này ở trang Chỉ tiêu (và trang Cấp báo cáo nếu cần thêm cấp).",
+        "The implementing agency \"{text}\" names no known level of units; given to: {level} for now. Review this "
+        "indicator's reporting levels (Chỉ tiêu sheet; add a level on the Cấp báo cáo sheet if needed).",
+        "warning",
+    ),
+    "import-agency-part-unknown": Message(
+        "Cơ quan thực hiện \"{text}\": phần \"{part}\" không ứng với cấp đơn vị nào đã biết (đã giao cho: {level}). "
+        "Nếu phần đó cũng phải báo cáo, hãy thêm cấp của nó ở trang Cấp báo cáo và chọn ở cột Cấp báo cáo của chỉ "
+        "tiêu này.",
+        "Implementing agency \"{text}\": the part \"{part}\" matches no known level of units (given to: {level}). "
+        "If it reports too, add its level on the Cấp báo cáo sheet and choose it for this indicator.",
         "warning",
     ),
     "import-levels-no-column": Message(
-        "Bảng không có cột cơ quan thực hiện nên không biết cấp nào báo cáo chỉ tiêu nào; tạm giao mọi chỉ tiêu cho cấp "
-        "'{level}'. Hãy sửa cột Cấp báo cáo trong trang Chỉ tiêu.",
-        "The table has no implementing-agency column, so which level reports what is unknown; every indicator was "
-        "given level '{level}' for now. Correct the levels on the Chỉ tiêu sheet.",
+        "Bảng không có cột cơ quan thực hiện nên không biết ai báo cáo chỉ tiêu nào; theo cơ quan ban hành, tạm giao "
+        "mọi chỉ tiêu cho: {level}. Hãy xem lại cột Cấp báo cáo ở trang Chỉ tiêu.",
+        "The table has no implementing-agency column, so who reports what is unknown; by the issuing office, "
+        "every indicator was given to: {level} for now. Review the reporting levels on the Chỉ tiêu sheet.",
         "warning",
     ),
     "import-no-appendix-heading": Message(

@@ -29,7 +29,8 @@ from typing import Any
 
 from xlkpi.common.text import column_letter, fold, slug
 from xlkpi.plan.catalogue import match as catalogue_match
-from xlkpi.plan.targets import floor_in_text, rule_from_text
+from xlkpi.plan.model import PLACEHOLDER
+from xlkpi.plan.targets import rule_from_text, stated_floor
 from xlkpi.problems import Problem, XlkpiError, problem
 
 WORD, EXCEL = {".docx"}, {".xlsx", ".xlsm"}
@@ -39,16 +40,36 @@ RESULT_COLUMNS = (
     {"key": "so-dv-dat", "group": "Kết quả kỳ báo cáo", "header": "Số đơn vị đạt", "shows": "units-met", "width": 12},
     {"key": "danh-gia", "group": "Kết quả kỳ báo cáo", "header": "Đánh giá", "shows": "judgement", "width": 12},
 )
-#: the levels an implementing-agency text names, and the phrases that name them (folded)
+#: the levels an implementing-agency text names, and the phrases that name them (folded; the longest phrase
+#: found first, so "văn phòng hđnd và ubnd xã" is the office, not the commune)
 KNOWN_LEVELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("tinh", "UBND tỉnh", ("ubnd tinh",)),
-    ("so", "Sở, ban, ngành", ("so, ban, nganh", "cac so", "so nganh")),
-    ("co-quan", "Cơ quan, ban, ngành cấp huyện", ("co quan, ban, nganh",)),
-    ("huyen", "UBND cấp huyện", ("ubnd cap huyen", "ubnd cac huyen", "ubnd huyen")),
+    ("tinh", "UBND tỉnh", ("ubnd tinh", "uy ban nhan dan tinh")),
+    ("so", "Sở, ban, ngành", ("so, ban, nganh", "so, ban", "so ban nganh", "cac so", "so nganh", "so, nganh",
+                             "co quan chuyen mon thuoc ubnd tinh", "co quan chuyen mon thuoc uy ban nhan dan tinh",
+                             "co quan chuyen mon cap tinh", "co quan, don vi cap tinh")),
+    ("co-quan", "Cơ quan, ban, ngành cấp huyện", ("co quan, ban, nganh", "co quan chuyen mon thuoc ubnd huyen",
+                                                  "co quan chuyen mon thuoc uy ban nhan dan huyen",
+                                                  "phong, ban cap huyen", "co quan chuyen mon cap huyen")),
+    ("huyen", "UBND cấp huyện", ("ubnd cap huyen", "ubnd cac huyen", "ubnd huyen", "uy ban nhan dan cac huyen",
+                                 "uy ban nhan dan cap huyen")),
     ("trung-tam", "Trung tâm Phục vụ hành chính công", ("trung tam phuc vu hanh chinh cong",)),
-    ("phong", "Phòng chuyên môn", ("phong chuyen mon",)),
-    ("xa", "UBND cấp xã", ("ubnd cap xa", "ubnd cac xa", "ubnd xa", "xa, phuong")),
+    ("mot-cua", "Bộ phận Một cửa", ("bo phan mot cua", "bo phan tiep nhan va tra ket qua")),
+    ("van-phong", "Văn phòng HĐND và UBND", ("van phong hdnd va ubnd", "van phong hdnd - ubnd",
+                                             "van phong hoi dong nhan dan va uy ban nhan dan", "van phong ubnd",
+                                             "van phong uy ban nhan dan")),
+    ("phong", "Phòng, ban, đơn vị trực thuộc", ("phong chuyen mon", "phong, ban", "cac phong thuoc trung tam",
+                                                "bo phan thuoc trung tam", "cac phong", "phong ban",
+                                                "don vi truc thuoc", "don vi thuoc so", "co quan chuyen mon thuoc ubnd xa",
+                                                "co quan chuyen mon thuoc uy ban nhan dan xa")),
+    ("xa", "UBND cấp xã", ("ubnd cap xa", "ubnd cac xa", "ubnd xa", "xa, phuong", "uy ban nhan dan cac xa",
+                           "uy ban nhan dan cap xa", "uy ban nhan dan xa")),
 )
+#: words of an agency text that name no one (what is left once the levels' phrases are taken out)
+_AGENCY_FILLER = {"cac", "va", "cua", "tinh", "thanh", "pho", "thi", "tran", "xa", "phuong", "huyen", "quan",
+                  "thuoc", "truc", "chu", "tri", "phoi", "hop", "ubnd", "uy", "ban", "nhan", "dan", "nganh", "so",
+                  "don", "vi", "co", "quan", "lien", "the", "chuyen", "mon", "cap", "phong", "toan", "tat", "ca",
+                  "cung", "voi", "theo", "chuc", "nang", "nhiem", "vu", "giao", "dia", "ban", "tren", "tai", "khu",
+                  "dac", "biet", "dac", "khu", "thanh", "pho", "truc", "thuoc", "trung", "uong", "tw"}
 #: what a recognised column holds, as the import summary says it
 SHOWN = {"number": "số thứ tự", "name": "tên chỉ tiêu", "target": "mục tiêu", "unit": "đơn vị tính",
          "implementing": "cơ quan thực hiện", "coordinating": "cơ quan phối hợp", "monitoring": "cơ quan theo dõi",
@@ -90,6 +111,8 @@ class Imported:
     data: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
+    #: the year planned for when no column says (the title's, --year, the document's date, this year)
+    year: int = 0
 
 
 # -- reading documents -----------------------------------------------------------------------------------
@@ -167,27 +190,31 @@ def _excel_lines(data: bytes) -> list[Line]:
     from openpyxl.cell.rich_text import CellRichText, TextBlock
 
     book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, rich_text=True)
-    chosen = None
-    for sheet in book.worksheets:  # the sheet whose rows hold a header with "STT"
-        for row in sheet.iter_rows(max_row=min(sheet.max_row, 60), values_only=True):
-            if any(_is_number_header(fold(str(v))) for v in row if v is not None):
-                chosen = sheet
-                break
-        if chosen is not None:
-            break
-    sheet = chosen or book.worksheets[0]
+    # the cells that hold something, read from the sheet's own store (a sheet padded to XFD1048576 by one
+    # stray cell is not walked cell by cell)
+    filled_by_sheet = {sheet.title: {key: cell.value for key, cell in sheet._cells.items()
+                                     if cell.value is not None and str(cell.value).strip()}
+                       for sheet in book.worksheets}
+    chosen = next((sheet for sheet in book.worksheets  # the sheet whose first rows hold a header with "STT"
+                   if any(r <= 60 and _is_number_header(fold(str(v))) for (r, _), v in filled_by_sheet[sheet.title].items())),
+                  book.worksheets[0])
+    sheet = chosen
+    filled = filled_by_sheet[sheet.title]
+    width, last_row = _used_extent(filled)
     origin: dict[tuple[int, int], tuple[int, int]] = {}
     for merged in sheet.merged_cells.ranges:
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
+        if merged.min_row > last_row or merged.min_col > width:
+            continue
+        for r in range(merged.min_row, min(merged.max_row, last_row) + 1):
+            for c in range(merged.min_col, min(merged.max_col, width) + 1):
                 origin[(r, c)] = (merged.min_row, merged.min_col)
-    width = sheet.max_column
+    rows = sorted({r for (r, c) in filled if c <= width and r <= last_row} | {r for (r, _) in origin})
     lines: list[Line] = []
-    for r in range(1, sheet.max_row + 1):
+    for r in rows:
         cells = []
         for c in range(1, width + 1):
             top = origin.get((r, c), (r, c))
-            value = sheet.cell(*top).value
+            value = filled.get(top)
             italic: tuple[str, ...] = ()
             if isinstance(value, CellRichText):
                 italic = tuple(block.text.strip() for block in value if isinstance(block, TextBlock)
@@ -197,6 +224,20 @@ def _excel_lines(data: bytes) -> list[Line]:
             continue
         lines.append(Line(cells=cells, sheet=sheet.title, row=r, excel=True))
     return lines
+
+
+def _used_extent(filled: dict[tuple[int, int], Any]) -> tuple[int, int]:
+    """The columns and rows an appendix's content spans: a value alone in its row and in its column (a stray
+    mark far from the table, at XFD1048576) does not widen it."""
+    if not filled:
+        return 0, 0
+    rows: dict[int, int] = {}
+    cols: dict[int, int] = {}
+    for r, c in filled:
+        rows[r] = rows.get(r, 0) + 1
+        cols[c] = cols.get(c, 0) + 1
+    kept = [(r, c) for r, c in filled if rows[r] > 1 or cols[c] > 1] or list(filled)
+    return max(c for _, c in kept), max(r for r, _ in kept)
 
 
 def _excel_text(value: Any) -> str:
@@ -243,9 +284,15 @@ def _header_at(lines: list[Line], i: int) -> tuple[list[Column], int] | None:
     spans = {}
     for col, cell in enumerate(first):
         spans.setdefault(cell.origin, []).append(col)
-    two_levels = second is not None and len(second) == len(first) and any(
-        len(cols) > 1 and first[cols[0]].text and any(second[c].origin != first[c].origin and second[c].text
-                                                     for c in cols) for cols in spans.values())
+    # two header rows: a group over several columns; or headers merged down both rows ("STT") beside a column
+    # whose header sits under its own group ("Năm 2026" over "Chỉ tiêu giao")
+    two_levels = False
+    if second is not None and len(second) == len(first):
+        grouped = any(len(cols) > 1 and first[cols[0]].text and any(
+            second[c].origin != first[c].origin and second[c].text for c in cols) for cols in spans.values())
+        merged_down = [c for c in range(len(first)) if first[c].text and second[c].origin == first[c].origin]
+        under = [c for c in range(len(first)) if first[c].text and second[c].text and second[c].origin != first[c].origin]
+        two_levels = grouped or bool(merged_down and under and 0 in merged_down)
     columns: list[Column] = []
     seen: set[Any] = set()
     for col, cell in enumerate(first):
@@ -263,25 +310,55 @@ def _header_at(lines: list[Line], i: int) -> tuple[list[Column], int] | None:
     return columns, 2 if two_levels else 1
 
 
+#: headers of a target column (folded), with or without a year of their own
+TARGET_HEADERS = ("giao chi tieu", "chi tieu giao", "chi tieu cu the", "cac chi tieu cu the", "muc tieu",
+                  "ke hoach nam", "chi tieu nam", "chi tieu den nam", "muc tieu nam", "muc tieu den nam", "chi tieu")
+#: words of a header group over target columns of several years ("Mục tiêu" over "Năm 2021 | Đến năm 2025")
+TARGET_GROUPS = ("chi tieu", "muc tieu", "ke hoach", "giai doan", "thuc hien trong")
+_RANGE = re.compile(r"\b(20\d\d)\s*[-–—]\s*(20\d\d)\b")
+
+
+def _year_in(text: str) -> int | None:
+    """The year a header names: "Chỉ tiêu năm 2025" → 2025; a period "Giai đoạn 2026–2030" → its last year
+    (what is to be reached by its end)."""
+    period = _RANGE.search(text)
+    if period:
+        return int(period.group(2))
+    found = _YEAR.search(text)
+    return int(found.group(1)) if found else None
+
+
 def _recognise(column: Column) -> None:
     header, group = fold(column.header).strip(" .:"), fold(column.group or "")
-    year = _YEAR.search(column.header)
     text = " ".join(header.split())
+    year = _year_in(column.header)
+    group_year = _year_in(column.group or "")
+    is_year = re.fullmatch(r"(nam|den nam|giai doan)\s+20\d\d(\s*[-–—]\s*20\d\d)?", text) is not None
     if _is_number_header(text):
         column.shows = "number"
     elif "thoi gian" in group and year:
-        column.shows, column.year = "timeframe", int(year.group(1))
-    elif year and ("chi tieu" in text or "muc tieu" in text or "chi tieu" in group):
-        column.shows, column.year = "target", int(year.group(1))
-    elif "ten chi tieu" in text or text in ("chi tieu", "noi dung", "ten nhiem vu", "nhiem vu", "noi dung chi tieu"):
+        column.shows, column.year = "timeframe", year
+    elif year and ("chi tieu" in text or "muc tieu" in text or "ke hoach" in text or "chi tieu" in group
+                   or "muc tieu" in group):
+        column.shows, column.year = "target", year
+    elif is_year and (any(word in group for word in TARGET_GROUPS) or not group):
+        column.shows, column.year = "target", year  # "Năm 2026", "Đến năm 2025" under "Mục tiêu", or alone
+    elif "ten chi tieu" in text or text in ("noi dung", "ten nhiem vu", "nhiem vu", "noi dung chi tieu", "ten chi so",
+                                            "chi so", "noi dung chi so"):
         column.shows = "name"
+    elif text == "chi tieu" and not group:
+        column.shows = "name"  # "Chỉ tiêu" alone names the indicator (a target column says more)
+    elif any(text == t or text.startswith(t + " ") for t in TARGET_HEADERS) or (
+            group_year and text in ("giao", "chi tieu", "ke hoach")):
+        column.shows, column.year = "target", year or group_year  # "Giao chỉ tiêu" under "Thực hiện trong năm 2025"
     elif text in ("don vi", "don vi tinh", "dvt") or text.startswith("don vi tinh"):
         column.shows = "unit"
     elif "phoi hop" in text:
         column.shows = "coordinating"
     elif "theo doi" in text or "danh gia" in text:
         column.shows = "monitoring"
-    elif "thuc hien" in text and ("co quan" in text or "don vi" in text) or "chu tri" in text:
+    elif "thuc hien" in text and any(w in text for w in ("co quan", "don vi", "bo phan", "phong", "ban")) \
+            or "chu tri" in text:
         column.shows = "implementing"
     elif text.startswith("thoi gian"):
         column.shows = "timeframe"
@@ -291,6 +368,8 @@ def _recognise(column: Column) -> None:
         column.shows = "basis"
     elif text.startswith("ghi chu"):
         column.shows = "note"
+    elif text in ("giai thich chi tieu", "cach tinh", "giai thich", "phuong phap tinh", "cong thuc tinh"):
+        column.shows = "note"  # how the figure is computed: read for the numerator and denominator
 
 
 def _column_number_row(cells: list[str]) -> bool:
@@ -302,8 +381,10 @@ def _column_number_row(cells: list[str]) -> bool:
     return all(numbers) and [int(m.group(1)) for m in numbers if m] == list(range(1, len(values) + 1))
 
 
-def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | None = None) -> Imported:
-    """The plan data of the appendix in ``path``, with what was guessed (warnings) and what is missing."""
+def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | None = None,
+                year: int | None = None) -> Imported:
+    """The plan data of the appendix in ``path``, with what was guessed (warnings) and what is missing.
+    ``year``: the target year of a target column whose header, headers above and the title name none."""
     path = Path(path)
     file = str(path)
     lines = read_lines(path)
@@ -331,6 +412,8 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
     for column in columns:
         _recognise(column)
     header_line = lines[block[0]]
+    before_lines = [_paragraph(line) for line in lines[:block[0]] if _paragraph(line)]
+    _settle_targets(columns, header_line, before_lines, year, file, found)
     _check_columns(columns, header_line, file, found)
 
     rows, sections = _rows(lines, block, columns, depth)
@@ -338,22 +421,90 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
     found.summary.append("cột nhận ra: " + "; ".join(
         f"{c.header} → {SHOWN[c.shows]}{f' {c.year}' if c.year else ''}" for c in columns if c.shows))
     before = [_paragraph(line) for line in lines[:block[0]] if _paragraph(line)]
-    before_all = before + [line.text for line in lines[block[0]:] if line.cells is None]
+    # every line of text above the table, a letterhead's two cells included, and the paragraphs after it
+    top = [part.strip() for line in lines[:block[0]]
+           for text in ([line.text] if line.cells is None else list(_own_texts(line.cells).values()))
+           for part in text.split("\n") if part.strip()]
+    before_all = top + [line.text for line in lines[block[0]:] if line.cells is None]
     found.data = _plan_data(columns, rows, sections, before, before_all, plan_id, found, file)
     if not any(c.shows == "implementing" for c in columns):
         sheet, cell = header_line.where(columns[0].index)
         found.problems.append(problem("import-levels-no-column", file=file, sheet=sheet, cell=cell,
-                                      level=", ".join(level["id"] for level in found.data["levels"])))
+                                      level=", ".join(level["name"] for level in found.data["levels"])))
     return found
+
+
+def _title_years(before: list[str]) -> list[int]:
+    """The years the lines above the table name in capitals (the appendix's title, "… NĂM 2025"), in order."""
+    found: list[int] = []
+    for text in before:
+        if text.strip().upper() == text.strip():
+            for match in re.finditer(r"NĂM\s+(20\d\d)|GIAI ĐOẠN\s+(20\d\d)\s*[-–—]\s*(20\d\d)", text):
+                value = int(match.group(1) or match.group(3))
+                if value not in found:
+                    found.append(value)
+    return found
+
+
+def _dated_year(before: list[str]) -> int | None:
+    """The year of the document's date ("Lai Châu, ngày 03 tháng 3 năm 2025", "(Ban hành kèm theo … ngày
+    …/…/2025)")."""
+    for text in before:
+        found = re.search(r"ngày\s+[\d\s]*(?:tháng\s+[\d\s]+)?năm\s+(20\d\d)|ngày\s+\d+\s*/\s*\d+\s*/\s*(20\d\d)",
+                          text, re.I)
+        if found:
+            return int(found.group(1) or found.group(2))
+    return None
+
+
+def _settle_targets(columns: list[Column], header: Line, before: list[str], year: int | None, file: str,
+                    found: Imported) -> None:
+    """Every target column with a year: its own header's or a header's above it (recognised already), else
+    the title's, else ``--year``, else the document's date, else this year; each guess a warning at its cell.
+    Two columns read as the name: "Chỉ tiêu" is the target when the other names the indicator. A table
+    without any target column is imported with blank targets for the best year, said so."""
+    names = [c for c in columns if c.shows == "name"]
+    if len(names) > 1:
+        for column in names:
+            if fold(column.header).strip(" .:") == "chi tieu":
+                column.shows = "target"
+                break
+    titled = _title_years(before)
+    dated = _dated_year(before)
+    best = year or (titled[0] if titled else None) or dated
+    found.year = best or _this_year()
+    for column in columns:
+        if column.shows not in ("target", "timeframe") or column.year is not None:
+            continue
+        if column.shows == "timeframe" and not any(c.shows == "timeframe" and c.year for c in columns):
+            continue  # one timeframe column: not by year
+        sheet, cell = header.where(column.index)
+        if year is not None:
+            column.year = year
+            continue
+        if titled:
+            column.year = titled[0]
+            found.summary.append(f"năm của cột \"{column.header}\" lấy từ tên phụ lục: {column.year}")
+            continue
+        column.year = best or _this_year()
+        source = "ngày ban hành văn bản" if best else "năm hiện tại"
+        found.problems.append(problem("import-year-guessed", file=file, sheet=sheet, cell=cell, header=column.header,
+                                      year=column.year, source=source))
+    if not any(c.shows == "target" for c in columns):
+        sheet, cell = header.where(columns[0].index)
+        found.problems.append(problem("import-no-target-column", file=file, sheet=sheet, cell=cell, year=found.year))
+
+
+def _this_year() -> int:
+    from datetime import date
+
+    return date.today().year
 
 
 def _check_columns(columns: list[Column], header: Line, file: str, found: Imported) -> None:
     kinds = [c.shows for c in columns]
     if "name" not in kinds:
         raise XlkpiError(problem("import-no-name-column", file=file, sheet=header.sheet,
-                                 cell=header.where(columns[0].index)[1]))
-    if "target" not in kinds:
-        raise XlkpiError(problem("import-no-target-column", file=file, sheet=header.sheet,
                                  cell=header.where(columns[0].index)[1]))
     used: set[str] = set()
     for column in columns:
@@ -533,15 +684,15 @@ def _settle_note_or_basis(columns: list[Column], rows: list[Row]) -> None:
 
 def _plan_data(columns: list[Column], rows: list[Row], sections: list[dict[str, Any]], before: list[str],
                before_all: list[str], plan_id: str | None, found: Imported, file: str) -> dict[str, Any]:
-    years = sorted({c.year for c in columns if c.shows == "target" and c.year})
+    years = sorted({c.year for c in columns if c.shows == "target" and c.year}) or [found.year]
     by_index = {c.index: c for c in columns if c.shows}
     document = _document(before, before_all, found, file)
     indicators: list[dict[str, Any]] = []
     used_ids: set[str] = set()
     levels_used: list[str] = []
-    default_level = _default_level(document["issuer"])
+    kind = issuer_kind(document["issuer"])
     for row in rows:
-        item = _indicator(row, by_index, years, used_ids, found, file, default_level)
+        item = _indicator(row, by_index, years, used_ids, found, file, kind)
         for level in item["levels"]:
             if level not in levels_used:
                 levels_used.append(level)
@@ -553,7 +704,7 @@ def _plan_data(columns: list[Column], rows: list[Row], sections: list[dict[str, 
     year = years[0] if years else ""
     data: dict[str, Any] = {
         "format": 1,
-        "id": plan_id or slug(f"{place} {year}") or "ke-hoach",
+        "id": plan_id or _plan_id(document["issuer"], place, year),
         "version": "1",
         "title": " ".join(" ".join(document["appendix"]["title"]).split()).rstrip(",;")[:160] or "Kế hoạch",
         "source": f"Nhập từ {Path(file).name} bằng 'xlkpi plan import'",
@@ -573,6 +724,17 @@ def _plan_data(columns: list[Column], rows: list[Row], sections: list[dict[str, 
     return data
 
 
+def _plan_id(issuer: str, place: str, year: Any) -> str:
+    """"lai-chau-2025" for a People's Committee's plan; another office's kind and initials first, as offices
+    abbreviate their names: "so-nnptnt-lang-son-2021", "trung-tam-pvhcc-thanh-hoa-2026"."""
+    if issuer_kind(issuer) in ("tinh", "huyen", "xa"):
+        return slug(f"{place} {year}") or "ke-hoach"
+    words = [w for w in fold(issuer).split() if w not in ("va", "cac", "cua")]
+    kind = 2 if words[:2] in (["trung", "tam"], ["van", "phong"], ["chi", "cuc"], ["thanh", "tra"]) else 1
+    initials = "".join(w[0] for w in words[kind:])
+    return slug(f"{' '.join(words[:kind])} {initials} {place} {year}") or "ke-hoach"
+
+
 def _column_data(column: Column, rows: list[Row]) -> dict[str, Any]:
     data: dict[str, Any] = {"key": column.key, "header": column.header, "shows": column.shows}
     if column.group:
@@ -585,7 +747,7 @@ def _column_data(column: Column, rows: list[Row]) -> dict[str, Any]:
 
 
 def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids: set[str], found: Imported, file: str,
-               default_level: str) -> dict[str, Any]:
+               kind: str) -> dict[str, Any]:
     values = {columns[col].shows: (text, col) for col, text in row.values.items() if col in columns and
               columns[col].shows not in ("target", "timeframe", "text")}
     name, name_col = values.get("name", ("", 0))
@@ -612,6 +774,12 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
         found.problems.append(problem("import-measure-guessed", file=file, sheet=sheet, cell=cell, name=name[:80],
                                       kind=guessed))
     if measure.get("kind") == "rate":
+        explained = _formula_parts(values.get("note", ("", 0))[0]) or _formula_parts(name)
+        if explained and PLACEHOLDER in str(measure.get("numerator", "")):
+            # the appendix says how the rate is computed ("Cách tính", "Giải thích chỉ tiêu"): its own words
+            measure["numerator"], measure["denominator"] = explained
+            found.problems = [p for p in found.problems if not (p.code == "import-measure-guessed" and p.cell == cell
+                                                               and p.sheet == sheet)]
         measure.update(_letters(" ".join(v for v in (name, values.get("note", ("", 0))[0]) if v)))
     item["measure"] = measure
     key, n = base, 2
@@ -633,7 +801,7 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
                 single_timeframe = text
     item["targets"] = {year: targets.get(year, {"text": ""}) for year in years}
     for place in ("name", "note"):  # a floor printed in the name or the note, not in the target cell
-        stated = floor_in_text(item.get(place, "") if place != "name" else name)
+        stated = stated_floor(item.get(place, "") if place != "name" else name)
         if stated is None:
             continue
         for target in item["targets"].values():
@@ -642,13 +810,17 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
                 target["rule"] = {"op": rule.op, "value": rule.value, "floor": stated, "floor_in": place}
         break
     implementing = values.get("implementing", ("", 0))
-    levels = _levels_of(implementing[0])
+    levels, unknown = _levels_of(implementing[0], kind)
+    has_agency = any(c.shows == "implementing" for c in columns.values())
+    where = row.line.where(implementing[1] if "implementing" in values else name_col)
     if not levels:
-        levels = [default_level]
-        if any(c.shows == "implementing" for c in columns.values()):
-            where = row.line.where(implementing[1] if "implementing" in values else name_col)
+        levels = _default_levels(kind)
+        if has_agency:
             found.problems.append(problem("import-levels-guessed", file=file, sheet=where[0], cell=where[1],
-                                          text=implementing[0][:80] or "(trống)", level=default_level))
+                                          text=implementing[0][:80] or "(trống)", level=_level_names(levels)))
+    elif unknown:
+        found.problems.append(problem("import-agency-part-unknown", file=file, sheet=where[0], cell=where[1],
+                                      text=implementing[0][:80], part=unknown[:60], level=_level_names(levels)))
     item["levels"] = levels
     for shows in ("implementing", "coordinating", "monitoring", "evidence", "basis", "note"):
         if shows in values and values[shows][0]:
@@ -666,6 +838,35 @@ def _indicator(row: Row, columns: dict[int, Column], years: list[int], used_ids:
     elif single_timeframe:
         item["timeframe"] = single_timeframe
     return item
+
+
+def _formula_parts(text: str) -> tuple[str, str] | None:
+    """The numerator and denominator an explanation of a rate states: "(b/a) trong đó a là tổng số hồ sơ
+    tiếp nhận, b là số hồ sơ được số hóa", "a: …; b: …", or "Số hồ sơ được số hóa/Tổng số hồ sơ tiếp nhận"."""
+    if not text:
+        return None
+    flat = " ".join(text.split())
+    ratio = re.search(r"\b([a-zđ])\s*/\s*([a-zđ])\b", flat)
+    if ratio:
+        meaning = {}
+        for letter in (ratio.group(1), ratio.group(2)):
+            stated = re.search(rf"(?:^|[\s,;(])\(?{letter}\)?\s*(?::|là|=|-)\s*([^;,.()]+?)(?=\s*(?:[;,.()]|\b[a-zđ]\s*(?::|là|=)|$))",
+                               flat)
+            if stated:
+                meaning[letter] = stated.group(1).strip().rstrip(";,.")
+        if len(meaning) == 2:
+            return _capital(meaning[ratio.group(1)]), _capital(meaning[ratio.group(2)])
+    parts = re.split(r"\s*/\s*(?=[^\W\d])", re.sub(r"\([^)]*\)", "", flat).strip().rstrip(".x×*100% "), maxsplit=1)
+    if len(parts) == 2 and all(len(p.split()) >= 2 and not re.search(r"\d/\d", p) for p in parts):
+        numerator = re.sub(r"^(tỷ lệ\s*=\s*|=\s*)", "", parts[0], flags=re.I).strip()
+        denominator = re.sub(r"\s*[x×*]\s*100\s*%?$", "", parts[1]).strip()
+        if numerator.lower().startswith(("số", "tổng")) and denominator.lower().startswith(("số", "tổng")):
+            return _capital(numerator), _capital(denominator)
+    return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _letters(text: str) -> dict[str, Any]:
@@ -687,20 +888,43 @@ def _guess_measure(name: str, unit: str | None) -> tuple[dict[str, Any], str]:
         return {"kind": "yesno", "question": f"{name.rstrip('.')}?"}, "có/không"
     if (unit or "%").strip() == "%" or folded.startswith("ty le"):
         subject = re.sub(r"^(tỷ lệ|ty le)\s+", "", name.strip().rstrip("."), flags=re.I)
-        return ({"kind": "rate", "numerator": f"Số {subject} (tử số — cần xem lại)",
-                 "denominator": f"Tổng số (mẫu số — cần xem lại) của: {subject}"}, "tỷ lệ")
+        return ({"kind": "rate", "numerator": f"Số {subject} (tử số — {PLACEHOLDER})",
+                 "denominator": f"Tổng số (mẫu số — {PLACEHOLDER}) của: {subject}"}, "tỷ lệ")
     return {"kind": "count"}, "số lượng"
 
 
-def _levels_of(text: str) -> list[str]:
-    folded = fold(text)
-    found = []
-    for level, _, phrases in KNOWN_LEVELS:
-        if any(phrase in folded for phrase in phrases):
-            found.append(level)
+def _levels_of(text: str, issuer_kind: str = "tinh") -> tuple[list[str], str]:
+    """The levels an agency text names, and what of it names none (words left once every level's phrase is
+    taken out, for a warning). "Các cơ quan chuyên môn" without a level is the issuer's own departments."""
+    folded = re.sub(r"\(([^)]*)\)", r" \1 ", fold(text).replace("\n", " "))
+    # "UBND cấp xã/huyện": both levels
+    folded = re.sub(r"\b(ubnd|uy ban nhan dan) cap (xa|huyen|tinh)\s*/\s*(xa|huyen|tinh)\b", r"\1 cap \2; \1 cap \3",
+                    " ".join(folded.split()))
+    phrases = sorted(((phrase, level) for level, _, words in KNOWN_LEVELS for phrase in words), key=lambda p: -len(p[0]))
+    found: list[str] = []
+    rest = f" {folded} "
+    for phrase, level in phrases:
+        while f"{phrase}" in rest:
+            at = rest.index(phrase)
+            rest = rest[:at] + " ; " + rest[at + len(phrase):]
+            if level not in found:
+                found.append(level)
+    if re.search(r"\bso (?!ban\b|nganh\b)[a-z]", rest) and "so" not in found:  # a department by its name
+        found.append("so")
+        rest = re.sub(r"\bso (?!ban\b|nganh\b)[a-z]+(?: [a-z]+)*", " ; ", rest)
+    if re.search(r"\bco quan chuyen mon\b|\bcac co quan\b|\bcac phong\b", rest):
+        own = {"tinh": "so", "huyen": "co-quan", "xa": "phong", "so": "phong"}.get(issuer_kind, "so")
+        rest = re.sub(r"\bco quan chuyen mon\b|\bcac co quan\b|\bcac phong\b", " ; ", rest)
+        if own not in found:
+            found.append(own)
     if "co-quan" in found and "so" in found:  # "Các Sở, ban, ngành" also reads as "…, ban, ngành"
         found.remove("co-quan")
-    return found
+    words = [w for w in re.findall(r"[a-z]+", rest) if w not in _AGENCY_FILLER]
+    return found, " ".join(words)
+
+
+def _level_names(levels: list[str]) -> str:
+    return ", ".join(_level(level)["name"] for level in levels)
 
 
 def _ordered_levels(used: list[str]) -> list[str]:
@@ -715,13 +939,27 @@ def _level(level: str) -> dict[str, Any]:
     return {"id": level, "name": level}
 
 
-def _default_level(issuer: str) -> str:
+def issuer_kind(issuer: str) -> str:
+    """What kind of office issued the plan: "tinh", "huyen", "xa" (UBND of a province, district, commune or
+    ward), "so" (a department, board or agency of a province), "trung-tam" (a service centre)."""
     folded = fold(issuer)
-    if " xa " in f" {folded} " or "phuong" in folded:
-        return "phong"
-    if "huyen" in folded:
-        return "co-quan"
+    if folded.startswith(("uy ban nhan dan", "ubnd")):
+        rest = folded.split(" ", 3)[-1] if folded.startswith("uy ban") else folded
+        if re.search(r"\b(xa|phuong|thi tran|dac khu)\b", rest):
+            return "xa"
+        if re.search(r"\b(huyen|quan|thi xa)\b", rest):
+            return "huyen"
+        return "tinh"
+    if folded.startswith("trung tam"):
+        return "trung-tam"
     return "so"
+
+
+def _default_levels(kind: str) -> list[str]:
+    """Who reports when the table does not say: the issuer's own level (a commune's plan: the commune; a
+    province's: its departments and communes)."""
+    return {"tinh": ["so", "xa"], "huyen": ["co-quan", "xa"], "xa": ["xa"], "so": ["so"],
+            "trung-tam": ["trung-tam"]}[kind]
 
 
 def _document(before: list[str], everything: list[str], found: Imported, file: str) -> dict[str, Any]:
@@ -745,20 +983,88 @@ def _document(before: list[str], everything: list[str], found: Imported, file: s
         found.problems.append(problem("import-no-appendix-heading", severity="warning", file=file))
         upper = [t for t in before if t.strip().upper() == t.strip() and len(t.strip()) > 10]
         title = upper[-2:] or ["PHỤ LỤC"]
-    issuer = next((t.strip() for t in everything if re.match(r"^(ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+\S", t.strip())
-                   and len(t) < 80), "")
-    owner = re.search(r"của\s+(UBND|Ủy ban nhân dân|ỦY BAN NHÂN DÂN)\s+(tỉnh|huyện|xã|thành phố|phường)\s+([^)]+)",
-                      attached, re.I)
+    superior, issuer = _letterhead(everything)
+    owner = re.search(r"của\s+(UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN)\s+(tỉnh|huyện|xã|thành phố|phường|"
+                      r"thị xã|thị trấn|quận|đặc khu)\s+([^)]+)", attached, re.I)
     if not issuer and owner:
         issuer = f"ỦY BAN NHÂN DÂN {owner.group(2).upper()} {owner.group(3).strip().upper()}"
     if not issuer:
+        other = re.search(r"của\s+((?:Sở|Ban|Trung tâm|Văn phòng)\s+[^)]+)", attached)
+        issuer = other.group(1).strip().upper() if other else ""
+    if not issuer:
         issuer = "ỦY BAN NHÂN DÂN"
         found.problems.append(problem("import-issuer-missing", severity="warning", file=file))
-    place = owner.group(3).strip() if owner else " ".join(issuer.split()[-2:]).title()
+    place = _place(everything, issuer, superior, owner.group(3).strip() if owner else "")
     kind = "Quyết định" if "quyết định" in attached.lower() else "Kế hoạch"
     doc_number = re.search(r"số:?\s*([^\s,]*\s*/\s*[A-ZĐ]+[-A-ZĐ]*)", attached)
     date = re.search(r"(ngày\s+[\d\s/]*(?:tháng\s+[\d\s]+)?năm\s+\d{4}|ngày\s+[\d\s]*/[\d\s]*/\d{4})", attached)
-    return {"issuer": issuer, "kind": kind, "number": doc_number.group(1) if doc_number else "",
-            "place": place, "date": date.group(1) if date else "",
-            "appendix": {"heading": heading, "number": number, "title": title or ["PHỤ LỤC"], "attached": attached},
-            "_place": place}
+    document: dict[str, Any] = {
+        "issuer": issuer, "kind": kind, "number": doc_number.group(1) if doc_number else "",
+        "place": place, "date": date.group(1) if date else "",
+        "appendix": {"heading": heading, "number": number, "title": title or ["PHỤ LỤC"], "attached": attached},
+        "_place": place}
+    if superior:
+        document["superior"] = superior
+    signer = _signer(issuer)
+    if signer:
+        document["signer"] = signer
+    return document
+
+
+#: how an issuing office's name begins on a letterhead (folded)
+_OFFICES = ("uy ban nhan dan", "ubnd", "so ", "ban ", "trung tam", "van phong", "cong an", "thanh tra", "chi cuc",
+            "cuc ", "bo chi huy", "kho bac", "hoi dong nhan dan")
+_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap – tu do – hanh phuc")
+
+
+def _letterhead(lines: list[str]) -> tuple[str, str]:
+    """The office above the issuer (a department's "UBND TỈNH LẠNG SƠN") and the issuer, from the capital
+    lines at the top of the document; a name printed on two lines ("ỦY BAN NHÂN DÂN" / "TỈNH PHÚ THỌ") joined."""
+    found: list[str] = []
+    for text in lines[:14]:
+        line = " ".join(text.split())
+        folded = fold(line)
+        if not line or line != line.upper() or any(folded.startswith(m) for m in _MOTTO) or set(line) <= set("-–_ "):
+            continue
+        if re.match(r"^(KẾ HOẠCH|QUYẾT ĐỊNH|PHỤ LỤC|SỐ:|BIỂU|DANH MỤC)", line):
+            break
+        if any(folded.startswith(o) for o in _OFFICES):
+            found.append(line)
+        elif found and re.match(r"^(TỈNH|THÀNH PHỐ|HUYỆN|XÃ|PHƯỜNG|THỊ XÃ|THỊ TRẤN|QUẬN|ĐẶC KHU)\b", line) and \
+                fold(found[-1]) in ("uy ban nhan dan", "ubnd"):
+            found[-1] = f"{found[-1]} {line}"
+        if len(found) == 2:
+            break
+    if not found:
+        return "", ""
+    if len(found) == 2 and not fold(found[1]).startswith(("uy ban nhan dan", "ubnd")):
+        return found[0], found[1]
+    return "", found[0]
+
+
+def _place(lines: list[str], issuer: str, superior: str, owner: str) -> str:
+    """The place of the document: its "Phú Thọ, ngày … tháng … năm …" line, else the place in the issuer's
+    or its superior's name, else the appendix's "của UBND tỉnh …"."""
+    for text in lines[:30]:
+        dated = re.match(r"^\s*([A-ZĐÀ-Ỹ][^\d,()]{1,40}?),\s*ngày\b", text)
+        if dated and not fold(dated.group(1)).startswith(("so", "ky", "nam")):
+            return dated.group(1).strip()
+    for name in (issuer, superior):
+        found = re.search(r"\b(?:TỈNH|THÀNH PHỐ|HUYỆN|XÃ|PHƯỜNG|THỊ XÃ|THỊ TRẤN|QUẬN|ĐẶC KHU)\s+(.+)$", name)
+        if found:
+            return found.group(1).strip().title()
+    return owner
+
+
+def _signer(issuer: str) -> dict[str, str] | None:
+    """Who signs for an office other than a People's Committee (whose "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH" is
+    the default)."""
+    folded = fold(issuer)
+    if folded.startswith(("uy ban nhan dan", "ubnd")):
+        return None
+    for start, title in (("so ", "GIÁM ĐỐC"), ("trung tam", "GIÁM ĐỐC"), ("ban ", "TRƯỞNG BAN"),
+                         ("van phong", "CHÁNH VĂN PHÒNG"), ("chi cuc", "CHI CỤC TRƯỞNG"), ("cuc ", "CỤC TRƯỞNG"),
+                         ("thanh tra", "CHÁNH THANH TRA")):
+        if folded.startswith(start):
+            return {"on_behalf": "", "title": title}
+    return None

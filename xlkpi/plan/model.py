@@ -697,6 +697,10 @@ def _meaning_problems(located: LocatedData, file: str) -> Iterator[Problem]:
                              known=", ".join(sorted(text_columns)) or "-")
 
 
+#: the mark 'plan import' leaves in a numerator or denominator it could not read from the appendix
+PLACEHOLDER = "cần xem lại"
+
+
 def _indicator_meaning(
     place: KeyPath,
     indicator: dict[str, Any],
@@ -810,6 +814,10 @@ def _indicator_meaning(
         for key in needs:
             if not measure.get(key):
                 yield at("measure-incomplete", place + ("measure",), kind=kind, key=key)
+            elif isinstance(measure.get(key), str) and PLACEHOLDER in measure[key]:
+                # what 'plan import' wrote where it could not tell: no form goes out asking for it
+                yield at("measure-placeholder", place + ("measure", key), indicator=label, text=measure[key],
+                         what={"numerator": "Tử số", "denominator": "Mẫu số"}.get(key, key))
     rollup = indicator.get("rollup")
     if isinstance(kind, str) and kind in ROLLUPS and isinstance(rollup, str) and rollup not in ROLLUPS[kind]:
         yield at("rollup-mismatch", place + ("rollup",), rollup=rollup, kind=kind, allowed=", ".join(ROLLUPS[kind]))

@@ -213,6 +213,27 @@ def floor_in_text(text: str) -> float | None:
     return _number(found.group(1)) if found else None
 
 
+#: words of a clause about growth or another figure: "mỗi năm tăng tối thiểu 20%" states no floor
+_GROWTH = ("tang", "giam", "moi nam", "hang nam", "so voi", "binh quan", "cung ky")
+
+
+def stated_floor(text: str) -> float | None:
+    """The floor an indicator's name or note states for its own ratio — "(tỷ lệ b/a phải đạt tối thiểu 95%)",
+    "mỗi đơn vị phải đạt tối thiểu 90%" — in a parenthesis or a clause of its own; a clause about growth
+    ("mỗi năm tăng tối thiểu 20%") or another figure states none."""
+    folded = fold(text)
+    clauses = _PARENTHESIS.findall(folded) + re.split(r"[;.\n]", _PARENTHESIS.sub(" ", folded))
+    for clause in clauses:
+        if not ("ty le" in clause or "phai dat" in clause or "moi don vi" in clause):
+            continue
+        if any(re.search(rf"\b{word}\b", clause) for word in _GROWTH):
+            continue
+        found = _FLOOR.search(clause)
+        if found:
+            return _number(found.group(1))
+    return None
+
+
 def contradiction(rule: Rule, text: str, floor_elsewhere: bool = False) -> tuple[str, str] | None:
     """Why ``rule`` contradicts ``text`` as (Vietnamese, English) details, or None when they agree.
     ``floor_elsewhere``: the rule's floor is printed in another cell of the row (checked there)."""
