@@ -919,8 +919,13 @@ def _levels_of(text: str, issuer_kind: str = "tinh") -> tuple[list[str], str]:
             found.append(own)
     if "co-quan" in found and "so" in found:  # "Các Sở, ban, ngành" also reads as "…, ban, ngành"
         found.remove("co-quan")
-    words = [w for w in re.findall(r"[a-z]+", rest) if w not in _AGENCY_FILLER]
-    return found, " ".join(words)
+    words = {w for w in re.findall(r"[a-z]+", rest) if w not in _AGENCY_FILLER}
+    if not words:
+        return found, ""
+    # the parts of the text as printed that hold those words
+    parts = [p.strip(" .") for p in re.split(r"[;\n]|\s+và\s+|,\s+(?=[A-ZĐ])", text) if p.strip(" .")]
+    unknown = [p for p in parts if words & set(re.findall(r"[a-z]+", fold(p)))]
+    return found, "; ".join(unknown) or " ".join(sorted(words))
 
 
 def _level_names(levels: list[str]) -> str:

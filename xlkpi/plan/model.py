@@ -714,6 +714,9 @@ def _indicator_meaning(
 ) -> Iterator[Problem]:
     indicator_id = indicator.get("id")
     label = indicator_id if isinstance(indicator_id, str) else format_path(place)
+    # as the owner knows it: its number and the start of its name
+    number, name = indicator.get("number"), indicator.get("name")
+    shown = " ".join(str(part) for part in (number, f"\"{str(name)[:50]}\"" if name else None) if part) or label
     if isinstance(indicator_id, str):
         if indicator_id in indicator_ids:
             yield at("duplicate-id", place + ("id",), id=indicator_id, first=format_path(indicator_ids[indicator_id]),
@@ -782,7 +785,7 @@ def _indicator_meaning(
                     continue
                 if read_target_text(own["text"]).kind == "other":
                     yield at("target-judged-by-hand", place + ("targets", str(key)) + sub_path + ("text",),
-                             year=key, text=own["text"], indicator=label)
+                             year=key, text=own["text"], indicator=shown)
 
     # a floor printed elsewhere in the row: it must be there, and the same
     if isinstance(targets, dict):
@@ -816,7 +819,7 @@ def _indicator_meaning(
                 yield at("measure-incomplete", place + ("measure",), kind=kind, key=key)
             elif isinstance(measure.get(key), str) and PLACEHOLDER in measure[key]:
                 # what 'plan import' wrote where it could not tell: no form goes out asking for it
-                yield at("measure-placeholder", place + ("measure", key), indicator=label, text=measure[key],
+                yield at("measure-placeholder", place + ("measure", key), indicator=shown, text=measure[key],
                          what={"numerator": "Tử số", "denominator": "Mẫu số"}.get(key, key))
     rollup = indicator.get("rollup")
     if isinstance(kind, str) and kind in ROLLUPS and isinstance(rollup, str) and rollup not in ROLLUPS[kind]:
