@@ -50,6 +50,9 @@ class Shape:
     #: a letterhead printed as a two-cell table (Word) beside the national motto
     letterhead_table: bool = False
     sections: tuple[tuple[int, str], ...] = field(default=())  # (before row index, "I. Title")
+    #: a body cell merged down rows (first row, last row, column), 0-based among the rows: one agency for
+    #: several indicators
+    body_merges: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def width(self) -> int:
@@ -123,6 +126,7 @@ SHAPES: tuple[Shape, ...] = (
                 {2026: "100%"}, {2026: ">= 100"}, ("so",)),
         ),
         issuer="ỦY BAN NHÂN DÂN TỈNH PHÚ THỌ", place="Phú Thọ", plan_id="phu-tho-2026", years=(2026,),
+        body_merges=((0, 1, 3),),
     ),
     Shape(
         key="huyen-muc-tieu-tren-cac-nam",
@@ -357,6 +361,11 @@ def as_docx(shape: Shape) -> bytes:
     for r, row in enumerate(shape.rows, start=len(shape.header)):
         for c, text in enumerate(shape.cells(row)):
             table.cell(r, c).text = text
+    for first, last, col in shape.body_merges:
+        top = len(shape.header)
+        text = shape.cells(shape.rows[first])[col]
+        merged = table.cell(top + first, col).merge(table.cell(top + last, col))
+        merged.text = text
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -381,10 +390,13 @@ def as_xlsx(shape: Shape) -> bytes:
         r += 1
     for r0, c0, r1, c1 in shape.merges:
         sheet.merge_cells(start_row=first + r0, start_column=c0 + 1, end_row=first + r1, end_column=c1 + 1)
+    body = r
     for row in shape.rows:
         for c, text in enumerate(shape.cells(row), start=1):
             sheet.cell(r, c, text)
         r += 1
+    for first, last, col in shape.body_merges:
+        sheet.merge_cells(start_row=body + first, start_column=col + 1, end_row=body + last, end_column=col + 1)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

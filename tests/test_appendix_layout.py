@@ -158,3 +158,29 @@ def test_pages_break_between_whole_indicators_with_the_signature_on_the_last():
     assert all(b - 1 not in sections for b in with_section)
     # printed at 40 % all of it fits on one page
     assert page_breaks(heights, (2, 3), (first, last), set(), 40) == []
+
+
+def test_an_agency_merged_in_the_plan_is_one_cell_down_its_rows(tmp_path):
+    """Lai Châu's indicators 2 to 5 share one implementing agency: with the column marked merged, the appendix
+    prints it once, in a cell merged down their rows; never across a section row or a page break."""
+    from xlkpi.report.appendix import merged_runs
+
+    plan = load_plan("lai-chau-2025")
+    columns = [c.model_copy(update={"merged": c.shows == "implementing"}) for c in plan.columns]
+    plan = plan.model_copy(update={"columns": columns})
+    path = tmp_path / "merged.xlsx"
+    path.write_bytes(make("lai-chau-2025", plan))
+    sheet = openpyxl.load_workbook(path)[APPENDIX]
+    col = next(i for i, c in enumerate(plan.columns, start=1) if c.shows == "implementing")
+    letter = openpyxl.utils.get_column_letter(col)
+    header = next(c.header for c in plan.columns if c.shows == "implementing")
+    runs = [r for r in sheet.merged_cells.ranges if r.min_col == r.max_col == col and r.max_row > r.min_row
+            and sheet.cell(r.min_row, col).value != header]
+    assert runs, "consecutive indicators with the same agency share one cell"
+    for run in runs:
+        text = sheet[f"{letter}{run.min_row}"].value
+        assert text and all(sheet.cell(r, 1).value for r in range(run.min_row, run.max_row + 1))
+    # runs stop at a break and at a text that changes
+    cells = [(10, "A", "text"), (11, "A", "text"), (12, "A", "text"), (13, "B", "text"), (14, "B", "text"),
+             (16, "B", "text"), (17, "", "text"), (18, "", "text")]
+    assert merged_runs(cells, {12}) == [(10, 11, "A", "text"), (13, 14, "B", "text")]

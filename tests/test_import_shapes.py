@@ -81,3 +81,13 @@ def test_a_table_without_a_year_anywhere_is_imported_with_a_warning(tmp_path):
     [guess] = [p for p in found.problems if p.code == "import-year-guessed"]
     assert guess.severity == "warning" and guess.cell == "C5" and "--year" in guess.message_vi
     assert len(found.data["years"]) == 1
+
+
+def test_an_agency_merged_down_rows_stays_merged(imported):
+    """One agency cell for several indicators in the document: every indicator gets its levels, and the
+    column is marked merged, so the appendix prints it as one cell again."""
+    shape, found, _ = imported
+    plan = Plan.model_validate(found.data)
+    merged = {plan.columns[i].header for i in range(len(plan.columns)) if plan.columns[i].merged}
+    expected = {shape.header[-1][col] for _, _, col in shape.body_merges}
+    assert merged == expected

@@ -418,6 +418,7 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
 
     rows, sections = _rows(lines, block, columns, depth)
     _settle_note_or_basis(columns, rows)
+    merged = _merged_down(columns, rows)
     found.summary.append("cột nhận ra: " + "; ".join(
         f"{c.header} → {SHOWN[c.shows]}{f' {c.year}' if c.year else ''}" for c in columns if c.shows))
     before = [_paragraph(line) for line in lines[:block[0]] if _paragraph(line)]
@@ -427,6 +428,9 @@ def import_plan(path: str | Path, *, table: int | None = None, plan_id: str | No
            for part in text.split("\n") if part.strip()]
     before_all = top + [line.text for line in lines[block[0]:] if line.cells is None]
     found.data = _plan_data(columns, rows, sections, before, before_all, plan_id, found, file)
+    for column in found.data["columns"]:
+        if column["key"] in merged:
+            column["merged"] = True
     if not any(c.shows == "implementing" for c in columns):
         sheet, cell = header_line.where(columns[0].index)
         found.problems.append(problem("import-levels-no-column", file=file, sheet=sheet, cell=cell,
@@ -664,6 +668,23 @@ def _own_italics(cells: list[Cell]) -> dict[int, list[str]]:
 def _after_first(cells: list[Cell]) -> str:
     texts = [t for t in _own_texts(cells).values() if t]
     return texts[1] if len(texts) > 1 else ""
+
+
+def _merged_down(columns: list[Column], rows: list[Row]) -> set[str]:
+    """The columns (keys) where the document merges a cell down several indicators' rows (one agency for
+    several indicators): the appendix merges them the same way."""
+    found = set()
+    for column in columns:
+        if column.shows in (None, "number", "name", "target") or column.shows in ("result", "units-met", "judgement"):
+            continue
+        for above, below in zip(rows, rows[1:]):
+            cells_above, cells_below = above.line.cells or [], below.line.cells or []
+            if (column.index < len(cells_above) and column.index < len(cells_below)
+                    and cells_above[column.index].text
+                    and cells_above[column.index].origin == cells_below[column.index].origin):
+                found.add(column.key)
+                break
+    return found
 
 
 def _settle_note_or_basis(columns: list[Column], rows: list[Row]) -> None:

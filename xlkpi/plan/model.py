@@ -120,6 +120,9 @@ class Column(_Strict):
     shows: ColumnShows
     year: int | None = None
     width: float | None = Field(default=None, gt=0, le=255)
+    #: the same text in consecutive rows printed once, in a cell merged down them, as the document prints an
+    #: agency responsible for several indicators
+    merged: bool = False
 
 
 class RuleSpec(_Strict):

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpi.common.printing import print_setup
-from xlkpi.common.text import cell_text, column_letter, wrapped_lines
+from xlkpi.common.text import cell_text, column_letter, fold, wrapped_lines
 from xlkpi.plan.yamlfile import LocatedData, format_path
 from xlkpi.problems import Problem, problem
 
@@ -69,8 +69,9 @@ LIST_KEYS = {"document.appendix.title", "document.recipients"}
 FLAG_KEYS = {"document.appendix.column_numbers", "document.appendix.results_line"}
 
 LEVEL_HEADERS = ("Mã cấp", "Tên cấp", "Cách gọi khác trong cột cơ quan thực hiện (mỗi cách một dòng)")
-COLUMN_HEADERS = ("Mã cột", "Tiêu đề cột", "Nhóm tiêu đề (dòng trên)", "Nội dung cột", "Năm", "Độ rộng")
-COLUMN_FIELDS = ("key", "header", "group", "shows", "year", "width")
+COLUMN_HEADERS = ("Mã cột", "Tiêu đề cột", "Nhóm tiêu đề (dòng trên)", "Nội dung cột", "Năm", "Độ rộng",
+                  "Gộp ô trùng nhau (Có)")
+COLUMN_FIELDS = ("key", "header", "group", "shows", "year", "width", "merged")
 #: the indicator sheet's fixed columns: (header, field); then per year "Mục tiêu Y", "Quy tắc Y", "Thời gian Y"
 INDICATOR_FIELDS: tuple[tuple[str, str], ...] = (
     ("Số mục", "section.number"),
@@ -204,9 +205,10 @@ def plan_workbook(plan: Any) -> bytes:
     _fill(levels, [[level.id, level.name, "\n".join(level.aliases)] for level in plan.levels], (14, 36, 50), cell)
 
     columns = book.add_worksheet(COLUMNS)
-    column_widths = (14, 36, 30, 16, 8, 8)
+    column_widths = (14, 36, 30, 16, 8, 8, 12)
     _table(columns, COLUMN_HEADERS, column_widths, head)
-    _fill(columns, [["" if getattr(column, name) is None else _number(getattr(column, name)) if name == "width"
+    _fill(columns, [[("Có" if column.merged else "") if name == "merged"
+                     else "" if getattr(column, name) is None else _number(getattr(column, name)) if name == "width"
                      else choice_label(name, str(getattr(column, name))) for name in COLUMN_FIELDS]
                     for column in plan.columns], column_widths, cell)
     columns.data_validation(1, 3, 200, 3, {"validate": "list", "source": _labels("shows")})
@@ -464,6 +466,7 @@ def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
             if text == "":
                 continue
             column[name] = (_year(text) if name == "year" else _number_value(text) if name == "width"
+                            else fold(text) in ("co", "x", "true", "1") if name == "merged"
                             else choice_code(name, text))
         mark(("columns", index), COLUMNS, r, 0)
         plan["columns"].append(column)

@@ -715,6 +715,7 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     total = layout.total
     current: Section | None = None
     body_first, section_rows = row, set()
+    merged_cells: dict[int, list[tuple[int, str, str]]] = {}  # a merged column's cells: (row, text, style)
     for section, indicator in plan.iter_indicators():
         if section is not None and section is not current:
             current = section
@@ -743,6 +744,8 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
                 continue
             style = "text" if column.shows in TEXT_COLUMNS else "center"
             sheet.write_string(row, col, text, fmt[style])
+            if column.merged:
+                merged_cells.setdefault(col, []).append((row, text, style))
             height = max(height, lines_needed(text, widths[col] - (TEXT_INDENT if style == "text" else 0)))
         sheet.set_row(row, LINE * height + 6)
         row += 1
@@ -765,12 +768,30 @@ def _write_appendix(sheet: Any, fmt: dict[str, Any], consolidation: Consolidatio
     # with the last indicators
     scale = print_scale(widths)
     sheet.set_print_scale(scale)
-    sheet.set_h_pagebreaks(page_breaks([sheet.heights.get(r, DEFAULT_ROW) for r in range(end + 1)],
-                                       (header_first, number_row), (body_first, body_last), section_rows,
-                                       scale))
+    breaks = page_breaks([sheet.heights.get(r, DEFAULT_ROW) for r in range(end + 1)],
+                         (header_first, number_row), (body_first, body_last), section_rows, scale)
+    sheet.set_h_pagebreaks(breaks)
+    for col, cells in merged_cells.items():  # one agency for several indicators: one cell, as the plan prints it
+        for first, last, text, style in merged_runs(cells, set(breaks)):
+            sheet.merge_range(first, col, last, col, text, fmt[style])
     sheet.set_margins(left=1.18, right=0.59, top=0.79, bottom=0.79)  # 30, 15, 20, 20 mm
     sheet.set_header(f'&C&"{FONT},Regular"&13&P')
     sheet.hide_gridlines(2)
+
+
+def merged_runs(cells: list[tuple[int, str, str]], breaks: set[int]) -> list[tuple[int, int, str, str]]:
+    """Runs of the same text in consecutive rows (first row, last row, text, style): no run crosses a section's
+    row or a page break (a cell merged across two pages prints its text on the first only)."""
+    runs: list[tuple[int, int, str, str]] = []
+    start = 0
+    for i in range(1, len(cells) + 1):
+        if i < len(cells) and cells[i][1] and cells[i][1] == cells[start][1] and cells[i][0] == cells[i - 1][0] + 1 \
+                and cells[i][0] not in breaks:
+            continue
+        if i - 1 > start:
+            runs.append((cells[start][0], cells[i - 1][0], cells[start][1], cells[start][2]))
+        start = i
+    return runs
 
 
 class _Heights:
