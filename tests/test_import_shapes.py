@@ -91,3 +91,31 @@ def test_an_agency_merged_down_rows_stays_merged(imported):
     merged = {plan.columns[i].header for i in range(len(plan.columns)) if plan.columns[i].merged}
     expected = {shape.header[-1][col] for _, _, col in shape.body_merges}
     assert merged == expected
+
+
+@pytest.mark.parametrize("key", ["tinh-nam-tren-chi-tieu-giao", "giai-doan-tren-cac-nam", "phuong-den-nam"])
+def test_from_the_import_to_the_first_form_without_an_edit(key, tmp_path):
+    """An appendix whose import warns of nothing goes straight on: its plan opens a round and the forms go out,
+    with no hand edit in between."""
+    import openpyxl
+
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.forms.generate import generate
+
+    shape = next(s for s in SHAPES if s.key == key)
+    path = tmp_path / "phu-luc.docx"
+    path.write_bytes(written(shape, ".docx"))
+    found = import_plan(path)
+    out = tmp_path / "plan.yaml"
+    out.write_text(yaml.safe_dump(found.data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert check_plan(out).valid and not [p for p in found.problems if p.severity == "error"]
+    plan = Plan.model_validate(found.data)
+    roster = tmp_path / "dv.csv"
+    roster.write_text("code,name,level\n" + "".join(f"U{n},Đơn vị {n},{level}\n"
+                                                     for n, level in enumerate(plan.reporting_levels)), encoding="utf-8")
+    init_campaign(tmp_path / "c", plan=str(out), period=f"{plan.years[0]}-Q3", roster=roster)
+    files = generate(open_campaign(tmp_path / "c"), jobs=1).files
+    assert len(files) == len(plan.reporting_levels)
+    sheet = openpyxl.load_workbook(files[0].path)["Nhập liệu"]
+    names = {str(c.value) for row in sheet.iter_rows() for c in row if c.value}
+    assert any(shape.rows[0].name in name for name in names)
