@@ -119,3 +119,26 @@ def test_from_the_import_to_the_first_form_without_an_edit(key, tmp_path):
     sheet = openpyxl.load_workbook(files[0].path)["Nhập liệu"]
     names = {str(c.value) for row in sheet.iter_rows() for c in row if c.value}
     assert any(shape.rows[0].name in name for name in names)
+
+
+@pytest.mark.parametrize("key, target", [("so-phong-ban-truc-thuoc", "odt"), ("so-phong-ban-truc-thuoc", "doc"),
+                                         ("tinh-nam-tren-chi-tieu-giao", "doc"), ("xa-thuc-hien-trong-nam", "xls")])
+def test_odt_doc_and_xls_of_other_offices_import_the_same(soffice, tmp_path, key, target):
+    """The same appendices saved by LibreOffice as .odt, legacy .doc and legacy .xls read as their .docx and
+    .xlsx do. (The .doc is saved from the .odt: LibreOffice saving python-docx's own .docx straight to .doc
+    drops the table, which a Word-made .doc does not.)"""
+    from xlkpi.common.office import convert
+
+    shape = next(s for s in SHAPES if s.key == key)
+    source = tmp_path / "src" / f"phu-luc.{'xlsx' if target == 'xls' else 'docx'}"
+    source.parent.mkdir()
+    source.write_bytes(written(shape, source.suffix))
+    legacy = source
+    for step in (["odt", "doc"] if target == "doc" else [target]):
+        legacy = convert(legacy, step, tmp_path / step)
+    modern = Plan.model_validate(import_plan(source).data)
+    old = Plan.model_validate(import_plan(legacy).data)
+    assert legacy.suffix == f".{target}"
+    assert [(i.number, i.name, i.levels, {y: t.text for y, t in i.targets.items()}) for i in old.all_indicators] == \
+        [(i.number, i.name, i.levels, {y: t.text for y, t in i.targets.items()}) for i in modern.all_indicators]
+    assert (old.document.issuer, old.id, old.years) == (modern.document.issuer, modern.id, modern.years)
