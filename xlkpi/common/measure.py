@@ -17,8 +17,7 @@ from functools import lru_cache
 
 from xlkpi.common.fontwidths import BOLD, REGULAR
 
-COLUMN_POINTS = 6.0  # a digit of 12-point Times New Roman: a unit of column width
-ROOM_POINTS = 5.7  # text on a line, per unit of width
+ROOM_POINTS = 5.7  # text on a line, per unit of width (a unit is a digit of 12-point Times New Roman: 6 points)
 UNKNOWN = 556  # a character the table lacks, in thousandths of an em: wider than most letters
 #: where a line may break: at a space, or after a hyphen inside a word ("01/NQ-CP" may break after "NQ-",
 #: never inside "15/12/2024")

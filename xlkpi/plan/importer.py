@@ -67,9 +67,9 @@ KNOWN_LEVELS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 #: words of an agency text that name no one (what is left once the levels' phrases are taken out)
 _AGENCY_FILLER = {"cac", "va", "cua", "tinh", "thanh", "pho", "thi", "tran", "xa", "phuong", "huyen", "quan",
                   "thuoc", "truc", "chu", "tri", "phoi", "hop", "ubnd", "uy", "ban", "nhan", "dan", "nganh", "so",
-                  "don", "vi", "co", "quan", "lien", "the", "chuyen", "mon", "cap", "phong", "toan", "tat", "ca",
-                  "cung", "voi", "theo", "chuc", "nang", "nhiem", "vu", "giao", "dia", "ban", "tren", "tai", "khu",
-                  "dac", "biet", "dac", "khu", "thanh", "pho", "truc", "thuoc", "trung", "uong", "tw"}
+                  "don", "vi", "co", "lien", "the", "chuyen", "mon", "cap", "phong", "toan", "tat", "ca", "cung",
+                  "voi", "theo", "chuc", "nang", "nhiem", "vu", "giao", "dia", "tren", "tai", "khu", "dac", "biet",
+                  "trung", "uong", "tw"}
 #: what a recognised column holds, as the import summary says it
 SHOWN = {"number": "số thứ tự", "name": "tên chỉ tiêu", "target": "mục tiêu", "unit": "đơn vị tính",
          "implementing": "cơ quan thực hiện", "coordinating": "cơ quan phối hợp", "monitoring": "cơ quan theo dõi",
@@ -925,7 +925,7 @@ def _levels_of(text: str, issuer_kind: str = "tinh") -> tuple[list[str], str]:
     found: list[str] = []
     rest = f" {folded} "
     for phrase, level in phrases:
-        while f"{phrase}" in rest:
+        while phrase in rest:
             at = rest.index(phrase)
             rest = rest[:at] + " ; " + rest[at + len(phrase):]
             if level not in found:

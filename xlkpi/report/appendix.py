@@ -39,7 +39,7 @@ from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
 from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
-from xlkpi.report.widths import COLUMN_PAD_MM, UNIT_MM, fit_widths, print_scale
+from xlkpi.report.widths import column_mm, fit_widths, print_scale
 from xlkpi.common.printing import print_setup
 from xlkpi.common.measure import lines_in
 
@@ -485,16 +485,13 @@ DETAIL_SCALE, DETAIL_PAGE_MM = 75, 297 - 25.4
 def detail_breaks(layout: DetailLayout) -> list[int]:
     """The columns that start a new band of pages across: an indicator's columns (its name over them) are
     never split between two bands; the unit columns repeat on every band."""
-    def mm(width: float) -> float:
-        return UNIT_MM * width + COLUMN_PAD_MM
-
     room = DETAIL_PAGE_MM * PAGE_FILL * 100 / DETAIL_SCALE
-    repeated = sum(mm(w) for w in FIXED_WIDTHS[:3])
-    used = sum(mm(w) for col, w in enumerate(FIXED_WIDTHS) if col != COL_TYPE)
+    repeated = sum(column_mm(w) for w in FIXED_WIDTHS[:3])
+    used = sum(column_mm(w) for col, w in enumerate(FIXED_WIDTHS) if col != COL_TYPE)
     breaks = []
     for columns in layout.columns:
         parts = [c for c in (columns.numerator, columns.denominator, columns.value, columns.judgement) if c is not None]
-        wide = sum(mm(_detail_width(columns, c)) for c in parts)
+        wide = sum(column_mm(_detail_width(columns, c)) for c in parts)
         if used + wide > room and used > repeated:
             breaks.append(parts[0])
             used = repeated
@@ -827,7 +824,7 @@ def page_breaks(heights: list[float], repeated: tuple[int, int], body: tuple[int
     first, last = body
     tail = sum(heights[last:])
     breaks: list[int] = []
-    used = sum(heights[:first])
+    above = used = sum(heights[:first])  # the title block and the header, on page 1
     row = first
     while row <= last:
         block = [row, row + 1] if row in sections and row < last else [row]
@@ -835,7 +832,7 @@ def page_breaks(heights: list[float], repeated: tuple[int, int], body: tuple[int
             need = tail + sum(heights[r] for r in block[:-1])
         else:
             need = sum(heights[r] for r in block)
-        if used + need > room and used > (header if breaks else sum(heights[:first])):
+        if used + need > room and used > (header if breaks else above):
             breaks.append(row)
             used = header
         used += sum(heights[r] for r in block)
@@ -1152,15 +1149,6 @@ def _write_charts(workbook: Any, fmt: dict[str, Any], consolidation: Consolidati
         position += rows
     if breaks:
         charts.set_h_pagebreaks(breaks)
-
-
-def _chart_value(consolidation: Consolidation, entry: DetailRow, columns: DetailColumns) -> float:
-    indicator = columns.indicator.id
-    if entry.kind == UNIT_ROW and entry.unit is not None:
-        value = consolidation.values.get(entry.unit.code, {}).get(indicator)
-        return value.value or 0.0 if value else 0.0
-    rolled = consolidation.by_parent.get(entry.unit.code, {}).get(indicator) if entry.unit else None
-    return rolled.value or 0.0 if rolled else 0.0
 
 
 def _write_trend(workbook: Any, fmt: dict[str, Any], consolidation: Consolidation,

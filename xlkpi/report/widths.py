@@ -29,9 +29,14 @@ def page_budget(columns: int, scale: float = MIN_SCALE) -> float:
     return (PRINTABLE_MM / scale - columns * COLUMN_PAD_MM) / UNIT_MM
 
 
+def column_mm(width: float) -> float:
+    """How wide a column ``width`` units wide is laid out, in millimetres (unscaled)."""
+    return UNIT_MM * width + COLUMN_PAD_MM
+
+
 def print_scale(widths: Sequence[float]) -> int:
     """The percentage at which columns ``widths`` wide fill the printable width (at most 100)."""
-    table = UNIT_MM * sum(widths) + COLUMN_PAD_MM * len(widths)
+    table = sum(column_mm(w) for w in widths)
     return max(10, min(100, math.floor(100 * PRINTABLE_MM / max(table, 1.0))))
 
 
