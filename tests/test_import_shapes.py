@@ -142,3 +142,20 @@ def test_odt_doc_and_xls_of_other_offices_import_the_same(soffice, tmp_path, key
     assert [(i.number, i.name, i.levels, {y: t.text for y, t in i.targets.items()}) for i in old.all_indicators] == \
         [(i.number, i.name, i.levels, {y: t.text for y, t in i.targets.items()}) for i in modern.all_indicators]
     assert (old.document.issuer, old.id, old.years) == (modern.document.issuer, modern.id, modern.years)
+
+
+def test_a_sheet_padded_to_its_last_cell_imports_its_table(tmp_path):
+    """A stray mark at XFD1048576 makes the sheet's used range the whole sheet: the table is read by its
+    content (it was walked cell by cell, for minutes)."""
+    import io
+
+    import openpyxl
+
+    shape = next(s for s in SHAPES if s.key == "xa-khong-cot-co-quan")
+    book = openpyxl.load_workbook(io.BytesIO(written(shape, ".xlsx")))
+    book.active["XFD1048576"] = "x"
+    path = tmp_path / "phu-luc.xlsx"
+    book.save(path)
+    plan = Plan.model_validate(import_plan(path).data)
+    assert [i.name for i in plan.all_indicators] == [r.name for r in shape.rows]
+    assert len(plan.columns) == len(shape.header[-1]) + 3  # the table's columns and the three result columns

@@ -227,3 +227,26 @@ def test_a_floor_printed_in_the_name_is_checked_against_the_name(tmp_path):
     del item["targets"][2025]["rule"]["floor_in"]
     (tmp_path / "wrong.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert [p.code for p in check_plan(tmp_path / "wrong.yaml").errors] == ["rule-contradicts-text"]
+
+
+def test_a_merged_column_mark_reads_as_yes_or_no_and_nonsense_is_named(tmp_path):
+    import openpyxl
+
+    from xlkpi.plan.model import check_plan, load_plan
+    from xlkpi.plan.workbook import plan_workbook
+
+    path = tmp_path / "ke-hoach.xlsx"
+    path.write_bytes(plan_workbook(load_plan("lai-chau-2025")))
+    book = openpyxl.load_workbook(path)
+    sheet = book["Cột"]
+    col = next(c.column for c in sheet[1] if c.value and str(c.value).startswith("Gộp ô"))
+    sheet.cell(7, col, "Có")
+    book.save(path)
+    plan = load_plan(path)
+    assert plan.columns[5].merged and not plan.columns[4].merged
+    sheet.cell(7, col, "hơi hơi")
+    book.save(path)
+    report = check_plan(path)
+    [wrong] = report.errors
+    assert wrong.sheet == "Cột" and wrong.cell == f"{openpyxl.utils.get_column_letter(col)}7"
+    assert "có/không" in wrong.message_vi

@@ -466,7 +466,7 @@ def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
             if text == "":
                 continue
             column[name] = (_year(text) if name == "year" else _number_value(text) if name == "width"
-                            else fold(text) in ("co", "x", "true", "1") if name == "merged"
+                            else _yes_no(text) if name == "merged"
                             else choice_code(name, text))
         mark(("columns", index), COLUMNS, r, 0)
         plan["columns"].append(column)
@@ -615,6 +615,16 @@ def parse_rule(text: str) -> Any:
         place = found.group(4).lower()
         rule["floor_in"] = next((key for key, label in FLOOR_PLACES.items() if label == place), place)
     return rule
+
+
+def _yes_no(text: str) -> Any:
+    """"Có" / "Không" (or x, blank) as True / False; anything else as typed, for the check to name its cell."""
+    folded = fold(text).strip(" .")
+    if folded in ("co", "x", "true", "1"):
+        return True
+    if folded in ("khong", "false", "0"):
+        return False
+    return text
 
 
 def _at(values: list[Any], index: int) -> Any:
