@@ -215,7 +215,7 @@ SHAPES: tuple[Shape, ...] = (
         ),
         issuer="TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", place="Thanh Hóa",
         plan_id="trung-tam-pvhcc-thanh-hoa-2026", years=(2026,), signer_title="GIÁM ĐỐC",
-        warnings=frozenset({"import-catalogue-guess"}),
+        warnings=frozenset({"import-measure-guessed"}),
     ),
     Shape(
         key="giai-doan-tren-cac-nam",

@@ -112,7 +112,8 @@ def test_what_is_guessed_is_located_in_the_table(tmp_path):
         where.setdefault(found.code, []).append((found.sheet, found.cell))
     assert where["import-column-unknown"] == [("Bảng 1", "hàng 1, cột 7")]
     assert where["import-measure-guessed"] == [("Bảng 1", "hàng 6, cột 2"), ("Bảng 1", "hàng 7, cột 2")]
-    assert where["import-levels-guessed"] == [("Bảng 1", "hàng 6, cột 5")]  # "Phòng Văn hóa": no known level
+    # "Phòng Văn hóa": one of the commune's own units by its name, read as that level
+    assert "import-levels-guessed" not in where and third.levels == ["phong"]
     assert all(p.severity == "warning" for p in imported.problems)
 
 
@@ -179,3 +180,16 @@ def test_a_document_with_several_appendices_and_table(tmp_path):
     result = CliRunner().invoke(cli, ["plan", "import", str(tmp_path / "hai.docx"), "--table", "2", "--out",
                                       str(tmp_path / "p.yaml")])
     assert "cột nhận ra: STT → số thứ tự; Tên chỉ tiêu → tên chỉ tiêu; Chỉ tiêu năm 2026 → mục tiêu 2026" in result.output
+
+
+@pytest.mark.parametrize("text, issuer, levels", [
+    ("Văn phòng Sở", "so", ["phong"]),
+    ("Phòng Đăng ký kinh doanh", "so", ["phong"]),
+    ("Các phòng, đơn vị thuộc Sở", "so", ["phong"]),
+    ("Phòng Kinh tế; UBND các xã", "tinh", ["xa", "phong"]),
+    ("Văn phòng HĐND và UBND phường", "xa", ["van-phong"]),
+])
+def test_a_unit_named_by_its_office_reads_as_its_level(text, issuer, levels):
+    from xlkpi.plan.importer import _levels_of
+    found, unknown = _levels_of(text, issuer)
+    assert sorted(found) == sorted(levels) and unknown == "", (found, unknown)

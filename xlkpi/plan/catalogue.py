@@ -121,9 +121,29 @@ def match(name: str) -> Match | None:
         matcher.set_seq1(known)
         if max(score, matcher.real_quick_ratio()) >= floor and max(score, matcher.quick_ratio()) >= floor:
             score = max(score, matcher.ratio())
-        if score > 0 and (best is None or score > best.score):
+        if score > 0 and (best is None or score > best.score) and (score >= SURE or _same_subject(wanted, entry,
+                                                                                                    known)):
             best = Match(entry, score)
     return best if best is not None and best.score >= POSSIBLE else None
+
+
+#: words every indicator name shares; what is left says what is counted ("số hóa", "quá hạn", "đúng hạn")
+_COMMON_WORDS = frozenset(
+    "ty le so ho thu tuc hanh chinh duoc cua tren tong cac va trong the nhung dat muc do nam tai theo voi la cho "
+    "co phat sinh don vi co quan dia phuong".split())
+
+
+def _same_subject(wanted: str, entry: Entry, known: str) -> bool:
+    """A guess below SURE must be about the same thing: names alike letter by letter ("Tỷ lệ hồ sơ TTHC được số
+    hóa", "Tỷ lệ hồ sơ giải quyết đúng hạn") differ in the words that say what is counted. Most of the printed
+    name's own words are in the catalogue name, and a count ("Số thủ tục …") is never guessed to be a rate."""
+    if entry.kind == "rate" and wanted.startswith("so ") and not wanted.startswith("so hoa"):
+        return False
+    own = [word for word in wanted.split() if word not in _COMMON_WORDS]
+    if not own:
+        return True
+    theirs = set(known.split())
+    return sum(word in theirs for word in own) / len(own) >= 0.6
 
 
 #: the characters of a printed name compared (a name is a line or two; a pasted paragraph is cut)

@@ -907,7 +907,8 @@ def _guess_measure(name: str, unit: str | None) -> tuple[dict[str, Any], str]:
     folded = fold(name)
     if fold(unit or "") in ("co/khong", "co, khong"):
         return {"kind": "yesno", "question": f"{name.rstrip('.')}?"}, "có/không"
-    if (unit or "%").strip() == "%" or folded.startswith("ty le"):
+    counted = folded.startswith("so ") and not folded.startswith("so hoa")  # "Số thủ tục được đơn giản hóa"
+    if (unit or ("" if counted else "%")).strip() == "%" or folded.startswith("ty le"):
         subject = re.sub(r"^(tỷ lệ|ty le)\s+", "", name.strip().rstrip("."), flags=re.I)
         return ({"kind": "rate", "numerator": f"Số {subject} (tử số — {PLACEHOLDER})",
                  "denominator": f"Tổng số (mẫu số — {PLACEHOLDER}) của: {subject}"}, "tỷ lệ")
@@ -930,6 +931,12 @@ def _levels_of(text: str, issuer_kind: str = "tinh") -> tuple[list[str], str]:
             rest = rest[:at] + " ; " + rest[at + len(phrase):]
             if level not in found:
                 found.append(level)
+    # one of the issuer's own units by its name: "Văn phòng Sở", "Phòng Đăng ký kinh doanh", "Phòng Kinh tế"
+    own_unit = r"\bvan phong (?:so|trung tam|ban)\b|(?<!cac )\bphong (?!ban\b|chuyen\b)[a-z]+(?: [a-z]+)*"
+    if re.search(own_unit, rest):
+        if "phong" not in found:
+            found.append("phong")
+        rest = re.sub(own_unit, " ; ", rest)
     if re.search(r"\bso (?!ban\b|nganh\b)[a-z]", rest) and "so" not in found:  # a department by its name
         found.append("so")
         rest = re.sub(r"\bso (?!ban\b|nganh\b)[a-z]+(?: [a-z]+)*", " ; ", rest)
