@@ -13,6 +13,7 @@ import pytest
 import python_calamine
 
 from xlkpi.collect import readers as R
+from xlkpi.collect.readers import archive as zip_reader, xlsx as xlsx_reader
 from xlkpi.campaign.folder import init_campaign, open_campaign
 from xlkpi.forms.generate import generate
 from xlkpi.common.office import convert
@@ -103,13 +104,13 @@ def test_targeted_reader_matches_calamine(workbook, sheet, soffice, tmp_path):
 
 
 def test_targeted_reader_finds_formulas_and_hands_over_unusual_sheets():
-    strings = R._SharedStrings(_zip({"xl/sharedStrings.xml": b"<sst><si><t>x</t></si></sst>"}),
+    strings = xlsx_reader._SharedStrings(_zip({"xl/sharedStrings.xml": b"<sst><si><t>x</t></si></sst>"}),
                                {"xl/sharedStrings.xml"})
     wanted = R.CellSet([(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (2, 5)])
     usual = (b'<sheetData><row r="1"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" t="str"><f>A1</f><v>x</v></c>'
              b'<c r="C1" t="inlineStr"><is><t>in &amp; line</t></is></c><c r="D1" s="0"/></row>'
              b'<row r="3"><c r="F3" t="b"><v>1</v></c></row></sheetData>')
-    values, formulas = R._xlsx_cells(usual, strings, wanted)
+    values, formulas = xlsx_reader._xlsx_cells(usual, strings, wanted)
     assert values == {(0, 0): "x", (0, 1): "x", (0, 2): "in & line", (2, 5): True}
     assert formulas == {(0, 1)}
     for unusual in (
@@ -122,14 +123,14 @@ def test_targeted_reader_finds_formulas_and_hands_over_unusual_sheets():
         b'</sheetData>',  # beyond the form: the whole-sheet reader locates it
         b'<sheetData><row r="1"><c r="A1" t="d"><v>2025-10-01</v></c></row></sheetData>',  # left to calamine
     ):
-        assert R._xlsx_cells(unusual, strings, wanted) is None, unusual
+        assert xlsx_reader._xlsx_cells(unusual, strings, wanted) is None, unusual
     # cells out of order (no program writes them so) are still read by their addresses
     out_of_order = b'<sheetData><row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>5</v></c></row></sheetData>'
-    assert R._xlsx_cells(out_of_order, strings, wanted) == ({(0, 0): 5.0, (0, 1): 1.0}, set())
+    assert xlsx_reader._xlsx_cells(out_of_order, strings, wanted) == ({(0, 0): 5.0, (0, 1): 1.0}, set())
 
 
 def test_fast_zip_reads_what_zipfile_reads(workbook):
-    fast = R._FastZip(workbook)
+    fast = zip_reader._FastZip(workbook)
     slow = zipfile.ZipFile(io.BytesIO(workbook))
     assert fast.namelist() == slow.namelist()
     for name in slow.namelist():
@@ -148,18 +149,18 @@ def test_fast_zip_names_without_the_utf8_flag_read_as_zipfile_reads_them():
             struct.pack_into("<H", data, at + flag_at, struct.unpack_from("<H", data, at + flag_at)[0] & ~0x800)
             at = data.find(signature, at + 4)
     slow = zipfile.ZipFile(io.BytesIO(bytes(data)))
-    assert R._FastZip(bytes(data)).namelist() == slow.namelist() == ["xl/bảng.xml".encode().decode("cp437"), "plain.xml"]
+    assert zip_reader._FastZip(bytes(data)).namelist() == slow.namelist() == ["xl/bảng.xml".encode().decode("cp437"), "plain.xml"]
 
 
 def test_fast_zip_refuses_what_it_does_not_handle(workbook):
     with pytest.raises(ValueError):
-        R._FastZip(workbook[: len(workbook) // 2])  # truncated: no end of central directory
+        zip_reader._FastZip(workbook[: len(workbook) // 2])  # truncated: no end of central directory
     damaged = bytearray(workbook)
     offset = damaged.index(b"PK\x03\x04")  # the first local header's checksum
     struct.pack_into("<I", damaged, offset + 14, 0xDEADBEEF)
     first = zipfile.ZipFile(io.BytesIO(workbook)).namelist()[0]
     with pytest.raises(zipfile.BadZipFile):
-        R._FastZip(bytes(damaged)).read(first)
+        zip_reader._FastZip(bytes(damaged)).read(first)
 
 
 def test_shared_strings_rich_text_phonetic_and_escapes():
@@ -168,7 +169,7 @@ def test_shared_strings_rich_text_phonetic_and_escapes():
            b'<si><t>kanji</t><rPh sb="0" eb="1"><t>phonetic</t></rPh></si>'
            b'<si><t>a &amp; b_x000D_c</t></si></sst>')
     archive = _zip({"xl/sharedStrings.xml": sst})
-    strings = R._SharedStrings(archive, {"xl/sharedStrings.xml"})
+    strings = xlsx_reader._SharedStrings(archive, {"xl/sharedStrings.xml"})
     assert [strings[i] for i in range(strings.count)] == ["plain", "rich text", "kanji", "a & b\rc"]
 
 
@@ -178,7 +179,7 @@ def test_shared_strings_with_a_namespace_prefix_or_empty_items():
                 b'<x:si><x:r><x:t>b</x:t></x:r><x:r><x:t>c</x:t></x:r></x:si></x:sst>')
     empty = b'<sst><si><t/></si><si/><si><t>z</t></si><si><t></t></si></sst>'
     for sst, expected in ((prefixed, ["a", "bc"]), (empty, ["", "", "z", ""])):
-        strings = R._SharedStrings(_zip({"xl/sharedStrings.xml": sst}), {"xl/sharedStrings.xml"})
+        strings = xlsx_reader._SharedStrings(_zip({"xl/sharedStrings.xml": sst}), {"xl/sharedStrings.xml"})
         assert [strings[i] for i in range(strings.count)] == expected
 
 
@@ -199,38 +200,38 @@ def test_a_workbook_whose_shared_strings_are_prefixed_reads_as_the_original(work
 
 
 def test_inline_strings_plain_rich_and_escaped():
-    strings = R._SharedStrings(_zip({}), set())
+    strings = xlsx_reader._SharedStrings(_zip({}), set())
     wanted = R.CellSet([(0, 0), (0, 1), (0, 2), (0, 3), (0, 4)])
     xml = ('<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a &lt;b&gt; &amp; c_x000D_</t></is></c>'
            '<c r="B1" t="inlineStr"><is><t xml:space="preserve"> lề </t></is></c>'
            '<c r="C1" t="inlineStr"><is><r><t>đậm </t></r><r><rPr><i/></rPr><t>nghiêng</t></r></is></c>'
            '<c r="D1" t="inlineStr"><is><t/></is></c>'
            '<c r="E1" t="inlineStr"><x:is><x:t>tiền tố</x:t></x:is></c></row></sheetData>').encode()
-    values, _ = R._xlsx_cells(xml, strings, wanted)
+    values, _ = xlsx_reader._xlsx_cells(xml, strings, wanted)
     assert values == {(0, 0): "a <b> & c\r", (0, 1): " lề ", (0, 2): "đậm nghiêng", (0, 4): "tiền tố"}
-    assert R._xlsx_sheet(xml, strings)[0] == [["a <b> & c\r", " lề ", "đậm nghiêng", "", "tiền tố"]]
+    assert xlsx_reader._xlsx_sheet(xml, strings)[0] == [["a <b> & c\r", " lề ", "đậm nghiêng", "", "tiền tố"]]
 
 
 def test_wanted_addresses_become_a_tree_that_matches_exactly_them():
     import re
 
     for words in ([b"A1", b"A10", b"B2"], [b"F1", b"F12", b"F123"], [b"AB3", b"A3", b"A33"], [b"C7"]):
-        pattern = re.compile(rb'<c r="(' + R._alternatives(words) + rb')"')
+        pattern = re.compile(rb'<c r="(' + xlsx_reader._alternatives(words) + rb')"')
         for word in words + [b"A", b"F13", b"A100", b"B20", b"AB", b"C77", b"A333"]:
             assert (pattern.fullmatch(b'<c r="' + word + b'"') is not None) == (word in words), (words, word)
 
 
 def test_unusual_sheet_xml_falls_back_or_is_read_generally():
-    strings = R._SharedStrings(_zip({}), set())
+    strings = xlsx_reader._SharedStrings(_zip({}), set())
     prefixed = b'<x:sheetData><x:row r="1"><x:c r="A1" t="n"><x:v>5</x:v></x:c></x:row></x:sheetData>'
-    assert R._xlsx_sheet(prefixed, strings)[0] == [[5.0]]
+    assert xlsx_reader._xlsx_sheet(prefixed, strings)[0] == [[5.0]]
     no_address = b'<sheetData><row r="1"><c t="n"><v>5</v></c></row></sheetData>'
-    assert R._xlsx_sheet(no_address, strings) is None  # calamine decides
+    assert xlsx_reader._xlsx_sheet(no_address, strings) is None  # calamine decides
     date_text = b'<sheetData><row r="1"><c r="A1" t="d"><v>2025-10-01</v></c></row></sheetData>'
-    assert R._xlsx_sheet(date_text, strings) is None
+    assert xlsx_reader._xlsx_sheet(date_text, strings) is None
     booleans_and_errors = (b'<sheetData><row r="1"><c r="A1" t="b"><v>1</v></c><c r="B1" t="e"><v>#DIV/0!</v></c>'
                            b'<c r="C1"><f>1/0</f><v></v></c></row></sheetData>')
-    rows, formulas = R._xlsx_sheet(booleans_and_errors, strings)
+    rows, formulas = xlsx_reader._xlsx_sheet(booleans_and_errors, strings)
     assert rows == [[True, "#DIV/0!"]] and formulas == {(0, 2)}
 
 
