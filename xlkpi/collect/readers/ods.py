@@ -52,6 +52,7 @@ def _read_ods(archive: _Archive, data: bytes, file: str, listed: list[str]) -> S
     source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
     source.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and "script" not in n for n in names)
     source.properties, source.saved_at = properties, saved_at
+    source.read_by["identity"] = "xml"
     source.defined_names, source.formula_cells, source._extents = defined_names, formula_cells, extents
     return source
 

@@ -48,6 +48,10 @@ class SourceWorkbook:
     formula_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     has_macros: bool = False
     saved_at: datetime | None = None
+    #: how each thing was read, for the tests and for a person asking why: "identity" -> "direct" (patterns over
+    #: the parts' bytes), "xml" (parsed as XML) or "records" (xls); a sheet's name -> "cells" (only the form's
+    #: cells, by pattern), "direct" (the whole sheet, by pattern) or "calamine"
+    read_by: dict[str, str] = field(default_factory=dict)
     _book: Any = None
     _rows: dict[str, list[list[Any]]] = field(default_factory=dict)
     #: xlsx: sheet name -> a function reading (rows, formula cells) straight from the sheet's XML, or None
@@ -90,6 +94,7 @@ class SourceWorkbook:
         if reader is not None and sheet not in self._rows:
             found = self._guarded(sheet, lambda: reader(wanted))
             if found is not None:
+                self.read_by[sheet] = "cells"
                 return found
         rows = self.rows(sheet, wanted.columns, wanted.first_row)
         values = {}
@@ -117,10 +122,9 @@ class SourceWorkbook:
 
     def _read_sheet(self, sheet: str, columns: frozenset[int] | None, first_row: int) -> None:
         if sheet in self._sheet_readers:
-            parsed = self._sheet_readers[sheet](columns, first_row)
-            if parsed is not None:
-                self._rows[sheet], self.formula_cells[sheet] = parsed
-                return
+            self._rows[sheet], self.formula_cells[sheet], self.read_by[sheet] = self._sheet_readers[sheet](
+                columns, first_row)
+            return
         if sheet not in self._extents and self._extent_of is not None:
             self._extents[sheet] = self._extent_of(sheet)
         if sheet in self._extents:
@@ -136,6 +140,7 @@ class SourceWorkbook:
                 raise XlkpiError(problem("too-many-cells", file=self.file, sheet=sheet,
                                          count=data.total_height * data.total_width, limit=MAX_CELLS))
             self._rows[sheet] = data.to_python(skip_empty_area=False)
+            self.read_by[sheet] = "calamine"
         except python_calamine.CalamineError as exc:
             raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=exception_detail(exc))) from exc
 

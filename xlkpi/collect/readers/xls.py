@@ -33,6 +33,7 @@ def _read_xls(data: bytes, file: str) -> SourceWorkbook:
                 break
         book = _open_calamine(data, file)
         source = SourceWorkbook(file, "xls", _visibility(book), _book=book)
+        source.read_by["identity"] = "records"
         source.has_macros = any(s.startswith("_VBA_PROJECT_CUR") or s.startswith("Macros") for s in streams)
         source.defined_names, source.formula_cells, source._extents = _biff_names_and_formulas(workbook_stream)
         if "\x05DocumentSummaryInformation" in streams:

@@ -3,16 +3,19 @@ the parts' XML, calamine for a sheet the direct reader does not take."""
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from html import unescape
 from typing import Any
+from xml.etree import ElementTree
 
 from xlkpi.collect.readers.archive import _Archive
-from xlkpi.collect.readers.source import (MAX_COLS, MAX_ROWS, ErrorValue, SourceWorkbook, _open_calamine, _parse_time,
+from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, ErrorValue, SourceWorkbook, _open_calamine, _parse_time,
     _string_constant, _visibility)
 from xlkpi.common.text import column_letter
 from xlkpi.problems import XlkpiError, problem
@@ -78,34 +81,28 @@ def _column_index(letters: bytes) -> int:
 
 
 def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], listed: list[str]) -> SourceWorkbook:
-    workbook_xml = archive.read("xl/workbook.xml")
-    visibility, sheet_ids = _sheet_list(workbook_xml)
-    source = SourceWorkbook(file, "xlsx", dict(visibility))
+    parts_read = {part: archive.read(part) if part in names else b"" for part in _IDENTITY_PARTS}
+    identity = _direct_identity(archive, parts_read, names)
+    read_by = "direct"
+    if identity is None:  # something the patterns do not take (quote style, prefixes): read the parts as XML
+        identity, read_by = _xml_identity(parts_read), "xml"
+    source = SourceWorkbook(file, "xlsx", dict(identity.visibility))
+    source.read_by["identity"] = read_by
 
     def open_book() -> Any:
         archive.check_all(listed)  # calamine reads parts the direct reader never looks at
         return _open_calamine(data, file)
 
     source._open_book = open_book
-    if not source.sheets:  # no <sheet> element the direct reader understands: let calamine decide
+    if not source.sheets:  # no <sheet> element either reader understands: let calamine decide
         source._book = source._open_book()
         source.sheets = _visibility(source._book)
     source.has_macros = "vbaproject.bin\n" in "\n".join(listed).lower() + "\n"  # a name that ends so
-    for attrs, body in _DEFINED_NAME.findall(workbook_xml):
-        found = _ATTR_NAME.search(attrs)
-        if found:
-            source.defined_names[_unescape(found.group(1))] = _string_constant(_unescape(body))
-    if "docProps/custom.xml" in names:
-        for name, _, value in _PROPERTY.findall(archive.read("docProps/custom.xml")):
-            source.properties[_unescape(name)] = _unescape(value)
-    if "docProps/core.xml" in names:
-        modified = _MODIFIED.search(archive.read("docProps/core.xml"))
-        if modified:
-            source.saved_at = _parse_time(modified.group(1).decode("ascii", "replace"))
-    # which sheet part is which sheet, to find the cells that hold formulas
-    rels = _parsed(archive, "xl/_rels/workbook.xml.rels", _relationships) if "xl/_rels/workbook.xml.rels" in names else {}
+    source.defined_names, source.properties = identity.defined_names, identity.properties
+    source.saved_at = identity.saved_at
+    rels, sheet_ids = identity.relationships, identity.sheet_ids
     strings = _SharedStrings(archive, names)
-    dates = _DateStyles(archive, names, b'date1904="1"' in workbook_xml or b"date1904=\"true\"" in workbook_xml)
+    dates = _DateStyles(archive, names, identity.date1904)
     parts: dict[str, str] = {}
     for sheet, rel in sheet_ids:
         if rel not in rels:
@@ -116,12 +113,113 @@ def _read_xlsx(archive: _Archive, data: bytes, file: str, names: set[str], liste
             parts[sheet] = part
 
             source._sheet_readers[sheet] = _located(
-                lambda columns, first_row, part=part: _xlsx_sheet(archive.read(part), strings, columns, first_row, dates),
-                file, sheet)
+                lambda columns, first_row, part=part: _sheet_either_way(archive.read(part), strings, columns, first_row,
+                                                                        dates), file, sheet)
             source._cell_readers[sheet] = _located(
                 lambda wanted, part=part: _xlsx_cells(archive.read(part), strings, wanted, dates), file, sheet)
     source._extent_of = lambda sheet: _xlsx_extent(archive.read(parts[sheet])) if sheet in parts else (0, 0, "")
     return source
+
+
+_IDENTITY_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/custom.xml", "docProps/core.xml")
+
+
+@dataclass
+class _Identity:
+    """What a workbook's own parts say of it: its sheets (visibility, relationship ids), defined names, custom
+    properties, when it was saved, which part each relationship id names, and its date system."""
+
+    visibility: dict[str, str]
+    sheet_ids: list[tuple[str, bytes]]
+    defined_names: dict[str, str] = field(default_factory=dict)
+    properties: dict[str, str] = field(default_factory=dict)
+    saved_at: datetime | None = None
+    relationships: dict[bytes, str] = field(default_factory=dict)
+    date1904: bool = False
+
+
+#: the elements of the identity parts, as many as a reader must find (any namespace prefix, any attributes)
+_ELEMENTS = {name: re.compile(rb"<(?:\w+:)?" + name + rb"[\s/>]") for name in
+             (b"sheet", b"definedName", b"property", b"Relationship", b"modified", b"workbookPr")}
+
+
+def _direct_identity(archive: _Archive, parts: dict[str, bytes], names: set[str]) -> _Identity | None:
+    """The identity read by patterns over the parts' bytes, as Excel, LibreOffice, WPS and XlsxWriter write
+    them (double-quoted attributes, the usual prefixes); None when any element was not taken (a part written
+    otherwise is read as XML by :func:`_xml_identity`: a file openpyxl reads is never refused for its quotes)."""
+    workbook, custom, core = parts["xl/workbook.xml"], parts["docProps/custom.xml"], parts["docProps/core.xml"]
+    if any(b"<![CDATA[" in content for content in parts.values()):
+        return None  # text in CDATA sections: the patterns would take the markup for the text
+    visibility, sheet_ids = _sheet_list(workbook)
+    if len(sheet_ids) != len(_ELEMENTS[b"sheet"].findall(workbook)) or len(visibility) != len(sheet_ids):
+        return None
+    if b"date1904" in workbook and not re.search(rb'\bdate1904="(?:1|0|true|false)"', workbook):
+        return None
+    found = _Identity(visibility, sheet_ids, date1904=b'date1904="1"' in workbook or b'date1904="true"' in workbook)
+    defined = _DEFINED_NAME.findall(workbook)
+    if len(defined) != len(_ELEMENTS[b"definedName"].findall(workbook)):
+        return None
+    for attrs, body in defined:
+        name = _ATTR_NAME.search(attrs)
+        if name is None:
+            return None
+        found.defined_names[_unescape(name.group(1))] = _string_constant(_unescape(body))
+    properties = _PROPERTY.findall(custom)
+    if len(properties) != len(_ELEMENTS[b"property"].findall(custom)):
+        return None
+    for name, _, value in properties:
+        found.properties[_unescape(name)] = _unescape(value)
+    if core:
+        modified = _MODIFIED.search(core)
+        if modified is None and _ELEMENTS[b"modified"].search(core):
+            return None
+        if modified:
+            found.saved_at = _parse_time(modified.group(1).decode("ascii", "replace"))
+    rels = parts["xl/_rels/workbook.xml.rels"]
+    if rels:
+        found.relationships = _parsed(archive, "xl/_rels/workbook.xml.rels", _relationships)
+        if len(found.relationships) != len(_ELEMENTS[b"Relationship"].findall(rels)):
+            return None
+    return found
+
+
+def _local(name: str) -> str:
+    """An element's or attribute's name without its namespace ("{…}sheet" -> "sheet")."""
+    return name.rsplit("}", 1)[-1]
+
+
+def _xml_identity(parts: dict[str, bytes]) -> _Identity:
+    """The identity read from the parts parsed as XML (any quote style, attribute order, namespace prefix,
+    whitespace or CDATA). The parts were checked for DOCTYPE and entities when read."""
+    found = _Identity({}, [])
+    for element in ElementTree.fromstring(parts["xl/workbook.xml"]).iter():
+        tag = _local(element.tag)
+        if tag == "sheet":
+            attributes = {_local(key): value for key, value in element.attrib.items()}
+            ids = [value for key, value in element.attrib.items() if key.startswith("{") and _local(key) == "id"]
+            name = attributes.get("name")
+            if name is None:
+                return _Identity({}, [])  # a sheet without a name: calamine decides which sheets there are
+            found.visibility[name] = attributes.get("state", "visible").lower()
+            if ids:
+                found.sheet_ids.append((name, ids[0].encode("utf-8")))
+        elif tag == "definedName" and element.get("name") is not None:
+            found.defined_names[element.get("name", "")] = _string_constant(element.text or "")
+        elif tag == "workbookPr":
+            found.date1904 = element.get("date1904", "").lower() in ("1", "true")
+    if parts["docProps/custom.xml"]:
+        for element in ElementTree.fromstring(parts["docProps/custom.xml"]).iter():
+            if _local(element.tag) == "property" and element.get("name") is not None and len(element):
+                found.properties[element.get("name", "")] = element[0].text or ""
+    if parts["docProps/core.xml"]:
+        for element in ElementTree.fromstring(parts["docProps/core.xml"]).iter():
+            if _local(element.tag) == "modified" and element.text:
+                found.saved_at = _parse_time(element.text)
+    if parts["xl/_rels/workbook.xml.rels"]:
+        for element in ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"]).iter():
+            if _local(element.tag) == "Relationship" and element.get("Id") and element.get("Target"):
+                found.relationships[element.get("Id", "").encode("utf-8")] = element.get("Target", "")
+    return found
 
 
 def _located(read: Any, file: str, sheet: str) -> Any:
@@ -132,7 +230,7 @@ def _located(read: Any, file: str, sheet: str) -> Any:
             return read(*args)
         except _CellError as exc:
             raise XlkpiError(problem(exc.code, file=file, sheet=sheet, cell=exc.cell, detail=exc.detail,
-                                     rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1))) from None
+                                     rows=MAX_ROWS, columns=column_letter(MAX_COLS - 1), **exc.context)) from None
 
     return located
 
@@ -140,9 +238,9 @@ def _located(read: Any, file: str, sheet: str) -> Any:
 class _CellError(Exception):
     """A cell the direct reader cannot take: its code becomes a problem located at that cell."""
 
-    def __init__(self, code: str, cell: str, detail: str = ""):
+    def __init__(self, code: str, cell: str, detail: str = "", **context: Any):
         super().__init__(code, cell, detail)
-        self.code, self.cell, self.detail = code, cell, detail
+        self.code, self.cell, self.detail, self.context = code, cell, detail, context
 
 
 _ATTR_STYLE = re.compile(rb'(?:^|\s)s="([^"]*)"')
@@ -350,8 +448,7 @@ def _plain_cells(xml: bytes, letters: frozenset[bytes] | None, first_row: int = 
     ``first_row`` (zero-based) on when that row's element can be found."""
     end = xml.rfind(b"</sheetData>")  # validations and formats follow it: no cells there
     end = end if end >= 0 else len(xml)
-    if (xml.count(b"<c ", 0, end) != xml.count(b'<c r="', 0, end) or xml.find(b"<c>", 0, end) >= 0
-            or xml.find(b":c ", 0, end) >= 0):
+    if _UNUSUAL_CELL.search(xml, 0, end) is not None or xml.find(b":c ", 0, end) >= 0:
         return None  # cells of another shape, or with a namespace prefix (<x:c …>): the general path
     start = xml.find(b'<row r="%d"' % (first_row + 1), 0, end) if first_row else 0
     return _plain_pattern(letters).findall(xml, max(start, 0), end)
@@ -592,3 +689,112 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
         if value is not _EMPTY and value != "":  # an empty string reads as an empty cell, as from the whole sheet
             values[cell] = value
     return values, formulas
+
+
+def _sheet_either_way(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None, first_row: int,
+                      dates: _DateStyles | None) -> tuple[list[list[Any]], set[tuple[int, int]], str]:
+    """(rows, formula cells, path): by patterns when the sheet is written the usual way ("direct"), else parsed
+    as XML ("xml"), with the same values, formula cells and located problems."""
+    found = _xlsx_sheet(xml, strings, columns, first_row, dates)
+    if found is not None:
+        return found[0], found[1], "direct"
+    rows, formulas = _xml_sheet(xml, strings, dates)
+    return rows, formulas, "xml"
+
+
+def _xml_sheet(xml: bytes, strings: _SharedStrings, dates: _DateStyles | None
+               ) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+    """(rows, formula cells) of a sheet parsed as XML, whatever its spelling: quote style, attribute order,
+    namespace prefixes, whitespace, CDATA, rows and cells without addresses (they follow the one before), dates
+    written as text (t="d"). Streamed row by row; a cell beyond MAX_ROWS × MAX_COLS, or more than MAX_CELLS
+    cells, is the file's problem at that cell."""
+    cells: dict[tuple[int, int], Any] = {}
+    formulas: set[tuple[int, int]] = set()
+    styles = dates.keys if dates is not None else (None, frozenset())
+    row_index = -1
+    for _, element in ElementTree.iterparse(io.BytesIO(xml), events=("end",)):
+        if _local(element.tag) != "row":
+            continue
+        number = element.get("r")
+        row_index = int(number) - 1 if number and number.isdigit() else row_index + 1
+        col = -1
+        for cell in element:
+            if _local(cell.tag) != "c":
+                continue
+            ref = cell.get("r")
+            if ref:
+                letters = ref.rstrip("0123456789").encode("ascii", "replace")
+                digits = ref[len(letters):]
+                if not letters.isalpha() or not digits.isdigit() or len(letters) > 3:
+                    raise _CellError("cell-corrupt", ref[:12], "địa chỉ ô không hợp lệ")
+                row_index, col = int(digits) - 1, _column_index(letters.upper())
+            else:
+                col += 1
+            address = (_column_letters(col) + b"%d" % (row_index + 1)) if col < 18_278 else b"?"
+            if row_index >= MAX_ROWS or col >= MAX_COLS:
+                if _has_content(cell):
+                    raise _CellError("cell-outside-form", address.decode("ascii"))
+                continue
+            value = _xml_cell_value(cell, address, strings, styles, dates)
+            if any(_local(child.tag) == "f" for child in cell):
+                formulas.add((row_index, col))
+            if value is not _EMPTY and value != "":
+                cells[(row_index, col)] = value
+                if len(cells) > MAX_CELLS:
+                    raise _CellError("too-many-cells", address.decode("ascii"), count=len(cells), limit=MAX_CELLS)
+        element.clear()
+    if not cells:
+        return [], formulas
+    height = max(row for row, _ in cells) + 1
+    width = max(col for _, col in cells) + 1
+    rows = [[""] * width for _ in range(height)]
+    for (row, col), value in cells.items():
+        rows[row][col] = value
+    return rows, formulas
+
+
+def _has_content(cell: ElementTree.Element) -> bool:
+    return any(_local(child.tag) in ("v", "f", "is") and (child.text or len(child)) for child in cell)
+
+
+def _xml_cell_value(cell: ElementTree.Element, address: bytes, strings: _SharedStrings,
+                    styles: tuple[frozenset[bytes] | None, frozenset[bytes]], dates: _DateStyles | None) -> Any:
+    """A parsed cell's value, by the same rules as the direct reader (:func:`_typed_value`)."""
+    style = (cell.get("s") or "").encode("ascii", "replace")
+    kind = (cell.get("t") or "n").encode("ascii", "replace")
+    children = {_local(child.tag): child for child in cell}
+    if kind == b"inlineStr":
+        _check_style(address, style, styles[0])
+        inline = children.get("is")
+        if inline is None:
+            return _EMPTY
+        texts = [t.text or "" for t in inline.iter() if _local(t.tag) == "t" and not _in_phonetic(inline, t)]
+        return _excel_unescape("".join(texts))
+    value = children.get("v")
+    text = value.text if value is not None and value.text else ""
+    if kind == b"d":
+        _check_style(address, style, styles[0])
+        if not text:
+            return _EMPTY
+        when = _parse_time(text)
+        if when is None:
+            raise _CellError("cell-corrupt", address.decode("ascii"), f"'{text[:20]}' không phải là ngày")
+        return when
+    if kind in (b"str", b"e"):
+        _check_style(address, style, styles[0])
+        if not text:
+            return _EMPTY
+        return _excel_unescape(text) if kind == b"str" else ErrorValue(_excel_unescape(text))
+    found = _typed_value(address, style, kind, text.strip().encode("utf-8"), strings, styles, dates)
+    if found is _UNKNOWN:
+        raise _CellError("cell-corrupt", address.decode("ascii"), f"kiểu ô '{kind[:12].decode('ascii', 'replace')}'")
+    return found
+
+
+def _in_phonetic(root: ElementTree.Element, text: ElementTree.Element) -> bool:
+    """Whether a <t> lies inside a phonetic guide (<rPh>), which is no part of the cell's text."""
+    return any(_local(run.tag) == "rPh" and any(t is text for t in run.iter()) for run in root)
+
+
+def _excel_unescape(text: str) -> str:
+    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text

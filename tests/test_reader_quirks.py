@@ -1,0 +1,131 @@
+"""A return written in any valid XML spelling is read as the same return.
+
+Excel, LibreOffice, WPS and XlsxWriter write double-quoted attributes, the usual namespace prefixes and no
+whitespace; other programs (and hand-repaired files) write valid XML otherwise. The rule: a file openpyxl
+reads identically is never rejected, and collect reads the same identity and values from it. The reader
+takes the usual spelling by patterns ("direct") and reads any other as XML ("xml"); these tests assert which
+path each file took.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+
+import openpyxl
+import pytest
+
+from tests.test_collect import campaign, drop, filled, run  # noqa: F401 — campaign is a fixture
+from xlkpi.collect.readers import read_workbook
+
+IDENTITY_PARTS = ("xl/workbook.xml", "docProps/custom.xml", "docProps/core.xml", "xl/_rels/workbook.xml.rels")
+
+
+def single_quotes(xml: bytes) -> bytes:
+    return re.sub(rb'(\s[\w:]+)="([^"]*)"', lambda m: m.group(1) + b"='" + m.group(2).replace(b"'", b"&apos;") + b"'",
+                  xml)
+
+
+def reversed_attributes(xml: bytes) -> bytes:
+    def flip(match: re.Match[bytes]) -> bytes:
+        attributes = re.findall(rb'\s[\w:]+="[^"]*"', match.group(2))
+        namespaces = [a for a in attributes if a.strip().startswith(b"xmlns")]
+        others = [a for a in attributes if not a.strip().startswith(b"xmlns")]
+        return match.group(1) + b"".join(namespaces + others[::-1]) + match.group(3)
+    return re.sub(rb'(<[\w:]+)((?:\s[\w:]+="[^"]*")+)(\s*/?>)', flip, xml)
+
+
+def whitespace(xml: bytes) -> bytes:
+    """Indented elements, attributes on lines of their own."""
+    xml = re.sub(rb'(\s)([\w:]+=")', rb"\n    \2", xml)
+    return re.sub(rb">(<[^/?])", rb">\n  \1", xml)
+
+
+def prefixed(xml: bytes) -> bytes:
+    """The default namespace given a prefix (``<x:workbook xmlns:x="…">``), every unprefixed element with it."""
+    found = re.search(rb'xmlns="([^"]*)"', xml)
+    if found is None:
+        return xml
+    xml = xml.replace(found.group(0), b'xmlns:x="' + found.group(1) + b'"', 1)
+    return re.sub(rb"<(/?)([A-Za-z][\w.-]*)(?=[\s/>])", rb"<\1x:\2", xml)
+
+
+def cdata(xml: bytes) -> bytes:
+    """Texts of defined names and properties as CDATA sections."""
+    xml = re.sub(rb"(<definedName\b[^>]*>)([^<]*)(</definedName>)",
+                 lambda m: m.group(1) + b"<![CDATA[" + m.group(2).replace(b"&quot;", b'"') + b"]]>" + m.group(3), xml)
+    return re.sub(rb"(<vt:lpwstr>)([^<]*)(</vt:lpwstr>)",
+                  lambda m: m.group(1) + b"<![CDATA[" + m.group(2) + b"]]>" + m.group(3), xml)
+
+
+QUIRKS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    # name: (the rewrite of the identity parts, the path the identity must take)
+    "single-quotes": (single_quotes, "xml"),
+    "attributes-reversed": (reversed_attributes, "direct"),
+    "whitespace": (whitespace, "direct"),
+    "namespace-prefix": (prefixed, "xml"),
+    "cdata": (cdata, "xml"),
+}
+
+
+def rewritten(data: bytes, parts: tuple[str, ...], rewrite: Callable[[bytes], bytes]) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, rewrite(content) if info.filename in parts else content)
+    return out.getvalue()
+
+
+def seen_by_openpyxl(data: bytes) -> tuple[dict, dict, list]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    names = {name: book.defined_names[name].value for name in book.defined_names}
+    properties = {p.name: p.value for p in book.custom_doc_props.props}
+    cells = [[c.value for c in row] for row in book["Nhập liệu"].iter_rows()]
+    return names, properties, cells
+
+
+@pytest.mark.parametrize("quirk", list(QUIRKS))
+def test_an_identity_written_in_another_xml_spelling_reads_the_same(campaign, quirk):
+    rewrite, path = QUIRKS[quirk]
+    original = filled(campaign, "03388")
+    quirky = rewritten(original, IDENTITY_PARTS, rewrite)
+    assert quirky != original
+    # the rule's premise: openpyxl reads both identically
+    assert seen_by_openpyxl(quirky) == seen_by_openpyxl(original)
+    plain, odd = read_workbook(original, "a.xlsx"), read_workbook(quirky, "b.xlsx")
+    assert (odd.sheets, odd.defined_names, odd.properties, odd.saved_at) == \
+        (plain.sheets, plain.defined_names, plain.properties, plain.saved_at)
+    assert plain.read_by["identity"] == "direct" and odd.read_by["identity"] == path
+    drop(campaign, "quirky.xlsx", quirky)
+    [outcome] = run(campaign).outcomes
+    assert outcome.verdict == "accepted" and outcome.unit == "03388", outcome.problems
+
+
+@pytest.mark.parametrize("quirk", ["single-quotes", "namespace-prefix", "whitespace"])
+def test_a_sheet_written_in_another_xml_spelling_gives_the_same_values(campaign, quirk):
+    rewrite, _ = QUIRKS[quirk]
+    original = filled(campaign, "03388")
+    quirky = rewritten(original, ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/sharedStrings.xml"),
+                       rewrite)
+    assert seen_by_openpyxl(quirky)[2] == seen_by_openpyxl(original)[2]
+    plain, odd = read_workbook(original, "a.xlsx"), read_workbook(quirky, "b.xlsx")
+    sheet = "Nhập liệu"
+    assert odd.rows(sheet) == plain.rows(sheet)
+    assert odd.formulas_in(sheet) == plain.formulas_in(sheet)
+    assert plain.read_by[sheet] == "direct"
+    assert odd.read_by[sheet] == ("xml" if quirk == "single-quotes" else "direct")
+    drop(campaign, "quirky.xlsx", quirky)
+    [outcome] = run(campaign).outcomes
+    assert outcome.verdict == "accepted" and outcome.unit == "03388", outcome.problems
+
+
+def test_the_usual_return_is_read_by_its_cells_only(campaign):
+    from xlkpi.collect.readers import CellSet
+
+    book = read_workbook(filled(campaign, "03388"), "a.xlsx")
+    book.cells("Nhập liệu", CellSet([(10, 5), (10, 6)]))
+    assert book.read_by == {"identity": "direct", "Nhập liệu": "cells"}
