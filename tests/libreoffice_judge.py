@@ -8,14 +8,18 @@ CASES.json is ``{"password": …, "cases": [{"file": …, "values": {cell: value
 "probes": {cell: formula}}, …]}``. For each case one LibreOffice (started once for all) opens the file, types
 the values into the "Nhập liệu" sheet (numbers as numbers, texts as texts), writes each probe formula
 (spreadsheet syntax with commas, as a workbook stores it) into its cell after lifting the sheet's protection,
-recalculates every formula, and records the text each read cell and probe shows. Nothing is saved. OUT.json
-gets one ``{cell: shown text}`` per case.
+recalculates every formula, and records the text each read cell and probe shows. A case with "save" is then
+saved there as .xlsx (or .ods) (the values typed, as LibreOffice writes them); nothing else is saved. OUT.json gets one
+``{cell: shown text}`` per case.
 """
 
 import json
+import os
 import sys
 
-from uno_office import load, office_desktop, type_values
+import uno
+
+from uno_office import load, office_desktop, prop, type_values
 
 
 def api_formula(formula):
@@ -36,7 +40,7 @@ def main(cases_file, out_file):
         for case in spec["cases"]:
             document = load(desktop, case["file"])
             sheet = document.Sheets.getByName("Nhập liệu")
-            type_values(sheet, case["values"])
+            type_values(sheet, case["values"], document)
             if case.get("probes"):
                 sheet.unprotect(spec["password"])
                 for name, formula in case["probes"].items():
@@ -44,6 +48,9 @@ def main(cases_file, out_file):
             document.calculateAll()
             results.append({name: sheet.getCellRangeByName(name).getString()
                             for name in list(case["read"]) + list(case.get("probes", {}))})
+            if case.get("save"):  # the workbook as LibreOffice saves it, for collect to read
+                kind = "calc8" if case["save"].endswith(".ods") else "Calc MS Excel 2007 XML"
+                document.storeToURL(uno.systemPathToFileUrl(os.path.abspath(case["save"])), (prop("FilterName", kind),))
             document.close(True)
     with open(out_file, "w", encoding="utf-8") as handle:
         json.dump(results, handle, ensure_ascii=False)

@@ -290,3 +290,41 @@ def test_no_to_a_full_target_is_missed_on_the_form_as_collect_says(uno_python, t
             book.close()
         codes = [p.code for p in inspection.problems if p.cell == explanation]
         assert (codes == ["explanation-missing"]) == expect_asked, codes
+
+
+def test_a_percentage_typed_with_its_sign_is_judged_alike(forms, uno_python, tmp_path):
+    """"95%" typed into a percentage input is stored as 0.95 with a percent format (Excel and LibreOffice
+    alike). The form shows 95 % and judges 95; collect reads the file LibreOffice saved (xlsx and ods) as 95.
+    "12%" typed into a count is wrong on the form and refused by collect."""
+    campaign, view, files = forms
+    generated = files[0]
+    layout, _ = view.layout(generated.unit)
+    percent = next(b for b in layout.blocks if b.indicator.measure.kind == "percent")  # ≥ 80
+    count = next(b for b in layout.blocks if b.indicator.measure.kind == "count")
+    value, amount = F.cell_name(*percent.inputs[F.VALUE]), F.cell_name(*count.inputs[F.VALUE])
+    read = [F.cell_name(*cell) for b in (percent, count) for cell in (b.result_cell, b.judgement_cell)]
+    typed = [{value: {"percent": 95}, amount: 12}, {value: {"percent": 40.5}, amount: {"percent": 12}},
+             {value: 95, amount: {"percent": 100}}, {value: {"percent": 95}, amount: {"percent": 12}}]
+    cases = [{"file": str(generated.path), "values": values, "read": read,
+              "save": str(tmp_path / f"{n}{'.ods' if n == 3 else '.xlsx'}")} for n, values in enumerate(typed)]
+    spec = tmp_path / "cases.json"
+    spec.write_text(json.dumps({"password": campaign.config.password, "cases": cases}, ensure_ascii=False),
+                    encoding="utf-8")
+    subprocess.run([uno_python, str(HELPER), str(spec), str(tmp_path / "shown.json")], check=True, timeout=300)
+    shown = json.loads((tmp_path / "shown.json").read_text(encoding="utf-8"))
+    result, judgement = (F.cell_name(*percent.result_cell), F.cell_name(*percent.judgement_cell))
+    count_result = F.cell_name(*count.result_cell)
+    assert [(s[result].replace(",", "."), s[judgement]) for s in shown] == \
+        [("95.00%", "Đạt"), ("40.50%", "Chưa đạt"), ("95.00%", "Đạt"), ("95.00%", "Đạt")]
+    assert [s[count_result].startswith("Số liệu sai") for s in shown] == [False, True, True, True]
+    for n, case in enumerate(cases):
+        book = read_workbook(Path(case["save"]).read_bytes(), Path(case["save"]).name)
+        try:
+            inspection = inspect_workbook(book, view, Path(case["save"]).name)
+        finally:
+            book.close()
+        values = {v.indicator: v for v in inspection.values}
+        assert values[percent.indicator.id].value == [95, 40.5, 95, 95][n], case["save"]
+        assert values[percent.indicator.id].status == ["met", "not-met", "met", "met"][n]
+        refused = [p.code for p in inspection.problems if p.cell == amount]
+        assert refused == ([] if n == 0 else ["percent-sign"]), refused

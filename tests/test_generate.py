@@ -173,7 +173,7 @@ def test_every_input_has_validation_with_vietnamese_messages(lai_chau):
 def test_formulas_compute_rate_and_judgement(lai_chau):
     _, result = lai_chau
     _, sheet = open_form(first_file(result).path)
-    whole = "IF(ISNUMBER({0}),OR({0}<0,{0}<>INT({0}),{0}>1000000000),TRUE)"
+    whole = 'IF(ISNUMBER({0}),OR({0}<0,{0}<>INT({0}),{0}>1000000000,LEFT(CELL("format",{0}),1)="P"),TRUE)'
     assert sheet["H11"].value == (
         f'=IF(OR(F11="",G11=""),"",IF(OR({whole.format("F11")},{whole.format("G11")}),'
         '"Số liệu sai: nhập số nguyên ≥ 0",IF(F11>G11,"Số liệu sai: (a) lớn hơn (b)",'

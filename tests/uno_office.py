@@ -55,11 +55,19 @@ def load(desktop, path):
                                         (prop("Hidden", True),))
 
 
-def type_values(sheet, values):
-    """Type each value into its cell as a person would: numbers as numbers, anything else as text."""
+def type_values(sheet, values, document=None):
+    """Type each value into its cell as a person would: numbers as numbers, anything else as text, and
+    ``{"percent": 95}`` as "95%" typed: LibreOffice (like Excel) stores 0.95 and gives the cell a percent
+    format."""
     for name, value in values.items():
         cell = sheet.getCellRangeByName(name)
-        if isinstance(value, (int, float)):
+        if isinstance(value, dict):
+            from com.sun.star.lang import Locale
+            from com.sun.star.util.NumberFormat import PERCENT
+
+            cell.setValue(value["percent"] / 100)
+            cell.NumberFormat = document.NumberFormats.getStandardFormat(PERCENT, Locale())
+        elif isinstance(value, (int, float)):
             cell.setValue(value)
         else:
             cell.setString(value)

@@ -26,7 +26,7 @@ from xlkpi.forms.identity import FIELDS, HIDDEN_SHEET, NAME_PREFIX, PROPERTY_PRE
 from xlkpi.collect.numbers import read_number
 from xlkpi.plan.model import Plan
 from xlkpi.problems import Problem, problem
-from xlkpi.collect.readers import CellSet, ErrorValue, SourceWorkbook
+from xlkpi.collect.readers import CellSet, ErrorValue, PercentValue, SourceWorkbook
 from xlkpi.units.roster import Roster, Unit
 from xlkpi.plan.targets import OP_SYMBOL, Rule, format_number
 from xlkpi.common.text import cell_text as _text, fold
@@ -233,6 +233,8 @@ def clean_input(raw: Any) -> float | str:
     """A typed value as the ledger keeps it: a finite number, or text (a date as dd/mm/yyyy, NaN as "NaN")."""
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
+    if isinstance(raw, PercentValue):  # "95%" as typed, so a feedback copy shows what the clerk typed
+        return raw.shown
     if isinstance(raw, (int, float)):
         return float(raw) if math.isfinite(raw) else str(raw)
     if isinstance(raw, datetime):

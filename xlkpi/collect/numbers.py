@@ -3,7 +3,9 @@
 Data validation is skipped by paste, and programs differ, so numbers arrive as numbers (int or float)
 or as text.  The rule, applied to every input cell on collection:
 
-- A number is taken as it is (80 and 80.0 are the same whole number).
+- A number is taken as it is (80 and 80.0 are the same whole number). A number its cell shows as a
+  percentage ("95%" typed: stored as 0.95 with a percent format) is 95 in a percentage input and refused
+  (``percent-sign``) in a count.
 - Text is accepted when, after trimming spaces (including non-breaking ones), it is:
   a whole number (``45``, ``-3``); a decimal with a comma or a point (``80,5``, ``80.5``);
   digits grouped by spaces (``1 234``); digits grouped by ``.`` or ``,`` when the grouping is
@@ -19,6 +21,8 @@ import math
 import re
 from typing import NamedTuple
 from datetime import date, datetime, time
+
+from xlkpi.collect.readers.source import PercentValue
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _INTEGER = re.compile(r"^[+-]?\d+$")
@@ -43,6 +47,10 @@ BLANK = Reading(None)
 def read_number(cell: object, *, percent: bool = False) -> Reading:
     if type(cell) is float:  # the usual case: a number, as the program saved it
         return Reading(cell) if math.isfinite(cell) else Reading(None, "not-a-number")
+    if isinstance(cell, PercentValue):  # "95%" typed: stored as 0.95, shown as a percentage
+        if not percent:
+            return Reading(None, "percent-sign")
+        return Reading(round(cell * 100, 9)) if math.isfinite(cell) else Reading(None, "not-a-number")
     if cell is None or cell == "":
         return BLANK
     if isinstance(cell, bool) or isinstance(cell, (datetime, date, time)):

@@ -60,6 +60,9 @@ def cell_text(value: Any) -> str:
     """A spreadsheet cell's value as text: None -> "", 80.0 -> "80", surrounding spaces trimmed."""
     if value is None:
         return ""
+    shown = getattr(value, "shown", None)  # a number that says how its cell shows it ("95%")
+    if isinstance(shown, str):
+        return shown
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

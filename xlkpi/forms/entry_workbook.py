@@ -156,7 +156,20 @@ def _whole_wrong(cell: str) -> str:
     """True when ``cell`` holds no whole number from 0 to the limit (collect: not-a-number, negative-number,
     not-whole-number, number-too-large). The number is tested only once it is one: INT of a text is an error,
     and OR passes an error on (a word typed for a number showed #VALUE! where "Số liệu sai" belongs)."""
-    return f"IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell}),{cell}>{F.NUMBER_LIMIT}),TRUE)"
+    return (f"IF(ISNUMBER({cell}),OR({cell}<0,{cell}<>INT({cell}),{cell}>{F.NUMBER_LIMIT},{_shown_as_percent(cell)}),"
+            "TRUE)")
+
+
+def _shown_as_percent(cell: str) -> str:
+    """True when ``cell`` shows its number as a percentage: "95%" typed is stored as 0.95 and the cell takes a
+    percent format, which CELL("format") reports as "P0", "P2" … in Excel and LibreOffice alike (collect:
+    readers.PercentValue). In a count it is wrong (collect: percent-sign)."""
+    return f'LEFT(CELL("format",{cell}),1)="P"'
+
+
+def _percentage(cell: str) -> str:
+    """The percentage ``cell`` means: 95 typed, or "95%" typed (stored as 0.95), is 95."""
+    return f"IF({_shown_as_percent(cell)},100*{cell},{cell})"
 
 
 def _answer(cell: str, spellings: tuple[str, ...]) -> str:
@@ -177,6 +190,8 @@ def judged_value(block: Block) -> str | None:
     value = cell_name(*inputs[F.VALUE])
     if kind == "yesno":
         return f"IF({_answer(value, YES_SPELLINGS)},100,0)"
+    if kind == "percent":
+        return f"ROUND({_percentage(value)},6)"
     return f"ROUND({value},6)"
 
 
@@ -194,8 +209,9 @@ def result_formula(block: Block) -> str | None:
         return None
     value = cell_name(*inputs[F.VALUE])
     if kind == "percent":
-        return (f'=IF({value}="","",IF(IF(ISNUMBER({value}),OR({value}<0,{value}>100),TRUE),"{WRONG_PERCENT}",'
-                f'{value}/100))')
+        percentage = _percentage(value)
+        return (f'=IF({value}="","",IF(IF(ISNUMBER({value}),OR({percentage}<0,{percentage}>100),TRUE),'
+                f'"{WRONG_PERCENT}",{percentage}/100))')
     if kind == "count":
         return f'=IF({value}="","",IF({_whole_wrong(value)},"{WRONG_NOT_NUMBER}",{value}))'
     return (f'=IF(TRIM({value})="","",IF({_answer(value, YES_SPELLINGS)},"{YES}",'
@@ -633,7 +649,8 @@ def still_wrong(block: Block, role: str) -> str | None:
         if kind == "count":
             return f"=OR(ISFORMULA({cell}),{_whole_wrong(cell)})"
         if kind == "percent":
-            return f"=OR(ISFORMULA({cell}),NOT(ISNUMBER({cell})),{cell}<0,{cell}>100)"
+            percentage = _percentage(cell)
+            return f"=OR(ISFORMULA({cell}),IF(ISNUMBER({cell}),OR({percentage}<0,{percentage}>100),TRUE))"
         if kind == "yesno":
             return f"=OR(ISFORMULA({cell}),NOT(OR({_answer(cell, YES_SPELLINGS)},{_answer(cell, NO_SPELLINGS)})))"
         return f"=OR(ISFORMULA({cell}),LEN(TRIM({cell}))=0)"

@@ -36,7 +36,6 @@ from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section, h
 from xlkpi.report.rollup import INCOMPLETE, LABELS, NO_DATA, Consolidation, Rolled, UnitValue, general_rule
 from xlkpi.units.roster import Unit
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
-from xlkpi.plan.targets import format_number
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
 from xlkpi.report.widths import column_mm, fit_widths, print_scale

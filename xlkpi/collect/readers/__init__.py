@@ -19,14 +19,14 @@ from xml.etree import ElementTree
 from xlkpi.collect.readers.archive import _Archive, _check_bomb, _check_names, _FastZip, _member_names, open_zip
 from xlkpi.collect.readers.ods import _read_ods
 from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_FILE_BYTES, MAX_ROWS, ODS_MIME, OLE_MAGIC,
-    SPREADSHEET_SUFFIXES, ErrorValue, SourceWorkbook)
+    SPREADSHEET_SUFFIXES, ErrorValue, PercentValue, SourceWorkbook)
 from xlkpi.collect.readers.xls import _read_xls
 from xlkpi.collect.readers.xlsx import CellSet, _read_xlsx, is_date_format
 from xlkpi.common.compression import ERRORS as COMPRESSION_ERRORS
 from xlkpi.problems import XlkpiError, exception_detail, problem
 
-__all__ = ["CellSet", "ErrorValue", "MAX_CELLS", "MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "SPREADSHEET_SUFFIXES",
-           "SourceWorkbook", "is_date_format", "open_zip", "read_workbook", "sniff"]
+__all__ = ["CellSet", "ErrorValue", "MAX_CELLS", "MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "PercentValue",
+           "SPREADSHEET_SUFFIXES", "SourceWorkbook", "is_date_format", "open_zip", "read_workbook", "sniff"]
 
 
 def sniff(data: bytes) -> str:

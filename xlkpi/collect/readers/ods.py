@@ -35,13 +35,14 @@ def _read_ods(archive: _Archive, data: bytes, file: str, listed: list[str]) -> S
     defined_names: dict[str, str] = {}
     formula_cells: dict[str, set[tuple[int, int]]] = {}
     extents: dict[str, tuple[int, int, str]] = {}
+    percent_cells: dict[str, set[tuple[int, int]]] = {}
     for event, element in ElementTree.iterparse(io.BytesIO(archive.read("content.xml")), events=("end",)):
         if element.tag == f"{{{table_ns}}}named-expression":
             defined_names[element.get(f"{{{table_ns}}}name", "")] = _string_constant(
                 element.get(f"{{{table_ns}}}expression", ""))
         elif element.tag == f"{{{table_ns}}}table":
             name = element.get(f"{{{table_ns}}}name", "")
-            formula_cells[name], extents[name] = _ods_cells(element, table_ns)
+            formula_cells[name], extents[name], percent_cells[name] = _ods_cells(element, table_ns)
             element.clear()
     # calamine expands repeated cells of every table on opening: a crafted repeat must stop here
     for name, (height, width, farthest) in extents.items():
@@ -54,12 +55,16 @@ def _read_ods(archive: _Archive, data: bytes, file: str, listed: list[str]) -> S
     source.properties, source.saved_at = properties, saved_at
     source.read_by["identity"] = "xml"
     source.defined_names, source.formula_cells, source._extents = defined_names, formula_cells, extents
+    source._percent_cells = percent_cells
     return source
 
 
-def _ods_cells(table: ElementTree.Element, ns: str) -> tuple[set[tuple[int, int]], tuple[int, int, str]]:
-    """The cells holding formulas (at most MAX_CELLS) and the extent of the cells with content."""
+def _ods_cells(table: ElementTree.Element, ns: str
+               ) -> tuple[set[tuple[int, int]], tuple[int, int, str], set[tuple[int, int]]]:
+    """The cells holding formulas (at most MAX_CELLS), the extent of the cells with content, and the cells
+    whose value is a percentage ("95%" typed: office:value 0.95, value-type percentage)."""
     cells: set[tuple[int, int]] = set()
+    percent: set[tuple[int, int]] = set()
     height = width = 0
     farthest = ""
     row_index = 0
@@ -79,13 +84,16 @@ def _ods_cells(table: ElementTree.Element, ns: str) -> tuple[set[tuple[int, int]
                     height, width = max(height, bottom), max(width, right)
                     if bottom > MAX_ROWS or right > MAX_COLS:
                         farthest = f"{column_letter(min(right, 16384) - 1)}{bottom}"
+                if cell.get(value_type) == "percentage" and len(percent) < MAX_CELLS:
+                    percent.update((r, c) for r in range(row_index, min(row_index + rows_repeated, MAX_ROWS))
+                                   for c in range(col, min(col + repeated, MAX_COLS)))
                 if has_formula and len(cells) < MAX_CELLS:
                     for r in range(row_index, min(row_index + rows_repeated, MAX_ROWS)):
                         for c in range(col, min(col + repeated, MAX_COLS)):
                             cells.add((r, c))
             col += repeated
         row_index += rows_repeated
-    return cells, (height, width, farthest)
+    return cells, (height, width, farthest), percent
 
 
 def _repeat(value: str | None) -> int:

@@ -31,6 +31,17 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
+class PercentValue(float):
+    """A number its cell shows as a percentage: "95%" typed into a cell is stored as 0.95 with a percent
+    format. The value is as stored (0.95); :func:`xlkpi.collect.numbers.read_number` reads it as 95 where a
+    percentage is asked and refuses it where a count is."""
+
+    @property
+    def shown(self) -> str:
+        """The number as its cell shows it, as typed: "95%"."""
+        return f"{round(self * 100, 9):g}%"
+
+
 class ErrorValue(str):
     """A cell holding an error value (``#DIV/0!``, ``#N/A``), not text that happens to read the same."""
 
@@ -65,7 +76,9 @@ class SourceWorkbook:
     #: sheet name -> (rows, columns, farthest cell) of the cells with content, where known before calamine reads
     #: the sheet (calamine allocates the whole range at once: a lone cell at XFD1048576 would ask for 512 GB)
     _extents: dict[str, tuple[int, int, str]] = field(default_factory=dict)
-    _extent_of: Any = None  # xlsx: sheet name -> its extent, computed on demand
+    _extent_of: Any = None
+    #: ods: sheet name -> the cells whose value is a percentage (calamine gives the bare number)
+    _percent_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # xlsx: sheet name -> its extent, computed on demand
 
     def formulas_in(self, sheet: str) -> set[tuple[int, int]]:
         """The cells of ``sheet`` that hold a formula (a unit may type one into an input cell)."""
@@ -140,6 +153,11 @@ class SourceWorkbook:
                 raise XlkpiError(problem("too-many-cells", file=self.file, sheet=sheet,
                                          count=data.total_height * data.total_width, limit=MAX_CELLS))
             self._rows[sheet] = data.to_python(skip_empty_area=False)
+            for row, col in self._percent_cells.get(sheet, ()):  # ods: cells of value-type "percentage"
+                if row < len(self._rows[sheet]) and col < len(self._rows[sheet][row]):
+                    value = self._rows[sheet][row][col]
+                    if type(value) is float:
+                        self._rows[sheet][row][col] = PercentValue(value)
             self.read_by[sheet] = "calamine"
         except python_calamine.CalamineError as exc:
             raise XlkpiError(problem("file-corrupt", file=self.file, sheet=sheet, detail=exception_detail(exc))) from exc

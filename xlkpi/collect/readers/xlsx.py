@@ -15,7 +15,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from xlkpi.collect.readers.archive import _Archive
-from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, ErrorValue, SourceWorkbook, _open_calamine, _parse_time,
+from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, ErrorValue, PercentValue, SourceWorkbook, _open_calamine, _parse_time,
     _string_constant, _visibility)
 from xlkpi.common.text import column_letter
 from xlkpi.problems import XlkpiError, problem
@@ -280,6 +280,12 @@ def is_date_format(code: str) -> bool:
     return bool(re.search(r"[dmyhs]", bare.split(";")[0], re.I)) and "General" not in bare
 
 
+def is_percent_format(code: str) -> bool:
+    """Whether a number format shows its number times 100 with a %: a % outside quotes and escapes."""
+    bare = re.sub(r'"[^"]*"|\\.|_.|\*.|\[[^\]]*\]', "", code)
+    return "%" in bare.split(";")[0]
+
+
 class _DateStyles:
     """The cell styles of a workbook: which exist (a cell pointing past them is damaged) and which show dates
     (typed into a number input, a date is no number); read once per distinct styles part."""
@@ -288,6 +294,7 @@ class _DateStyles:
         self._archive, self._present = archive, "xl/styles.xml" in names
         self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
         self._keys: tuple[frozenset[bytes] | None, frozenset[bytes]] | None = None
+        self._percent: frozenset[bytes] = frozenset()
 
     @property
     def keys(self) -> tuple[frozenset[bytes] | None, frozenset[bytes]]:
@@ -296,8 +303,15 @@ class _DateStyles:
         if self._keys is None:
             self._keys = (None, frozenset())
             if self._present:
-                self._keys = _parsed(self._archive, "xl/styles.xml", _style_keys)
+                valid, dates, self._percent = _parsed(self._archive, "xl/styles.xml", _style_keys)
+                self._keys = (valid, dates)
         return self._keys
+
+    @property
+    def percent(self) -> frozenset[bytes]:
+        """The styles that show a number as a percentage: "95%" typed into a cell is stored as 0.95 with one."""
+        self.keys
+        return self._percent
 
     def as_date(self, serial: float) -> datetime | float:
         if 0 <= serial < 2_958_466:  # up to 9999-12-31
@@ -305,18 +319,22 @@ class _DateStyles:
         return serial
 
 
-def _style_keys(xml: bytes) -> tuple[frozenset[bytes], frozenset[bytes]]:
-    """(the indexes of the cell styles, those that show dates), as attribute bytes."""
+def _style_keys(xml: bytes) -> tuple[frozenset[bytes], frozenset[bytes], frozenset[bytes]]:
+    """(the indexes of the cell styles, those that show dates, those that show percentages), as attribute
+    bytes."""
     custom = {int(i): _unescape(code) for i, code in _NUM_FMT.findall(xml)}
     block = _CELL_XFS.search(xml)
-    found = set()
+    found, percent = set(), set()
     xfs = _XF.findall(block.group(0)) if block else []
     for index, attributes in enumerate(xfs):
         format_id = _XF_FORMAT.search(attributes)
         number = int(format_id.group(1)) if format_id else 0
         if number in _BUILTIN_DATE_FORMATS or (number in custom and is_date_format(custom[number])):
             found.add(index)
-    return frozenset(str(i).encode() for i in range(max(1, len(xfs)))), frozenset(str(i).encode() for i in found)
+        elif number in (9, 10) or (number in custom and is_percent_format(custom[number])):
+            percent.add(index)
+    keys = frozenset(str(i).encode() for i in range(max(1, len(xfs))))
+    return keys, frozenset(str(i).encode() for i in found), frozenset(str(i).encode() for i in percent)
 
 
 _SHEET_STATE = re.compile(rb'\bstate="([^"]*)"')
@@ -577,6 +595,8 @@ def _typed_value(ref: bytes, style: bytes, kind: bytes, raw: bytes, strings: _Sh
             raise _CellError("cell-corrupt", ref.decode("ascii"), f"'{raw[:20].decode('utf-8', 'replace')}' không phải là số")
         if style in date_styles and dates is not None:
             return dates.as_date(value)
+        if dates is not None and style and style in dates.percent:
+            return PercentValue(value)
         return value
     if kind == b"str":
         return _xml_text(raw)
