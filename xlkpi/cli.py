@@ -1,6 +1,6 @@
 """The ``xlkpi`` command line: thin wrappers over the library.
 
-Exit codes: 0 all good, 1 problems found, 2 usage error (click's own).
+Exit codes: 0 all good, 1 problems found, 2 usage error (click's own), 3 a defect of xlkpi (details in a file).
 Only this module prints or exits; the library returns reports or raises XlkpiError.
 """
 
@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from xlkpi import __version__
+from xlkpi.common.text import terminal_safe
 from xlkpi.problems import Report, XlkpiError, problem
 
 
@@ -29,6 +30,12 @@ def _width() -> int:
 
 
 MAX_SHOWN = 30
+
+
+def echo(message: Any = "", **options: Any) -> None:
+    """Print to the terminal: every line the CLI prints goes through here, with outside text made inert
+    (:func:`~xlkpi.common.text.terminal_safe`: no ESC, C1 or bidi control ever reaches the terminal)."""
+    click.echo(terminal_safe(str(message)), **options)
 
 
 def render_report(report: Report, title: str) -> str:
@@ -57,9 +64,9 @@ def render_report(report: Report, title: str) -> str:
 
 def emit(report: Report, title: str, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_report(report, title))
+        echo(render_report(report, title))
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -111,14 +118,14 @@ def plans_command(as_json: bool) -> None:
 
     plans = builtin_plans()
     if as_json:
-        click.echo(json.dumps([{"id": p.id, "title": p.title, "file": str(p.path)} for p in plans],
+        echo(json.dumps([{"id": p.id, "title": p.title, "file": str(p.path)} for p in plans],
                               ensure_ascii=False, indent=2))
         return
     if not plans:
         raise click.ClickException("Không tìm thấy kế hoạch dựng sẵn nào (cài đặt thiếu thư mục templates).")
     width = max(len(p.id) for p in plans)
     for p in plans:
-        click.echo(f"{p.id:<{width}}  {p.title}")
+        echo(f"{p.id:<{width}}  {p.title}")
 
 
 @cli.command("catalogue")
@@ -140,24 +147,24 @@ def catalogue_command(search: str | None, as_json: bool) -> None:
         found = match(search)
         entries = [found.entry] if found else []
     if as_json:
-        click.echo(json.dumps([{"id": e.id, "names": list(e.names), "unit": e.unit, "kind": e.kind,
+        echo(json.dumps([{"id": e.id, "names": list(e.names), "unit": e.unit, "kind": e.kind,
                                 "numerator": e.numerator, "denominator": e.denominator, "question": e.question,
                                 "sources": [SOURCES.get(s, s) for s in e.sources]} for e in entries],
                               ensure_ascii=False, indent=2))
         return
     if search and not entries:
-        click.echo(f"Không có chỉ tiêu nào trong danh mục gần với \"{search}\" / nothing close in the catalogue")
+        echo(f"Không có chỉ tiêu nào trong danh mục gần với \"{search}\" / nothing close in the catalogue")
         sys.exit(1)
     for entry in entries:
-        click.echo(f"{entry.id}  [{entry.kind}, {entry.unit}]  {entry.name}")
+        echo(f"{entry.id}  [{entry.kind}, {entry.unit}]  {entry.name}")
         for other in entry.names[1:]:
-            click.echo(f"    cũng in là / also printed: {other}")
+            echo(f"    cũng in là / also printed: {other}")
         if entry.kind == "rate":
-            click.echo(f"    tử số (a): {entry.numerator}")
-            click.echo(f"    mẫu số (b): {entry.denominator}")
+            echo(f"    tử số (a): {entry.numerator}")
+            echo(f"    mẫu số (b): {entry.denominator}")
         elif entry.question:
-            click.echo(f"    câu hỏi: {entry.question}")
-        click.echo(f"    nguồn: {'; '.join(SOURCES.get(s, s) for s in entry.sources)}")
+            echo(f"    câu hỏi: {entry.question}")
+        echo(f"    nguồn: {'; '.join(SOURCES.get(s, s) for s in entry.sources)}")
 
 
 @cli.group("plan")
@@ -181,10 +188,10 @@ def plan_check(plans: tuple[str, ...], as_json: bool) -> None:
     reports = [check_plan(resolve_plan(name)) for name in plans]
     if as_json:
         payload = [r.to_dict() for r in reports]
-        click.echo(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
+        echo(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2))
     else:
         for report in reports:
-            click.echo(render_report(report, str(report.stats.get("file"))))
+            echo(render_report(report, str(report.stats.get("file"))))
     sys.exit(int(not all(r.valid for r in reports)))
 
 
@@ -198,19 +205,19 @@ def plan_show(plan: str, year: int | None) -> None:
 
     loaded = load_plan(plan)
     year = year or loaded.years[0]
-    click.echo(f"{loaded.id} (phiên bản {loaded.version}) — {loaded.title}")
-    click.echo("Cấp báo cáo / levels: " + ", ".join(f"{lv.id} ({lv.name})" for lv in loaded.levels))
+    echo(f"{loaded.id} (phiên bản {loaded.version}) — {loaded.title}")
+    echo("Cấp báo cáo / levels: " + ", ".join(f"{lv.id} ({lv.name})" for lv in loaded.levels))
     current = None
     for section, indicator in loaded.iter_indicators():
         if section is not None and section is not current:
             current = section
-            click.echo(f"\n{section.number} {section.title}")
+            echo(f"\n{section.number} {section.title}")
         target = indicator.targets.get(year)
         text = target.text if target else "—"
         rule = target.effective_rule if target else None
         name = indicator.name.replace("\n", "\n" + " " * 7)  # continuation lines under the name, not the margin
-        click.echo(f"  {indicator.number:>4} {name}")
-        click.echo(
+        echo(f"  {indicator.number:>4} {name}")
+        echo(
             f"       [{indicator.id}] {indicator.measure.kind}, {year}: \"{text}\""
             f" → {rule if rule else 'không đánh giá'}; cấp: {', '.join(indicator.levels)}"
         )
@@ -261,19 +268,19 @@ def plan_import(file: Path, out: Path | None, table: int | None, plan_id: str | 
                                                   f"chạy 'xlkpi plan check'."))
         else:
             temp.write_text(_yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    click.echo(f"✓ {out}: {imported.summary[0]}")
+    echo(f"✓ {out}: {imported.summary[0]}")
     for line in imported.summary[1:]:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if imported.problems:
-        click.echo(f"Cần xem lại / to review ({len(imported.problems)}):")
+        echo(f"Cần xem lại / to review ({len(imported.problems)}):")
         for found in imported.problems[:MAX_SHOWN]:
             where = f"{found.sheet}, {found.cell}: " if found.sheet else ""
-            click.echo(f"  ! {where}{found.message_vi}")
+            echo(f"  ! {where}{found.message_vi}")
         if len(imported.problems) > MAX_SHOWN:
-            click.echo(f"  … và {len(imported.problems) - MAX_SHOWN} mục khác")
+            echo(f"  … và {len(imported.problems) - MAX_SHOWN} mục khác")
     report = check_plan(out)
     if report.valid:
-        click.echo(f"Kiểm tra / check: hợp lệ. Tiếp theo / next: xem lại {out}, rồi xlkpi init … --plan {out}")
+        echo(f"Kiểm tra / check: hợp lệ. Tiếp theo / next: xem lại {out}, rồi xlkpi init … --plan {out}")
     else:
         emit(report, str(out), False)
         sys.exit(1)
@@ -290,7 +297,7 @@ def _write_plan_as(plan: str, out: Path | None, force: bool, suffix: str) -> Non
     with atomic_output(out, force=force) as temp:
         temp.write_bytes(plan_file(loaded, out, f"Kế hoạch {loaded.id}, ghi bởi 'xlkpi plan to-yaml {plan}'."))
     advice = f" — sửa trong Excel rồi chạy 'xlkpi plan check {out}'" if is_plan_workbook(out) else ""
-    click.echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu{advice}")
+    echo(f"✓ {out}: kế hoạch {loaded.id}, {len(loaded.all_indicators)} chỉ tiêu{advice}")
 
 
 @plan_group.command("to-xlsx")
@@ -349,10 +356,10 @@ def roster_check(file: Path, plan_name: str | None, as_json: bool) -> None:
     if as_json:
         emit(report, str(file), True)
     else:
-        click.echo(render_report(report, str(file)))
+        echo(render_report(report, str(file)))
         if roster.units:
             counts = ", ".join(f"{level}: {n}" for level, n in roster.count_by_level().items())
-            click.echo(f"  {len(roster)} đơn vị / units ({counts})")
+            echo(f"  {len(roster)} đơn vị / units ({counts})")
     sys.exit(int(not report.valid))
 
 
@@ -388,10 +395,10 @@ def roster_from_divisions(province: str | None, whole_nation: bool, departments:
               else province_roster(province or "", departments=departments, extra_departments=extra))
     counts = ", ".join(f"{level}: {n}" for level, n in roster.count_by_level().items())
     if out is None:
-        click.echo(roster.to_csv(), nl=False)
+        echo(roster.to_csv(), nl=False)
         return
     roster.write(out, force=force)
-    click.echo(f"✓ {out}: {len(roster)} đơn vị / units ({counts}) — {roster.source}", err=True)
+    echo(f"✓ {out}: {len(roster)} đơn vị / units ({counts}) — {roster.source}", err=True)
 
 
 def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -439,12 +446,12 @@ def init_command(directory: Path, plan_name: str, roster: Path | None, province:
                              report_number=report_number, report_date=report_date, signer_name=signer_name,
                              departments=departments)
     period_obj = campaign.period
-    click.echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
-    click.echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")
-    click.echo(f"  kỳ {period_obj.label}: số liệu {period_obj.range_text(campaign.config.convention)}")
+    echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
+    echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")
+    echo(f"  kỳ {period_obj.label}: số liệu {period_obj.range_text(campaign.config.convention)}")
     if campaign.config.deadline:
-        click.echo(f"  hạn gửi {campaign.config.deadline:%d/%m/%Y}")
-    click.echo(f"  tiếp theo / next: cd {directory} && xlkpi generate")
+        echo(f"  hạn gửi {campaign.config.deadline:%d/%m/%Y}")
+    echo(f"  tiếp theo / next: cd {directory} && xlkpi generate")
 
 
 @cli.command("generate")
@@ -476,13 +483,13 @@ def generate_command(campaign_dir: Path | None, units: tuple[str, ...], level: s
                            hidden=not show_bar) as bar:
         result = generate(campaign, units=units, level=level, force=force, jobs=jobs, progress=bar.update)
     elapsed = time.perf_counter() - started
-    click.echo(f"✓ {len(result.files)} tệp nhập liệu trong {campaign.outbox} ({elapsed:.1f} s)")
+    echo(f"✓ {len(result.files)} tệp nhập liệu trong {campaign.outbox} ({elapsed:.1f} s)")
     if result.skipped:
         names = {level.id: level.name for level in campaign.plan.levels}
         levels = sorted({names.get(u.level, u.level) for u in result.skipped})
-        click.echo(f"  bỏ qua {len(result.skipped)} đơn vị ({', '.join(levels)}): không phải báo cáo chỉ tiêu nào "
+        echo(f"  bỏ qua {len(result.skipped)} đơn vị ({', '.join(levels)}): không phải báo cáo chỉ tiêu nào "
                    f"(đơn vị tổng hợp)")
-    click.echo(f"  danh sách tệp / manifest: {result.manifest}")
+    echo(f"  danh sách tệp / manifest: {result.manifest}")
 
 
 @cli.command("collect")
@@ -532,40 +539,40 @@ def collect_command(paths: tuple[Path, ...], campaign_dir: Path | None, assign: 
             "unreadable": [o.path for o in result.unreadable], "ledger_repaired": len(result.repaired),
         })
         report.extend(p for o in result.unreadable for p in o.problems)
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         sys.exit(int(trouble))
     states = result.states
-    click.echo(f"Đã đọc {result.files_seen} tệp ({result.new_contents} tệp mới) / {result.files_seen} files read, "
+    echo(f"Đã đọc {result.files_seen} tệp ({result.new_contents} tệp mới) / {result.files_seen} files read, "
                f"{result.new_contents} new")
-    click.echo("  tiếp nhận {0}, thay bằng bản sau {1}, trùng {2}, từ chối {3}, bỏ qua {4}".format(
+    echo("  tiếp nhận {0}, thay bằng bản sau {1}, trùng {2}, từ chối {3}, bỏ qua {4}".format(
         states.get("accepted", 0), states.get("superseded", 0), states.get("duplicate", 0),
         states.get("rejected", 0), states.get("ignored", 0)))
-    click.echo(f"Đơn vị / units: {status.summary_vi()}")
+    echo(f"Đơn vị / units: {status.summary_vi()}")
     rejected = [o for o in result.outcomes if o.verdict == "rejected"]
     if rejected:
-        click.echo(f"Tệp mới bị từ chối / new files rejected ({len(rejected)}):")
+        echo(f"Tệp mới bị từ chối / new files rejected ({len(rejected)}):")
         for outcome in rejected[:MAX_SHOWN]:
             errors = [p for p in outcome.problems if p.severity == "error"] or outcome.problems
             if not errors:
-                click.echo(f"  ✗ {outcome.path}")
+                echo(f"  ✗ {outcome.path}")
                 continue
             first = errors[0]
             where = f" {first.sheet}!{first.cell}" if first.cell else ""
-            click.echo(f"  ✗ {outcome.path} ({outcome.unit or 'không rõ đơn vị'}): {len(errors)} lỗi —{where} "
+            echo(f"  ✗ {outcome.path} ({outcome.unit or 'không rõ đơn vị'}): {len(errors)} lỗi —{where} "
                        f"[{first.code}] {first.message_vi}")
         if len(rejected) > MAX_SHOWN:
-            click.echo(f"  … và {len(rejected) - MAX_SHOWN} tệp khác")
-        click.echo("  Chi tiết từng lỗi (tệp, trang, ô, nội dung) trong báo cáo tiếp nhận; --json để xem tất cả.")
+            echo(f"  … và {len(rejected) - MAX_SHOWN} tệp khác")
+        echo("  Chi tiết từng lỗi (tệp, trang, ô, nội dung) trong báo cáo tiếp nhận; --json để xem tất cả.")
     if result.unreadable:
-        click.echo(f"Không mở được / could not open ({len(result.unreadable)}), sẽ đọc lại ở lần chạy sau:")
+        echo(f"Không mở được / could not open ({len(result.unreadable)}), sẽ đọc lại ở lần chạy sau:")
         for outcome in result.unreadable[:MAX_SHOWN]:
-            click.echo(f"  ! {outcome.path}: {outcome.problems[0].message_vi}")
+            echo(f"  ! {outcome.path}: {outcome.problems[0].message_vi}")
     if result.repaired:
-        click.echo(f"Sổ theo dõi / ledger: loại bỏ số liệu không hợp lệ của {len(result.repaired)} tệp do phiên bản "
+        echo(f"Sổ theo dõi / ledger: loại bỏ số liệu không hợp lệ của {len(result.repaired)} tệp do phiên bản "
                    f"cũ ghi (xem báo cáo tiếp nhận)")
-    click.echo(f"Báo cáo tiếp nhận / collection report: {result.report_path}")
+    echo(f"Báo cáo tiếp nhận / collection report: {result.report_path}")
     if result.feedback:
-        click.echo(f"Tệp phản hồi gửi lại đơn vị / feedback copies: {len(result.feedback)} trong "
+        echo(f"Tệp phản hồi gửi lại đơn vị / feedback copies: {len(result.feedback)} trong "
                    f"{result.feedback[0].parent}")
     sys.exit(int(trouble))
 
@@ -577,25 +584,25 @@ def _show_mail_result(result: Any, as_json: bool) -> None:
             "sent": [{"unit": m.unit.code, "kind": m.kind, "to": m.recipients, "message_id": m.message_id,
                       "attachment": m.attachment} for m in result.sent],
             "written": [str(p) for p in result.written], "already": [u.code for u in result.already]})
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
     if result.written:
-        click.echo(f"Chạy thử (--dry-run): không gửi thư nào; {len(result.written)} thư ghi thành tệp .eml trong "
+        echo(f"Chạy thử (--dry-run): không gửi thư nào; {len(result.written)} thư ghi thành tệp .eml trong "
                    f"{result.written[0].parent} để xem trước")
     else:
-        click.echo(f"✓ Đã gửi {len(result.sent)} thư / {len(result.sent)} messages sent")
+        echo(f"✓ Đã gửi {len(result.sent)} thư / {len(result.sent)} messages sent")
         for item in result.sent[:MAX_SHOWN]:
-            click.echo(f"  → {item.unit.code} {item.unit.name}: {', '.join(item.recipients)}")
+            echo(f"  → {item.unit.code} {item.unit.name}: {', '.join(item.recipients)}")
         if len(result.sent) > MAX_SHOWN:
-            click.echo(f"  … và {len(result.sent) - MAX_SHOWN} thư khác")
+            echo(f"  … và {len(result.sent) - MAX_SHOWN} thư khác")
     if result.already:
-        click.echo(f"  {len(result.already)} đơn vị đã được gửi đúng nội dung này trước đây, không gửi lại "
+        echo(f"  {len(result.already)} đơn vị đã được gửi đúng nội dung này trước đây, không gửi lại "
                    f"(dùng --again để gửi lại)")
     for found in result.problems[:MAX_SHOWN]:
         mark = "✗" if found.severity == "error" else "!"
-        click.echo(f"  {mark} {found.message_vi}")
+        echo(f"  {mark} {found.message_vi}")
     if len(result.problems) > MAX_SHOWN:
-        click.echo(f"  … và {len(result.problems) - MAX_SHOWN} vấn đề khác (--json để xem tất cả)")
+        echo(f"  … và {len(result.problems) - MAX_SHOWN} vấn đề khác (--json để xem tất cả)")
 
 
 @cli.command("send")
@@ -676,7 +683,7 @@ def fetch_command(campaign_dir: Path | None, since: str | None, folder: str | No
     campaign = open_campaign(campaign_dir)
     result = fetch(campaign, since=parse_date(since) if since else None, folder=folder, only_campaign=only_campaign)
     if as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "messages": result.messages, "duplicates": result.duplicates, "other_mail": result.other_mail,
             "saved": [{"file": str(f.path), "name": f.name, "sender": f.sender, "received": f.received.isoformat(),
                        "known_sender": f.known_sender} for f in result.saved],
@@ -684,23 +691,23 @@ def fetch_command(campaign_dir: Path | None, since: str | None, folder: str | No
                                    for s, t, r in result.without_attachment],
         }, ensure_ascii=False, indent=2))
         return
-    click.echo(f"✓ {result.messages} thư mới, {len(result.saved)} tệp đính kèm lưu vào {campaign.inbox / 'mail'}")
+    echo(f"✓ {result.messages} thư mới, {len(result.saved)} tệp đính kèm lưu vào {campaign.inbox / 'mail'}")
     for saved in result.saved[:MAX_SHOWN]:
         flag = "" if saved.known_sender else "  ← người gửi không có trong danh sách đơn vị"
-        click.echo(f"  + {saved.path.name} (thư của {saved.sender or '?'}, nhận {saved.received:%d/%m/%Y %H:%M}){flag}")
+        echo(f"  + {saved.path.name} (thư của {saved.sender or '?'}, nhận {saved.received:%d/%m/%Y %H:%M}){flag}")
     if len(result.saved) > MAX_SHOWN:
-        click.echo(f"  … và {len(result.saved) - MAX_SHOWN} tệp khác")
+        echo(f"  … và {len(result.saved) - MAX_SHOWN} tệp khác")
     if result.duplicates:
-        click.echo(f"  {result.duplicates} thư trùng (cùng Message-ID với thư đã lấy): bỏ qua")
+        echo(f"  {result.duplicates} thư trùng (cùng Message-ID với thư đã lấy): bỏ qua")
     if result.other_mail:
-        click.echo(f"  {result.other_mail} thư không thuộc đợt báo cáo này (--only-campaign): không lấy")
+        echo(f"  {result.other_mail} thư không thuộc đợt báo cáo này (--only-campaign): không lấy")
     for sender, subject, received in result.without_attachment[:MAX_SHOWN]:
-        click.echo(f"  ! thư không có tệp đính kèm: {sender or '?'} — \"{subject}\" ({received:%d/%m/%Y %H:%M})")
+        echo(f"  ! thư không có tệp đính kèm: {sender or '?'} — \"{subject}\" ({received:%d/%m/%Y %H:%M})")
     if result.unknown_senders:
-        click.echo(f"  ! {len(result.unknown_senders)} người gửi không có trong danh sách đơn vị: "
+        echo(f"  ! {len(result.unknown_senders)} người gửi không có trong danh sách đơn vị: "
                    f"{', '.join(result.unknown_senders[:10])} — tệp vẫn được lưu, hãy kiểm tra")
     if result.saved:
-        click.echo("Tiếp theo / next: xlkpi collect")
+        echo("Tiếp theo / next: xlkpi collect")
 
 
 @cli.group("mail")
@@ -730,7 +737,7 @@ def mail_password(campaign_dir: Path | None, server: str) -> None:
     password = click.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
     for entry in {keyring_name(s): s for s in chosen}.values():
         store_password(entry, password)
-        click.echo(f"✓ đã lưu mật khẩu của {keyring_name(entry)} vào kho mật khẩu của máy")
+        echo(f"✓ đã lưu mật khẩu của {keyring_name(entry)} vào kho mật khẩu của máy")
 
 
 @cli.command("status")
@@ -749,7 +756,7 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
     campaign = open_campaign(campaign_dir)
     status = open_status(campaign)
     if as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "campaign": campaign.id, "deadline": str(status.deadline) if status.deadline else None,
             "units": [{"unit": u.unit.code, "name": u.unit.name, "state": u.state, "file": u.file or u.rejected_file,
                        "received_at": u.received_at, "late": u.late} for u in status.units],
@@ -757,20 +764,20 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
         }, ensure_ascii=False, indent=2))
         sys.exit(int(status.has_problems))
     deadline = f"{status.deadline:%d/%m/%Y}" if status.deadline else "không đặt"
-    click.echo(f"{campaign.id} — {campaign.period.label}, hạn nộp {deadline}")
-    click.echo(f"  {status.summary_vi()}")
+    echo(f"{campaign.id} — {campaign.period.label}, hạn nộp {deadline}")
+    echo(f"  {status.summary_vi()}")
     for state, title in (("resubmit", "Phải nộp lại / must resubmit"), ("late", "Nộp muộn / late"),
                          ("missing", "Chưa nộp / missing")):
         entries = [u for u in status.units if u.state == state]
         if entries:
-            click.echo(f"{title} ({len(entries)}):")
+            echo(f"{title} ({len(entries)}):")
             for entry in entries:
                 extra = f"  {entry.rejected_file or entry.file or ''}  {entry.received_at or ''}".rstrip()
-                click.echo(f"  {entry.unit.code:<8} {entry.unit.name}{extra}")
+                echo(f"  {entry.unit.code:<8} {entry.unit.name}{extra}")
     if status.unidentified:
-        click.echo(f"Tệp không xác định được đơn vị / unidentified files ({len(status.unidentified)}):")
+        echo(f"Tệp không xác định được đơn vị / unidentified files ({len(status.unidentified)}):")
         for row in status.unidentified:
-            click.echo(f"  {row.path}")
+            echo(f"  {row.path}")
     sys.exit(int(status.has_problems))
 
 
@@ -806,24 +813,24 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
     result = consolidate(campaign, pdf=pdf, charts=not no_charts, trend=trend, submission=submission,
                          upper_plan=upper_plan)
     status = result.status
-    click.echo(f"✓ Phụ lục tổng hợp / appendix: {result.path}")
+    echo(f"✓ Phụ lục tổng hợp / appendix: {result.path}")
     if result.pdf:
-        click.echo(f"  PDF: {result.pdf}")
-    click.echo(f"  {status.summary_vi()}")
+        echo(f"  PDF: {result.pdf}")
+    echo(f"  {status.summary_vi()}")
     earlier = status.with_data - status.returned
-    click.echo(f"  tổng hợp số liệu của {status.with_data}/{len(status.units)} đơn vị"
+    echo(f"  tổng hợp số liệu của {status.with_data}/{len(status.units)} đơn vị"
                + (f" (trong đó {earlier} đơn vị phải nộp lại: dùng bản được tiếp nhận trước)" if earlier else ""))
     for rolled in result.consolidation.totals.values():
         indicator = rolled.indicator
         value = "" if rolled.value is None else shown_number(rolled.value)
         number = result.consolidation.plan.full_number(indicator.id)
-        click.echo(f"  {number:>4} {value:>8}  {rolled.verdict:<27} {rolled.units_met}")
+        echo(f"  {number:>4} {value:>8}  {rolled.verdict:<27} {rolled.units_met}")
     if result.submission:
         sub = result.submission
-        click.echo(f"✓ Tệp nộp lên cấp trên / for the upper level: {sub.path} (đơn vị {sub.unit}; "
+        echo(f"✓ Tệp nộp lên cấp trên / for the upper level: {sub.path} (đơn vị {sub.unit}; "
                    f"đã điền chỉ tiêu {', '.join(sub.filled) or '-'})")
         if sub.left:
-            click.echo(f"  Cần tự điền trước khi gửi / fill in yourself before sending: chỉ tiêu {', '.join(sub.left)}")
+            echo(f"  Cần tự điền trước khi gửi / fill in yourself before sending: chỉ tiêu {', '.join(sub.left)}")
 
 
 @cli.command("enter")
@@ -856,15 +863,15 @@ def enter_command(indicator: str, campaign_dir: Path | None, numerator: float | 
     number = campaign.plan.full_number(found.id)
     if remove:
         removed = remove_figure(campaign, found)
-        click.echo(f"✓ đã xóa số liệu nhập cho chỉ tiêu {number}" if removed else f"Chỉ tiêu {number}: chưa có số liệu nhập")
+        echo(f"✓ đã xóa số liệu nhập cho chỉ tiêu {number}" if removed else f"Chỉ tiêu {number}: chưa có số liệu nhập")
         return
     figure = check_figure(campaign, found, numerator=numerator, denominator=denominator, value=value,
                           text=answer if answer is not None else text)
     enter_figure(campaign, figure, source, entered_by)
     shown = (f"{figure.numerator:g}/{figure.denominator:g}" if figure.denominator is not None
              else figure.text or f"{figure.value:g}")
-    click.echo(f"✓ chỉ tiêu {number} ({found.name[:60]}): {shown} — nguồn: {source}")
-    click.echo("  tiếp theo / next: xlkpi consolidate")
+    echo(f"✓ chỉ tiêu {number} ({found.name[:60]}): {shown} — nguồn: {source}")
+    echo("  tiếp theo / next: xlkpi consolidate")
 
 
 @cli.command("export")
@@ -888,12 +895,12 @@ def export_command(campaign_dir: Path | None, fmt: str, out: Path | None) -> Non
     rows = long_table(campaign)
     text = render(rows, fmt)
     if out is not None and str(out) == "-":
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     target = out or export_path(campaign, fmt)
     with atomic_output(target, force=True) as temp:
         temp.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    click.echo(f"✓ {target}: {len(rows)} dòng / rows")
+    echo(f"✓ {target}: {len(rows)} dòng / rows")
 
 
 @cli.command("demo")
@@ -910,7 +917,7 @@ def demo_command(directory: Path) -> None:
 
     result = run_demo(directory)
     for line in result.summary:
-        click.echo(line)
+        echo(line)
     sys.exit(int(not result.ok))
 
 
@@ -918,4 +925,30 @@ def main() -> None:
     from xlkpi.common.text import make_console_safe
 
     make_console_safe(sys.stdout, sys.stderr)
-    cli(prog_name="xlkpi")
+    try:
+        cli(prog_name="xlkpi", standalone_mode=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception:  # noqa: BLE001 — a defect of xlkpi: a message for the office, the details in a file
+        sys.exit(_report_defect())
+
+
+def _report_defect() -> int:
+    """An unexpected error (a defect of xlkpi, never the user's input): the traceback goes to a file in the
+    temporary folder and the office gets a message in Vietnamese naming that file. Nothing was half
+    written: every output is replaced atomically."""
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    where = Path(tempfile.gettempdir()) / f"xlkpi-loi-{datetime.now():%Y%m%d-%H%M%S}.txt"
+    try:
+        where.write_text(f"xlkpi {__version__} {' '.join(sys.argv[1:])}\n\n{traceback.format_exc()}",
+                         encoding="utf-8")
+        kept = f"Chi tiết lỗi đã ghi vào {where} — hãy gửi tệp đó cho người hỗ trợ / details in {where}."
+    except OSError:
+        kept = "Không ghi được tệp chi tiết lỗi / the details could not be written."
+    echo("✗ xlkpi gặp lỗi ngoài dự kiến (lỗi của chương trình, không phải của tệp hay lệnh của bạn); không tệp "
+         "nào bị ghi dở. / xlkpi met an unexpected error (a defect); no file was left half written.", err=True)
+    echo(kept, err=True)
+    return 3

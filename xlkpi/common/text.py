@@ -132,6 +132,21 @@ def _with_fewer_marks(decomposed: str, encoding: str) -> str | None:
     return None
 
 
+#: what must never reach a terminal from outside text (a mail subject, an attachment's name, a value typed in a
+#: return, a plan document's text): C0 controls but tab and newline (ESC starts a terminal's control sequences,
+#: CR overwrites a line), DEL, the C1 controls (U+009B is a one-character CSI), and the bidirectional
+#: controls that reorder what a person reads (U+202E, U+2066…)
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character written out as ``\\uXXXX``: visible to a person, inert in a
+    terminal, and inside a JSON string the same character again."""
+    if _TERMINAL_UNSAFE.search(text) is None:
+        return text
+    return _TERMINAL_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def make_console_safe(*streams: Any) -> None:
     """Let output streams whose encoding cannot write Vietnamese (a Windows console on a legacy code page,
     PYTHONIOENCODING=cp1252) write it readably instead of failing with UnicodeEncodeError."""
