@@ -854,11 +854,11 @@ def problem(
 ) -> Problem:
     """Build a :class:`Problem` from its catalogue entry, filling the templates with ``context``."""
     message = CATALOGUE[code]
-    fields = {"file": file, "sheet": sheet, "cell": cell, "path": path, "line": line, "row": row, **context}
+    fields = _Fields({"file": file, "sheet": sheet, "cell": cell, "path": path, "line": line, "row": row, **context})
     return Problem(
         code=code,
-        message_vi=message.vi.format(**fields),
-        message_en=message.en.format(**fields),
+        message_vi=message.vi.format_map(fields),
+        message_en=message.en.format_map(fields),
         severity=severity or message.severity,
         file=file,
         sheet=sheet,
@@ -868,6 +868,14 @@ def problem(
         row=row,
         context=context,
     )
+
+
+class _Fields(dict):  # type: ignore[type-arg]
+    """A message's fields: one the call did not supply reads as "?" instead of raising (a message must never
+    fail; tests/test_problem_calls.py checks every call supplies its fields)."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 def exception_detail(exc: BaseException) -> str:

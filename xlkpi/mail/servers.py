@@ -48,7 +48,8 @@ def store_password(server: ServerConfig, password: str) -> None:
     try:
         import keyring
     except ImportError as exc:
-        raise XlkpiError(problem("mail-keyring-missing")) from exc
+        raise XlkpiError(problem("mail-keyring-missing", detail="gói keyring chưa được cài / keyring is not installed")
+                         ) from exc
     try:
         keyring.set_password(KEYRING_SERVICE, keyring_name(server), password)
     except Exception as exc:  # noqa: BLE001 — the backend's own error, explained
