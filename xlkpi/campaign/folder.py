@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -35,7 +35,7 @@ from xlkpi.plan.model import Plan, read_plan_file, structure_problems
 from xlkpi.plan.workbook import is_plan_workbook, plan_file
 from xlkpi.problems import XlkpiError, problem
 from xlkpi.units.roster import Roster, read_roster
-from xlkpi.common.text import slug
+from xlkpi.common.text import decode_edited, slug
 from xlkpi.plan.yamlfile import load_yaml
 
 CONFIG_NAME = "campaign.yaml"
@@ -274,12 +274,21 @@ def find_campaign_dir(start: str | Path | None = None) -> Path:
 def open_campaign(directory: str | Path | None = None) -> Campaign:
     folder = find_campaign_dir(directory)
     path = folder / CONFIG_NAME
-    located = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text, _ = decode_edited(path.read_bytes())  # Notepad may save it as UTF-16 or Windows-1258
+    except OSError as exc:
+        raise XlkpiError(problem("file-unreadable", file=str(path), detail=str(exc))) from exc
+    located = load_yaml(text, str(path))
     if located.problems:
         raise XlkpiError(located.problems)
     try:
         config = CampaignConfig.model_validate(located.data)
     except ValidationError as exc:
         raise XlkpiError(structure_problems(exc, located, str(path), CampaignConfig)) from exc
+    try:
+        Period.parse(config.period)
+    except XlkpiError as exc:  # named at its line, as every other mistake in the file
+        raise XlkpiError([replace(p, file=str(path), path="period", line=located.lines.get(("period",)))
+                          for p in exc.problems]) from None
     return Campaign(folder, config)
 

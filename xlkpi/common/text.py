@@ -147,6 +147,30 @@ def terminal_safe(text: str) -> str:
     return _TERMINAL_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
+def decode_edited(raw: bytes) -> tuple[str, str]:
+    """(text, encoding) of a text file a person edited (campaign.yaml, a plan, a roster CSV): UTF-8 (with or
+    without a BOM), UTF-16 or UTF-32 with a BOM or, without one, recognised by its zero bytes (Notepad's
+    "Unicode"), else Windows-1258 (Notepad's and Excel's "ANSI" on a Vietnamese Windows), its tone marks
+    composed ("o" + "̀" -> "ò") so names compare equal. Never raises."""
+    import codecs
+    import unicodedata
+
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(encoding, "replace"), encoding
+    sample = raw[:4096]
+    if len(sample) >= 4 and sample.count(0) * 3 >= len(sample):  # UTF-16 without a BOM: every other byte 0
+        even_zeros = sample[0::2].count(0)
+        encoding = "utf-16-be" if even_zeros > sample[1::2].count(0) else "utf-16-le"
+        return raw.decode(encoding, "replace"), encoding
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return unicodedata.normalize("NFC", raw.decode("cp1258", "replace")), "cp1258"
+
+
 def make_console_safe(*streams: Any) -> None:
     """Let output streams whose encoding cannot write Vietnamese (a Windows console on a legacy code page,
     PYTHONIOENCODING=cp1252) write it readably instead of failing with UnicodeEncodeError."""

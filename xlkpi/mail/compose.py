@@ -134,7 +134,13 @@ def check_templates(campaign: Campaign) -> None:
                 continue
             key = f"mail.templates.{kind}.{part}"
             try:
-                fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+                parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                          if name is not None]
+                fields = [name for name, _, _ in parsed]
+                for name, spec, conversion in parsed:
+                    if spec or conversion:  # "{ma_dot:x>2000000000}" would fill memory; a field is {name} only
+                        raise ValueError(f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+                                         " — chỉ viết {tên trường}, không kèm định dạng")
             except ValueError as exc:
                 raise XlkpiError(problem("mail-template-invalid", file=str(campaign.directory / CONFIG_NAME), path=key,
                                          detail=str(exc), known=", ".join(FIELDS))) from exc

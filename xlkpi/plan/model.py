@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from xlkpi.problems import Problem, Report, XlkpiError, problem
 from xlkpi.plan.targets import Rule, contradiction, floor_in_text, format_number, read_target_text, rule_from_text
-from xlkpi.common.text import fold
+from xlkpi.common.text import decode_edited, fold
 from xlkpi.plan.yamlfile import LocatedData, Path as KeyPath, format_path, load_yaml
 
 FORMAT_VERSION = 1
@@ -403,7 +403,7 @@ def read_plan_file(path: str | Path) -> tuple[Plan | None, Report]:
         if is_plan_workbook(path):
             located: LocatedData = read_plan_workbook(path.read_bytes(), file)
         else:
-            located = load_yaml(path.read_text(encoding="utf-8-sig"), file)
+            located = load_yaml(decode_edited(path.read_bytes())[0], file)
     except FileNotFoundError:
         report.problems.append(problem("file-not-found", file=file))
         return None, report

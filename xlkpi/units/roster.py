@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlkpi.common.files import atomic_output
 from xlkpi.problems import Problem, Report, XlkpiError, problem
-from xlkpi.common.text import cell_text, column_letter, fold
+from xlkpi.common.text import cell_text, column_letter, decode_edited, fold
 
 if TYPE_CHECKING:
     from xlkpi.plan.model import Plan
@@ -196,13 +195,8 @@ def _read_rows(path: Path) -> tuple[list[list[Any]], str | None]:
     """The rows of a CSV or of the first sheet of an XLSX, and the sheet name (None for CSV)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # "CSV" saved by Excel on a Vietnamese Windows: Windows-1258 writes tone marks as combining
-            # characters, so compose them back ("o" + "̀" -> "ò") for names to compare equal.
-            text = unicodedata.normalize("NFC", raw.decode("cp1258"))
+        # "CSV" saved by Excel on a Vietnamese Windows is Windows-1258; "Unicode text" is UTF-16
+        text, _ = decode_edited(path.read_bytes())
         first_line = text.split("\n", 1)[0]
         delimiter = max(",;\t", key=first_line.count)
         return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)], None
