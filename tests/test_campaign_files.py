@@ -86,3 +86,23 @@ def test_a_roster_saved_as_unicode_text_or_ansi_reads_the_same(tmp_path, encodin
     roster, report = read_roster(path)
     assert report.valid, [p.message_vi for p in report.problems]
     assert [(u.code, u.name) for u in roster.units] == [("X1", "Xã Mường Tè"), ("X2", "Phường Đông Phong")]
+
+
+def test_a_name_that_looks_like_a_formula_is_written_inert_and_read_back_as_typed(tmp_path):
+    """CSV injection: "=cmd|' /C calc'!A0" as a department's name opens in Excel as text, not a formula, and
+    the roster read back holds the name as typed (a phone "+84 …" too)."""
+    from click.testing import CliRunner
+
+    from xlkpi.cli import cli
+    from xlkpi.units.roster import read_roster
+
+    hostile = "=cmd|' /C calc'!A0"
+    out = tmp_path / "dv.csv"
+    result = CliRunner().invoke(cli, ["roster", "from-divisions", "--province", "lai chau", "--departments",
+                                      "--department", hostile, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert f",'{hostile}," in text.replace('"', "") or f"'{hostile}" in text
+    assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))
+    roster, report = read_roster(out)
+    assert hostile in [u.name for u in roster.units]

@@ -133,10 +133,11 @@ def _with_fewer_marks(decomposed: str, encoding: str) -> str | None:
 
 
 #: what must never reach a terminal from outside text (a mail subject, an attachment's name, a value typed in a
-#: return, a plan document's text): C0 controls but tab and newline (ESC starts a terminal's control sequences,
+#: return, a plan document's text): C0 controls but tab, newline and CR LF (ESC starts a terminal's control sequences,
 #: CR overwrites a line), DEL, the C1 controls (U+009B is a one-character CSI), and the bidirectional
 #: controls that reorder what a person reads (U+202E, U+2066…)
-_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+                              "|\r(?!\n)")  # CR LF ends a line (a CSV printed); a CR alone overwrites it
 
 
 def terminal_safe(text: str) -> str:
@@ -145,6 +146,25 @@ def terminal_safe(text: str) -> str:
     if _TERMINAL_UNSAFE.search(text) is None:
         return text
     return _TERMINAL_UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+#: what makes a spreadsheet program read a CSV cell as a formula (CSV injection: "=cmd|' /C calc'!A0")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A value for a CSV cell a spreadsheet program opens: text that would start a formula gets a leading
+    apostrophe ("'=cmd|…", "'+84 912…"), which Excel and LibreOffice show as text. None is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in _FORMULA_START:
+        return "'" + value
+    return value
+
+
+def csv_unsafe(text: str) -> str:
+    """A CSV cell xlkpi wrote with :func:`csv_safe`, as it was."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_START else text
 
 
 def decode_edited(raw: bytes) -> tuple[str, str]:

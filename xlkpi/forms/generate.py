@@ -28,7 +28,7 @@ from xlkpi.campaign.periods import Period
 from xlkpi.plan.model import Plan
 from xlkpi.problems import Problem, XlkpiError, problem
 from xlkpi.units.roster import Unit
-from xlkpi.common.text import slug
+from xlkpi.common.text import csv_safe, csv_unsafe, slug
 from xlkpi.forms.stamp import Prototype
 from xlkpi.common.workers import Failure, WorkerPool, chunked
 
@@ -311,7 +311,8 @@ def _write_manifest(outbox: Path, units: Sequence[Unit], written: dict[str, tupl
     rows: dict[str, dict[str, str]] = {}
     if path.exists():
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = {row["unit"]: row for row in csv.DictReader(handle) if row.get("unit")}
+            rows = {csv_unsafe(row["unit"]): {key: csv_unsafe(value or "") for key, value in row.items() if key}
+                    for row in csv.DictReader(handle) if row.get("unit")}
     for unit in units:
         if unit.code in written:
             name, sha, count = written[unit.code]
@@ -322,7 +323,7 @@ def _write_manifest(outbox: Path, units: Sequence[Unit], written: dict[str, tupl
     writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     for code in sorted(rows, key=lambda c: order.get(c, len(order))):
-        writer.writerow(rows[code])
+        writer.writerow({key: csv_safe(value) for key, value in rows[code].items()})
     with atomic_output(path, force=True) as temp:
         temp.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
     return path

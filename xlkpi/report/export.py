@@ -17,6 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from xlkpi.common.text import csv_safe
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.report.rollup import LABELS
@@ -66,14 +67,6 @@ def _whole(value: float | None) -> float | int | None:
     return int(value) if value is not None and float(value).is_integer() else value
 
 
-def _csv_safe(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def render(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1)
@@ -81,7 +74,7 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+        writer.writerow({k: csv_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

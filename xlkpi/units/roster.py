@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlkpi.common.files import atomic_output
 from xlkpi.problems import Problem, Report, XlkpiError, problem
-from xlkpi.common.text import cell_text, column_letter, decode_edited, fold
+from xlkpi.common.text import cell_text, column_letter, csv_safe, csv_unsafe, decode_edited, fold
 
 if TYPE_CHECKING:
     from xlkpi.plan.model import Plan
@@ -154,7 +154,7 @@ class Roster:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for unit in self.units:
-            writer.writerow([unit.code, unit.name, unit.level, unit.parent or "", unit.contact])
+            writer.writerow([csv_safe(v) for v in (unit.code, unit.name, unit.level, unit.parent or "", unit.contact)])
         return buffer.getvalue()
 
     def _write_xlsx(self, path: Path) -> None:
@@ -199,7 +199,7 @@ def _read_rows(path: Path) -> tuple[list[list[Any]], str | None]:
         text, _ = decode_edited(path.read_bytes())
         first_line = text.split("\n", 1)[0]
         delimiter = max(",;\t", key=first_line.count)
-        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)], None
+        return [[csv_unsafe(cell) for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)], None
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
