@@ -612,6 +612,34 @@ CATALOGUE: dict[str, Message] = {
         "Each own-target row names either a level or a unit code (not both, not neither).",
     ),
     # -- plan import -------------------------------------------------------------------------------------
+    "import-empty": Message(
+        "Tệp {file} rỗng (0 byte). Hãy chọn tệp phụ lục đã được lưu đầy đủ.",
+        "{file} is empty (0 bytes). Choose the appendix file as it was fully saved.",
+    ),
+    "import-encrypted": Message(
+        "Tệp {file} được đặt mật khẩu mở nên không đọc được. Hãy mở bằng Word hoặc Excel, bỏ mật khẩu (Tệp › "
+        "Thông tin › Bảo vệ tài liệu), lưu lại rồi nhập lại.",
+        "{file} is protected by an opening password. Open it in Word or Excel, remove the password (File › Info › "
+        "Protect), save it and import again.",
+    ),
+    "import-not-a-document": Message(
+        "Tệp {file} không phải văn bản Word hay bảng tính mà là {kind}. Hãy nhập tệp phụ lục gốc (.docx, .doc, "
+        ".odt, .xlsx, .xls, .ods); nếu chỉ có bản PDF, hãy mở bằng Word (Word chuyển được PDF) và lưu thành .docx.",
+        "{file} is no Word or spreadsheet document but {kind}. Import the original appendix (.docx, .doc, .odt, "
+        ".xlsx, .xls, .ods); if you only have a PDF, open it in Word (Word converts PDFs) and save it as .docx.",
+    ),
+    "import-unreadable": Message(
+        "Không đọc được tệp {file}: tệp hỏng hoặc không đúng định dạng ({detail}). Hãy mở bằng Word, Excel hoặc "
+        "LibreOffice, lưu lại dưới dạng .docx hoặc .xlsx rồi nhập lại.",
+        "Cannot read {file}: it is damaged or not in the format it claims ({detail}). Open it in Word, Excel or "
+        "LibreOffice, save it as .docx or .xlsx and import again.",
+    ),
+    "import-too-complex": Message(
+        "Tệp {file} bất thường ({detail}) nên không được mở, để bảo vệ máy. Hãy mở tệp gốc bằng Word hoặc Excel, "
+        "lưu lại dưới dạng .docx hoặc .xlsx rồi nhập lại.",
+        "{file} is abnormal ({detail}) and was not opened, to protect the machine. Open the original in Word or "
+        "Excel, save it as .docx or .xlsx and import again.",
+    ),
     "import-format": Message(
         "Không nhập được tệp đuôi {suffix}: hãy dùng tệp Word (.docx, .doc, .odt) hoặc Excel (.xlsx, .xls, .ods) "
         "có bảng phụ lục.",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from xlkpi.common.text import column_letter, fold, slug
 from xlkpi.plan.catalogue import match as catalogue_match
 from xlkpi.plan.model import PLACEHOLDER
 from xlkpi.plan.targets import rule_from_text, stated_floor
-from xlkpi.problems import Problem, XlkpiError, problem
+from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 
 WORD, EXCEL = {".docx"}, {".xlsx", ".xlsm"}
 CONVERTED = {".doc": "docx", ".odt": "docx", ".rtf": "docx", ".xls": "xlsx", ".ods": "xlsx"}
@@ -119,18 +120,91 @@ class Imported:
 
 
 def read_lines(path: Path) -> list[Line]:
+    """The lines of the appendix document at ``path``: its paragraphs and its tables' rows.
+
+    Untrusted input: what the file is comes from its content, not its name (an .xlsx named .docx is read
+    as Excel, a legacy .doc named .docx is converted as .doc); anything else — empty, encrypted, a PDF, a zip
+    bomb, XML with entity declarations, a damaged file — is refused naming the file and what to do."""
     suffix = path.suffix.lower()
-    if suffix in CONVERTED:
+    file = str(path)
+    if suffix not in CONVERTED and suffix not in WORD and suffix not in EXCEL:
+        raise XlkpiError(problem("import-format", file=file, suffix=suffix or "(không có)"))
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise XlkpiError(problem("file-not-found", file=file)) from exc
+    except OSError as exc:
+        raise XlkpiError(problem("import-unreadable", file=file, detail=exception_detail(exc))) from exc
+    kind = _document_kind(data, file)
+    if kind in CONVERTED:
         from xlkpi.common.office import convert
 
         with tempfile.TemporaryDirectory(prefix="xlkpi-import-") as folder:
-            converted = convert(path, CONVERTED[suffix], folder)
+            source = path
+            if suffix != kind:  # named otherwise than it is: converted as what it is
+                source = Path(folder) / f"phu-luc{kind}"
+                source.write_bytes(data)
+            converted = convert(source, CONVERTED[kind], Path(folder) / "out")
             return read_lines(converted)
-    if suffix in WORD:
-        return _word_lines(path.read_bytes())
-    if suffix in EXCEL:
-        return _excel_lines(path.read_bytes())
-    raise XlkpiError(problem("import-format", file=str(path), suffix=suffix or "(không có)"))
+    try:
+        return _word_lines(data) if kind in WORD else _excel_lines(data)
+    except XlkpiError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — untrusted input: what the libraries choke on is this file's problem
+        raise XlkpiError(problem("import-unreadable", file=file, detail=exception_detail(exc))) from exc
+
+
+#: limits on an appendix document's zip (a plan's appendix is tens of kilobytes)
+MAX_DOCUMENT_BYTES, MAX_UNZIPPED_BYTES, MAX_PARTS = 50 * 1024 * 1024, 200 * 1024 * 1024, 5000
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _document_kind(data: bytes, file: str) -> str:
+    """What the bytes are, as a suffix: ".docx", ".xlsx", or one LibreOffice converts (".doc", ".xls", ".odt",
+    ".ods"); anything else raises a located problem."""
+    if not data:
+        raise XlkpiError(problem("import-empty", file=file))
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise XlkpiError(problem("import-too-complex", file=file, detail=f"{len(data) // 1_048_576} MB"))
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+            raise XlkpiError(problem("import-encrypted", file=file))
+        if "WordDocument".encode("utf-16-le") in data:
+            return ".doc"
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return ".xls"
+        raise XlkpiError(problem("import-not-a-document", file=file, kind="tài liệu Office khác"))
+    if data.startswith(b"%PDF"):
+        raise XlkpiError(problem("import-not-a-document", file=file, kind="PDF"))
+    if not data.startswith(b"PK"):
+        raise XlkpiError(problem("import-not-a-document", file=file, kind="văn bản thuần hoặc không rõ định dạng"))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES or any(
+                    i.file_size > 1_048_576 and i.file_size > 200 * max(1, i.compress_size) for i in infos):
+                raise XlkpiError(problem("import-too-complex", file=file, detail="giải nén ra quá lớn"))
+            if any(i.flag_bits & 1 for i in infos):
+                raise XlkpiError(problem("import-encrypted", file=file))
+            names = {i.filename for i in infos}
+            kind = (".docx" if "word/document.xml" in names else ".xlsx" if "xl/workbook.xml" in names else None)
+            if kind is None and "mimetype" in names:
+                mimetype = archive.read("mimetype")
+                kind = ".odt" if b"opendocument.text" in mimetype else ".ods" if b"opendocument.spreadsheet" in \
+                    mimetype else None
+            if kind is None:
+                raise XlkpiError(problem("import-not-a-document", file=file, kind="tệp nén ZIP không chứa văn bản"))
+            for info in infos:  # entity declarations: how XML bombs and external entities get in
+                if info.filename.endswith((".xml", ".rels")):
+                    head = archive.read(info.filename)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise XlkpiError(problem("import-too-complex", file=file,
+                                                 detail=f"phần {info.filename[:80]} khai báo DOCTYPE/ENTITY"))
+            return kind
+    except XlkpiError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, NotImplementedError) as exc:
+        raise XlkpiError(problem("import-unreadable", file=file, detail=exception_detail(exc))) from exc
 
 
 def _word_lines(data: bytes) -> list[Line]:
@@ -151,9 +225,20 @@ def _word_lines(data: bytes) -> list[Line]:
             tables += 1
             grid = Table(element, document)
             for r, row in enumerate(grid.rows, start=1):
-                cells = [Cell(_clean(cell.text), _origin(cell._tc), _word_italics(cell)) for cell in row.cells]
+                cells = [Cell(_clean(_word_cell_text(cell)), _origin(cell._tc), _word_italics(cell)) for cell in row.cells]
                 lines.append(Line(cells=cells, sheet=f"Bảng {tables}", row=r, table=tables))
     return lines
+
+
+def _word_cell_text(cell: Any, depth: int = 0) -> str:
+    """A Word cell's text, a table nested in it included (its rows on lines of their own, its cells joined
+    by " | "): python-docx's cell.text holds the cell's own paragraphs only."""
+    text = cell.text
+    if not cell.tables or depth > 5:
+        return text
+    nested = ["\n".join(" | ".join(_word_cell_text(inner, depth + 1).strip() for inner in row.cells)
+                        for row in table.rows) for table in cell.tables]
+    return "\n".join(part for part in (text, *nested) if part.strip())
 
 
 def _word_italics(cell: Any) -> tuple[str, ...]:

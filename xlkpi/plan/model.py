@@ -34,6 +34,10 @@ from xlkpi.plan.yamlfile import LocatedData, Path as KeyPath, format_path, load_
 FORMAT_VERSION = 1
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+#: a name a person reads (an indicator's, a level's): never empty or only spaces
+Text = Annotated[str, Field(min_length=1, pattern=r"\S")]
+#: a plan's year: the reform plans run from the 2000s on; a year past 2100 is a typing mistake (1e400, 20255)
+Year = Annotated[int, Field(ge=2000, le=2100)]
 
 MeasureKind = Literal["rate", "percent", "count", "yesno", "text"]
 Rollup = Literal["ratio", "sum", "mean", "min", "max", "share-yes", "none"]
@@ -79,7 +83,7 @@ class Level(_Strict):
     """A level of reporting unit, e.g. ``xa`` "UBND cấp xã"."""
 
     id: Id
-    name: str
+    name: Text
     #: Phrases in an implementing-agency text that mean this level ("UBND cấp xã").
     aliases: list[str] = []
 
@@ -215,7 +219,7 @@ class Measure(_Strict):
 class Indicator(_Strict):
     id: Id
     number: str
-    name: str
+    name: Text
     unit: str = "%"
     measure: Measure
     rollup: Rollup | None = None
@@ -319,7 +323,7 @@ class Plan(_Strict):
     description: str = ""
     source: str = ""
     period_convention: Literal["reporting-rule", "calendar"] = "reporting-rule"
-    years: list[int] = Field(min_length=1)
+    years: list[Year] = Field(min_length=1)
     levels: list[Level] = Field(min_length=1)
     document: Document
     columns: list[Column] = Field(min_length=1)
@@ -570,6 +574,8 @@ def _detail(kind: str, ctx: dict[str, Any], english: str) -> tuple[str, str]:
     if kind == "literal_error":
         expected = str(ctx.get("expected"))
         return f"chỉ nhận một trong: {expected.replace(' or ', ' hoặc ')}", f"expected one of: {expected}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S":
+        return "không được để trống", "must not be empty"
     if kind == "string_pattern_mismatch":
         return (
             "mã chỉ gồm chữ thường không dấu, chữ số, '-' và '_' (ví dụ: ty-le-ho-so-truc-tuyen)",
@@ -578,6 +584,8 @@ def _detail(kind: str, ctx: dict[str, Any], english: str) -> tuple[str, str]:
     if kind == "too_short":
         n = ctx.get("min_length")
         return f"cần ít nhất {n} phần tử", f"at least {n} item(s) needed"
+    if kind == "string_too_short":
+        return "không được để trống", "must not be empty"
     if kind == "string_too_long":
         n = ctx.get("max_length")
         return f"dài quá {n} ký tự", f"longer than {n} characters"
