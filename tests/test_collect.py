@@ -30,7 +30,9 @@ from xlkpi.collect.checks import CampaignView
 
 @pytest.fixture
 def campaign(tmp_path):
-    init_campaign(tmp_path / "c", plan="lai-chau-2025", period="2025-Q3", province="lai chau", deadline="20/10/2025")
+    # a round as it happens: the forms made in September, returned in October (ON_TIME), due 20/10/2025
+    init_campaign(tmp_path / "c", plan="lai-chau-2025", period="2025-Q3", province="lai chau", deadline="20/10/2025",
+                  now=MADE)
     campaign = open_campaign(tmp_path / "c")
     generate(campaign, jobs=1)
     return campaign
@@ -52,6 +54,7 @@ def filled(campaign, code="03388", changes=None, saved_at=None) -> bytes:
     return fill_workbook(blank(campaign, code), values, saved_at)
 
 
+MADE = datetime(2025, 9, 15, 8, 0)
 ON_TIME = datetime(2025, 10, 10, 9, 0).timestamp()  # before the campaign's deadline, 20/10/2025
 
 
@@ -346,6 +349,46 @@ def test_same_file_twice_and_a_resubmission(campaign):
     assert entry.file == "inbox/c/03388 lan 2.xlsx"
 
 
+def without_save_time(data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", content)
+            target.writestr(info.filename, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("correction_saved", [None, datetime(2019, 3, 1), datetime(2031, 1, 1)],
+                         ids=["no-save-time", "clock-years-behind", "clock-years-ahead"])
+def test_a_correction_wins_whatever_the_clock_of_the_pc_that_saved_it(campaign, correction_saved):
+    """A correction received after the first copy replaces it even when its save time is missing or
+    impossible (before the forms were made, after it was received): then it counts as saved when received.
+    And an impossible save time never lets an old copy win over a later correction."""
+    first = filled(campaign, saved_at=datetime(2025, 10, 1, 9, 0))
+    os.utime(drop(campaign, "a/03388.xlsx", first), (ON_TIME - 86400 * 3,) * 2)
+    run(campaign)
+    correction = filled(campaign, changes={"F11": 1, "G11": 2, "J11": "Đã giải trình"}, saved_at=correction_saved)
+    if correction_saved is None:  # a program that writes no save time
+        correction = without_save_time(correction)
+    drop(campaign, "b/03388 sua.xlsx", correction)
+    result = run(campaign)
+    states = {row.path: row.state for row in result.status.files}
+    assert states == {"inbox/a/03388.xlsx": "superseded", "inbox/b/03388 sua.xlsx": "accepted"}
+
+
+def test_an_old_copy_saved_by_a_clock_years_ahead_never_wins(campaign):
+    stale = filled(campaign, saved_at=datetime(2031, 1, 1))  # the first copy, on a PC whose clock is off
+    os.utime(drop(campaign, "a/03388.xlsx", stale), (ON_TIME - 86400 * 3,) * 2)
+    run(campaign)
+    correction = filled(campaign, changes={"F11": 1, "G11": 2, "J11": "Đã giải trình"}, saved_at=datetime(2025, 10, 9))
+    drop(campaign, "b/03388 sua.xlsx", correction)
+    states = {row.path: row.state for row in run(campaign).status.files}
+    assert states == {"inbox/a/03388.xlsx": "superseded", "inbox/b/03388 sua.xlsx": "accepted"}
+
+
 def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campaign):
     drop(campaign, "x.xlsx", filled(campaign, changes={"F11": 900, "G11": 100, "F12": "abc"}))
     result = run(campaign)
@@ -448,7 +491,7 @@ def test_a_crash_mid_run_leaves_the_ledger_as_before(campaign, monkeypatch):
     before = ledger_rows(campaign)
     drop(campaign, "b.xlsx", filled(campaign, "03390"))
 
-    def crash(connection):
+    def crash(connection, *_):
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(L, "derive_states", crash)

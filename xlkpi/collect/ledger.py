@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +170,14 @@ def known_contents(connection: sqlite3.Connection) -> dict[str, tuple[str, str |
             connection.execute("SELECT sha256, verdict, unit, assigned FROM contents")}
 
 
-def derive_states(connection: sqlite3.Connection) -> None:
-    """Set every file's state from the contents: the same result whatever order files arrived in."""
+def derive_states(connection: sqlite3.Connection, not_before: datetime | None = None) -> None:
+    """Set every file's state from the contents: the same result whatever order files arrived in.
+
+    Of a unit's accepted contents the newest is current: newest by the save time the workbook states when
+    that time can be true — not before the forms were made (``not_before``) and not after the file was
+    received (a day's margin each way: a save time is UTC, a receipt the office's clock) — else by when it
+    was received. A PC whose clock is years off, or a program that writes no save time, never makes an old
+    copy win nor a correction lose."""
     rows = connection.execute(
         "SELECT f.path, f.sha256, f.mtime, f.first_seen, c.verdict, c.unit, c.saved_at, f.state "
         "FROM files f JOIN contents c USING (sha256)"
@@ -187,9 +193,16 @@ def derive_states(connection: sqlite3.Connection) -> None:
     received: dict[str, str] = {}
     for path, sha, mtime, first_seen, verdict, unit, saved_at, _ in rows:
         received[sha] = min(received.get(sha, mtime), mtime)
+    earliest = (not_before - timedelta(days=1)).isoformat(sep=" ") if not_before else ""
+
+    def when(saved_at: str | None, received_at: str) -> str:
+        if saved_at and earliest <= saved_at <= _day_after(received_at):
+            return saved_at
+        return received_at
+
     for path, sha, mtime, first_seen, verdict, unit, saved_at, _ in rows:
         if verdict == ACCEPTED and unit:
-            key = (saved_at or "", received[sha], sha)
+            key = (when(saved_at, received[sha]), received[sha], sha)
             if unit not in newest or key > newest[unit]:
                 newest[unit] = key
     updates = []
@@ -203,6 +216,13 @@ def derive_states(connection: sqlite3.Connection) -> None:
         if state != current:
             updates.append((state, path, sha))
     connection.executemany("UPDATE files SET state = ? WHERE path = ? AND sha256 = ?", updates)
+
+
+def _day_after(moment: str) -> str:
+    try:
+        return (datetime.fromisoformat(moment) + timedelta(days=1)).isoformat(sep=" ")
+    except ValueError:
+        return moment
 
 
 def current_submissions(connection: sqlite3.Connection) -> dict[str, tuple[str, str, str]]:

@@ -496,7 +496,7 @@ def collect(
                             progress(len(chunk))
                 finally:
                     _init_worker(None)  # type: ignore[arg-type]
-            L.derive_states(connection)
+            L.derive_states(connection, campaign.config.created)
             connection.execute("UPDATE runs SET finished = ?, contents_new = ? WHERE id = ?", (L.now(), new, run_id))
         outcomes.sort(key=lambda o: o.path)
         result.outcomes = outcomes
