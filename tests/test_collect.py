@@ -389,6 +389,25 @@ def test_an_old_copy_saved_by_a_clock_years_ahead_never_wins(campaign):
     assert states == {"inbox/a/03388.xlsx": "superseded", "inbox/b/03388 sua.xlsx": "accepted"}
 
 
+def test_the_offices_own_blank_form_coming_back_changes_no_units_state(campaign):
+    """A reply quoting the request, a Bcc copy to the office's mailbox: the round's form with nothing typed.
+    The unit that reported stays "đã nộp", the one that never replied stays "chưa nộp" — neither is asked to
+    resubmit — and the file is listed as set aside, with why."""
+    drop(campaign, "a/03388.xlsx", filled(campaign, "03388"))
+    run(campaign)
+    drop(campaign, "mail/Re - bieu mau 03388.xlsx", blank(campaign, "03388"))
+    drop(campaign, "mail/Fwd - bieu mau 03390.xlsx", blank(campaign, "03390"))
+    result = run(campaign)
+    states = {row.path: row.state for row in result.status.files}
+    assert states["inbox/mail/Re - bieu mau 03388.xlsx"] == "ignored"
+    assert states["inbox/mail/Fwd - bieu mau 03390.xlsx"] == "ignored"
+    by_unit = {u.unit.code: u.state for u in result.status.units}
+    assert by_unit["03388"] == "submitted" and by_unit["03390"] == "missing"
+    note = next(o.note for o in result.outcomes if o.path.endswith("03390.xlsx"))
+    assert "03390" in note and "chưa nhập số liệu" in note
+    assert not result.feedback
+
+
 def test_a_rejected_file_gets_feedback_and_its_corrected_copy_is_accepted(campaign):
     drop(campaign, "x.xlsx", filled(campaign, changes={"F11": 900, "G11": 100, "F12": "abc"}))
     result = run(campaign)

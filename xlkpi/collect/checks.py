@@ -63,10 +63,13 @@ class Inspection:
     raw_inputs: dict[str, Any] = field(default_factory=dict)
     #: the form version the workbook was read by (its cells, in raw_inputs and problems, are that layout's)
     version: str = F.FORM_VERSION
+    #: the round's own form with nothing typed in it: the office's blank form coming back (a reply quoting
+    #: the request, a Bcc copy), which says nothing about the unit
+    unfilled: bool = False
 
     @property
     def accepted(self) -> bool:
-        return self.unit is not None and not any(p.severity == "error" for p in self.problems)
+        return self.unit is not None and not self.unfilled and not any(p.severity == "error" for p in self.problems)
 
 
 @dataclass
@@ -201,6 +204,10 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
     layout, _ = view.layout(unit, version)
     cells, formulas = book.cells(F.SHEET, view.form_cells(unit, version))
     if not _locked_content_intact(cells, layout, unit, file, problems):
+        return result
+    inputs = [cell for block in layout.blocks for cell in block.inputs.values()]
+    if not formulas.intersection(inputs) and all(_text(cells.get(cell, "")) == "" for cell in inputs):
+        result.unfilled = True
         return result
     for block in layout.blocks:
         result.values.append(_read_block(cells, block, formulas, file, problems, view.numbers[block.indicator.id]))

@@ -254,6 +254,11 @@ def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str 
     outcome.form_version = inspection.version
     outcome.problems = inspection.problems
     outcome.verdict = L.ACCEPTED if inspection.accepted else L.REJECTED
+    if inspection.unfilled:  # the office's blank form back: no return, nothing for the unit to fix
+        outcome.verdict, outcome.unit = L.IGNORED, None
+        outcome.note = (f"phiếu của đơn vị {inspection.unit.code if inspection.unit else '?'} chưa nhập số liệu nào "
+                        "(bản phiếu trống của đợt, ví dụ thư trả lời trích lại phiếu văn phòng đã gửi)")
+        return
     if outcome.verdict == L.REJECTED:
         outcome.raw_inputs = inspection.raw_inputs  # for the unit's feedback copy
     outcome.values = [(v.indicator, v.numerator, v.denominator, v.value, v.text, v.explanation, v.evidence, v.status)
