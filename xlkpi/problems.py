@@ -320,6 +320,12 @@ CATALOGUE: dict[str, Message] = {
         "Tệp quá lớn ({size} KB, giới hạn {limit} KB). Hãy gửi đúng tệp nhập liệu đã được cấp.",
         "The file is too large ({size} KB, limit {limit} KB). Send the data-entry workbook you were given.",
     ),
+    "file-too-large-media": Message(
+        "Tệp quá lớn ({size} KB) vì có ảnh hoặc tệp chèn vào ({media} KB, ví dụ ảnh chụp màn hình). Hãy xóa ảnh "
+        "khỏi phiếu (gửi ảnh minh chứng thành tệp riêng nếu cần), lưu lại và gửi lại.",
+        "The file is too large ({size} KB) because of pictures or embedded files ({media} KB, a screenshot for "
+        "instance). Delete them from the form (send evidence as a separate file if needed), save and resend.",
+    ),
     "file-too-complex": Message(
         "Tệp bất thường ({detail}) nên không được mở, để bảo vệ máy. Hãy gửi đúng tệp nhập liệu đã được cấp.",
         "The file is abnormal ({detail}) and was not opened, to protect the machine. Send the workbook you were given.",
@@ -385,6 +391,12 @@ CATALOGUE: dict[str, Message] = {
         "chưa đầy một giây: hãy gửi đúng tệp nhập liệu đã được cấp.",
         "Reading the file took more than {limit} seconds and was stopped; the other files were processed. A normal "
         "data-entry workbook reads in well under a second: send the workbook you were given.",
+    ),
+    "bundle-member-encrypted": Message(
+        "Tệp {member} trong tệp nén được đặt mật khẩu nên không đọc được. Hãy giải nén bằng mật khẩu đơn vị cung "
+        "cấp và lưu tệp .xlsx vào thư mục inbox/, hoặc đề nghị đơn vị gửi lại tệp nén không đặt mật khẩu.",
+        "{member} in the archive is protected by a password and cannot be read. Unpack it with the password the "
+        "unit gives and save the .xlsx into inbox/, or ask the unit to resend the archive without a password.",
     ),
     "bundle-member-skipped": Message(
         "Phần {member} trong tệp nén không được đọc ({detail}).",
@@ -612,6 +624,18 @@ CATALOGUE: dict[str, Message] = {
         "Each own-target row names either a level or a unit code (not both, not neither).",
     ),
     # -- plan import -------------------------------------------------------------------------------------
+    "container-unsupported": Message(
+        "Tệp là {kind}, xlkpi không mở được. Hãy {advice}.",
+        "The file is a {kind}, which xlkpi does not open. Unpack or re-save it (WinRAR, 7-Zip, LibreOffice) and put "
+        "the .xlsx files into inbox/, or ask the unit to send .xlsx files or a .zip.",
+    ),
+    "container-files-left-out": Message(
+        "Chỉ xét {kept} tệp đính kèm đầu tiên; {count} tệp còn lại vượt giới hạn nên chưa được xét. Hãy lưu các tệp "
+        "đó vào thư mục inbox/ rồi chạy lại collect.",
+        "Only the first {kept} attached files were checked; {count} more exceed the limits and were not. Save them "
+        "into inbox/ and run collect again.",
+        "warning",
+    ),
     "import-empty": Message(
         "Tệp {file} rỗng (0 byte). Hãy chọn tệp phụ lục đã được lưu đầy đủ.",
         "{file} is empty (0 bytes). Choose the appendix file as it was fully saved.",

@@ -24,7 +24,8 @@ from typing import Any
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
-from xlkpi.collect.readers import MAX_FILE_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
+from xlkpi.collect.containers import is_container, open_container, unsupported
+from xlkpi.collect.readers import MAX_FILE_BYTES, MAX_MEDIA_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
 from xlkpi.common.messages import attachments, looks_like_message, message_time, parse_message, sender_address
 from xlkpi.common.workers import Failure, WorkerPool, chunked
 from xlkpi.collect.checks import CampaignView, inspect_workbook
@@ -218,6 +219,14 @@ def _inspect_bytes(data: bytes, rel: str, name: str, mtime: str, assigned: str |
         return _inspect_bundle(data, outcome, depth)
     if names is None and looks_like_message(data, name):
         return _inspect_message(data, outcome, depth)
+    if names is None:
+        other = unsupported(data, name)
+        if other is not None:  # RAR, 7z, flat ODS: refused with what to do, never passed over
+            outcome.verdict = L.REJECTED
+            outcome.problems = [problem("container-unsupported", file=rel, kind=other[0], advice=other[1])]
+            return [outcome]
+        if is_container(data):  # an Outlook .msg, a winmail.dat
+            return _inspect_container(data, outcome, depth)
     try:  # a file larger than MAX_FILE_BYTES is refused by the reader
         _inspect_workbook(data, outcome, Path(name).suffix.lower(), assigned, parsed)
     except Exception as exc:  # noqa: BLE001 — untrusted input: one file's failure is that file's verdict
@@ -312,9 +321,12 @@ def _inspect_members(archive: zipfile.ZipFile, outcome: Outcome, depth: int) -> 
             skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail="trùng tên"))
             continue
         seen.add(member_path)
-        if info.file_size > MAX_FILE_BYTES or info.flag_bits & 0x1:
-            detail = "được đặt mật khẩu" if info.flag_bits & 0x1 else f"{info.file_size // 1024} KB, quá lớn"
-            skipped.append(problem("bundle-member-skipped", file=rel, member=label, detail=detail))
+        if info.flag_bits & 0x1:  # a zip with a password: the returns in it cannot be read until unpacked
+            skipped.append(problem("bundle-member-encrypted", file=rel, member=label))
+            continue
+        if info.file_size > MAX_FILE_BYTES + MAX_MEDIA_BYTES:
+            skipped.append(problem("bundle-member-skipped", file=rel, member=label,
+                                   detail=f"{info.file_size // 1024} KB, quá lớn"))
             continue
         try:
             content = _read_member(archive, info)
@@ -323,7 +335,8 @@ def _inspect_members(archive: zipfile.ZipFile, outcome: Outcome, depth: int) -> 
             continue
         results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], outcome.mtime, None,
                                       depth + 1))
-    outcome.verdict = L.REJECTED if skipped and not results else L.IGNORED
+    encrypted = any(p.code == "bundle-member-encrypted" for p in skipped)
+    outcome.verdict = L.REJECTED if (skipped and not results) or encrypted else L.IGNORED
     outcome.problems = skipped
     outcome.note = f"tệp nén: {len(results)} tệp bên trong được xét riêng ({rel}{BUNDLE_SEPARATOR}…)"
     return [outcome, *results]
@@ -365,6 +378,39 @@ def _inspect_message(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]
     who = f" của {sender}" if sender else ""
     outcome.note = (f"thư điện tử{who}: {len(found)} tệp đính kèm được xét riêng ({rel}{BUNDLE_SEPARATOR}…)"
                     if found else f"thư điện tử{who} không có tệp đính kèm")
+    return [outcome, *results]
+
+
+def _inspect_container(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]:
+    """An Outlook message (.msg) or a winmail.dat, opened in memory: each attached file is a file of its own,
+    received when the container was."""
+    rel = outcome.path
+    if depth >= MAX_BUNDLE_DEPTH:
+        outcome.verdict, outcome.problems = L.REJECTED, [
+            problem("file-too-complex", file=rel, detail=f"thư hoặc tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp")]
+        return [outcome]
+    try:
+        container = open_container(data)
+    except Exception as exc:  # noqa: BLE001 — untrusted input: a damaged container is that file's verdict
+        outcome.verdict, outcome.problems = L.REJECTED, [problem("file-corrupt", file=rel,
+                                                                 detail=exception_detail(exc))]
+        return [outcome]
+    results: list[Outcome] = []
+    seen: set[str] = set()
+    for attached_name, content in container.files:
+        label = _member_label(attached_name)
+        member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label}", 2
+        while member_path in seen:
+            member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label} ({n})", n + 1
+        seen.add(member_path)
+        results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], outcome.mtime, None, depth + 1))
+    outcome.verdict = L.IGNORED
+    if container.left_out:
+        outcome.problems = [problem("container-files-left-out", file=rel, count=container.left_out,
+                                    kept=len(container.files))]
+    who = f" của {container.sender}" if container.sender else ""
+    outcome.note = (f"{container.kind}{who}: {len(container.files)} tệp đính kèm được xét riêng "
+                    f"({rel}{BUNDLE_SEPARATOR}…)" if container.files else f"{container.kind}{who} không có tệp đính kèm")
     return [outcome, *results]
 
 

@@ -18,15 +18,16 @@ from xml.etree import ElementTree
 
 from xlkpi.collect.readers.archive import _Archive, _check_bomb, _check_names, _FastZip, _member_names, open_zip
 from xlkpi.collect.readers.ods import _read_ods
-from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_FILE_BYTES, MAX_ROWS, ODS_MIME, OLE_MAGIC,
-    SPREADSHEET_SUFFIXES, ErrorValue, PercentValue, SourceWorkbook)
+from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_FILE_BYTES, MAX_MEDIA_BYTES, MAX_ROWS,
+    MEDIA_FOLDERS, ODS_MIME, OLE_MAGIC, SPREADSHEET_SUFFIXES, ErrorValue, PercentValue, SourceWorkbook)
 from xlkpi.collect.readers.xls import _read_xls
 from xlkpi.collect.readers.xlsx import CellSet, _read_xlsx, is_date_format
 from xlkpi.common.compression import ERRORS as COMPRESSION_ERRORS
 from xlkpi.problems import XlkpiError, exception_detail, problem
 
-__all__ = ["CellSet", "ErrorValue", "MAX_CELLS", "MAX_COLS", "MAX_FILE_BYTES", "MAX_ROWS", "PercentValue",
-           "SPREADSHEET_SUFFIXES", "SourceWorkbook", "is_date_format", "open_zip", "read_workbook", "sniff"]
+__all__ = ["CellSet", "ErrorValue", "MAX_CELLS", "MAX_COLS", "MAX_FILE_BYTES", "MAX_MEDIA_BYTES", "MAX_ROWS",
+           "PercentValue", "SPREADSHEET_SUFFIXES", "SourceWorkbook", "is_date_format", "open_zip", "read_workbook",
+           "sniff"]
 
 
 def sniff(data: bytes) -> str:
@@ -66,7 +67,7 @@ def read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkbook
 
 def _read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkbook:
     if len(data) > MAX_FILE_BYTES:
-        raise XlkpiError(problem("file-too-large", file=file, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024))
+        _check_size(data, file)
     kind = sniff(data)
     if kind == "empty":
         raise XlkpiError(problem("file-empty", file=file))
@@ -77,6 +78,25 @@ def _read_workbook(data: bytes, file: str, archive: Any = None) -> SourceWorkboo
     if kind in ("zip", "ods"):
         return _read_zip(data, file, kind, archive)
     return _read_xls(data, file)
+
+
+def _check_size(data: bytes, file: str) -> None:
+    """A workbook over MAX_FILE_BYTES is read when what makes it large is pictures and embedded files (a
+    screenshot pasted into the form), which are never read; otherwise refused, saying why it is large."""
+    media = 0
+    if data[:2] == b"PK":
+        listed, parsed = open_zip(data)
+        if listed is not None:
+            try:
+                infos = parsed.infolist() if parsed is not None else zipfile.ZipFile(io.BytesIO(data)).infolist()
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+                infos = []
+            media = sum(info.compress_size for info in infos if info.filename.startswith(MEDIA_FOLDERS))
+    if len(data) - media <= MAX_FILE_BYTES and len(data) <= MAX_FILE_BYTES + MAX_MEDIA_BYTES:
+        return
+    if media * 2 > len(data):
+        raise XlkpiError(problem("file-too-large-media", file=file, size=len(data) // 1024, media=media // 1024))
+    raise XlkpiError(problem("file-too-large", file=file, size=len(data) // 1024, limit=MAX_FILE_BYTES // 1024))
 
 
 _KIND_NAMES = {"pdf": "PDF", "text": "văn bản thuần (text)", "unknown": "không rõ định dạng"}

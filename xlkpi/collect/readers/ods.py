@@ -1,13 +1,15 @@
-"""ods (LibreOffice, Gnumeric): content.xml and meta.xml parsed as XML, cell values by calamine."""
+"""ods (LibreOffice, Gnumeric): content.xml and meta.xml parsed as XML, cell values by calamine, or from the
+XML when calamine refuses a valid file (Gnumeric indents content.xml)."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 from xml.etree import ElementTree
 
 from xlkpi.collect.readers.archive import _Archive
-from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, SourceWorkbook, _open_calamine, _parse_time,
-    _string_constant, _visibility)
+from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, PercentValue, SourceWorkbook, _open_calamine,
+    _parse_time, _string_constant, _visibility)
 from xlkpi.common.text import column_letter
 from xlkpi.problems import XlkpiError, problem
 
@@ -36,21 +38,42 @@ def _read_ods(archive: _Archive, data: bytes, file: str, listed: list[str]) -> S
     formula_cells: dict[str, set[tuple[int, int]]] = {}
     extents: dict[str, tuple[int, int, str]] = {}
     percent_cells: dict[str, set[tuple[int, int]]] = {}
+    xml_rows: dict[str, list[list[Any]]] = {}
+    hidden_styles: set[str] = set()
+    visibility: dict[str, str] = {}
     for event, element in ElementTree.iterparse(io.BytesIO(archive.read("content.xml")), events=("end",)):
         if element.tag == f"{{{table_ns}}}named-expression":
             defined_names[element.get(f"{{{table_ns}}}name", "")] = _string_constant(
                 element.get(f"{{{table_ns}}}expression", ""))
+        elif element.tag == _STYLE:  # a table style that hides its sheet
+            for child in element:
+                if child.tag == _STYLE_TABLE_PROPERTIES and child.get(_DISPLAY) == "false":
+                    hidden_styles.add(element.get(_STYLE_NAME, ""))
         elif element.tag == f"{{{table_ns}}}table":
             name = element.get(f"{{{table_ns}}}name", "")
             formula_cells[name], extents[name], percent_cells[name] = _ods_cells(element, table_ns)
+            height, width, _ = extents[name]
+            if height <= MAX_ROWS and width <= MAX_COLS:
+                xml_rows[name] = _ods_values(element, table_ns, height, width)
+            hidden = element.get(f"{{{table_ns}}}style-name", "") in hidden_styles
+            visibility[name] = "hidden" if hidden else "visible"
             element.clear()
     # calamine expands repeated cells of every table on opening: a crafted repeat must stop here
     for name, (height, width, farthest) in extents.items():
         if height > MAX_ROWS or width > MAX_COLS:
             raise XlkpiError(problem("cell-outside-form", file=file, sheet=name, cell=farthest, rows=MAX_ROWS,
                                      columns=column_letter(MAX_COLS - 1)))
-    book = _open_calamine(data, file)
-    source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
+    try:
+        book = _open_calamine(data, file)
+        source = SourceWorkbook(file, "ods", _visibility(book), _book=book)
+    except XlkpiError as exc:
+        if exc.problems[0].code != "file-corrupt":
+            raise
+        # calamine refuses valid ODS written otherwise than LibreOffice writes it (Gnumeric indents
+        # content.xml): the values parsed from the XML above are the sheets
+        source = SourceWorkbook(file, "ods", visibility)
+        source._rows = xml_rows
+        source.read_by.update({name: "xml" for name in xml_rows})
     source.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and "script" not in n for n in names)
     source.properties, source.saved_at = properties, saved_at
     source.read_by["identity"] = "xml"
@@ -94,6 +117,72 @@ def _ods_cells(table: ElementTree.Element, ns: str
             col += repeated
         row_index += rows_repeated
     return cells, (height, width, farthest), percent
+
+
+_OFFICE = _ODS["office"]
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_STYLE, _STYLE_NAME = f"{{{_STYLE_NS}}}style", f"{{{_STYLE_NS}}}name"
+_STYLE_TABLE_PROPERTIES, _DISPLAY = f"{{{_STYLE_NS}}}table-properties", f"{{{_ODS['table']}}}display"
+
+
+def _ods_values(table: ElementTree.Element, ns: str, height: int, width: int) -> list[list[Any]]:
+    """A table's values read from its XML, as calamine gives them: numbers as float (a percentage as
+    PercentValue), dates as datetime, booleans, texts (paragraphs joined by newlines), "" when empty."""
+    rows = [[""] * width for _ in range(height)]
+    row_index = 0
+    cell_tags = (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell")
+    for row in table.iter(f"{{{ns}}}table-row"):
+        rows_repeated = _repeat(row.get(f"{{{ns}}}number-rows-repeated"))
+        col = 0
+        for cell in row:
+            if cell.tag not in cell_tags:
+                continue
+            repeated = _repeat(cell.get(f"{{{ns}}}number-columns-repeated"))
+            value = _ods_value(cell)
+            if value != "":
+                for r in range(row_index, min(row_index + rows_repeated, height)):
+                    for c in range(col, min(col + repeated, width)):
+                        rows[r][c] = value
+            col += repeated
+        row_index += rows_repeated
+    return rows
+
+
+def _ods_value(cell: ElementTree.Element) -> Any:
+    kind = cell.get(f"{{{_OFFICE}}}value-type")
+    if kind in ("float", "percentage", "currency"):
+        try:
+            number = float(cell.get(f"{{{_OFFICE}}}value", ""))
+        except ValueError:
+            return _ods_text(cell)
+        return PercentValue(number) if kind == "percentage" else number
+    if kind == "date":
+        return _parse_time(cell.get(f"{{{_OFFICE}}}date-value", "")) or _ods_text(cell)
+    if kind == "boolean":
+        return cell.get(f"{{{_OFFICE}}}boolean-value", "").lower() == "true"
+    return _ods_text(cell)
+
+
+def _ods_text(cell: ElementTree.Element) -> str:
+    """A cell's text: its paragraphs joined by newlines, spaces (text:s), tabs and line breaks kept."""
+    def text_of(element: ElementTree.Element) -> str:
+        parts = [element.text or ""]
+        for child in element:
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "s":
+                parts.append(" " * _repeat(child.get(f"{{{_TEXT_NS}}}c")))
+            elif tag == "tab":
+                parts.append("\t")
+            elif tag == "line-break":
+                parts.append("\n")
+            elif tag != "annotation":
+                parts.append(text_of(child))
+            parts.append(child.tail or "")
+        return "".join(parts)
+
+    paragraphs = [text_of(child) for child in cell if child.tag == f"{{{_TEXT_NS}}}p"]
+    return "\n".join(paragraphs)
 
 
 def _repeat(value: str | None) -> int:

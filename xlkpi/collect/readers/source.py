@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from xlkpi.collect.readers.xlsx import CellSet
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+#: pictures and embedded files (a pasted screenshot) may add this much: they are never read
+MAX_MEDIA_BYTES = 80 * 1024 * 1024
+#: the parts of a workbook that hold pictures and embedded files
+MEDIA_FOLDERS = ("xl/media/", "xl/embeddings/", "Pictures/", "Object ")
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_RATIO = 200  # uncompressed / compressed, for parts larger than 1 MB

@@ -15,8 +15,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from xlkpi.collect.readers.archive import _Archive
-from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, ErrorValue, PercentValue, SourceWorkbook, _open_calamine, _parse_time,
-    _string_constant, _visibility)
+from xlkpi.collect.readers.source import (MAX_CELLS, MAX_COLS, MAX_ROWS, ErrorValue, PercentValue, SourceWorkbook,
+    _open_calamine, _parse_time, _string_constant, _visibility)
 from xlkpi.common.text import column_letter
 from xlkpi.problems import XlkpiError, problem
 
