@@ -689,8 +689,9 @@ def fetch_command(campaign_dir: Path | None, since: str | None, folder: str | No
                        "known_sender": f.known_sender} for f in result.saved],
             "without_attachment": [{"sender": s, "subject": t, "received": r.isoformat()}
                                    for s, t, r in result.without_attachment],
+            "problems": [p.to_dict() for p in result.problems],
         }, ensure_ascii=False, indent=2))
-        return
+        sys.exit(int(any(p.severity == "error" for p in result.problems)))
     echo(f"✓ {result.messages} thư mới, {len(result.saved)} tệp đính kèm lưu vào {campaign.inbox / 'mail'}")
     for saved in result.saved[:MAX_SHOWN]:
         flag = "" if saved.known_sender else "  ← người gửi không có trong danh sách đơn vị"
@@ -706,8 +707,11 @@ def fetch_command(campaign_dir: Path | None, since: str | None, folder: str | No
     if result.unknown_senders:
         echo(f"  ! {len(result.unknown_senders)} người gửi không có trong danh sách đơn vị: "
                    f"{', '.join(result.unknown_senders[:10])} — tệp vẫn được lưu, hãy kiểm tra")
+    if result.problems:
+        echo(render_report(Report(result.problems), "fetch"))
     if result.saved:
         echo("Tiếp theo / next: xlkpi collect")
+    sys.exit(int(any(p.severity == "error" for p in result.problems)))
 
 
 @cli.group("mail")

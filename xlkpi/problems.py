@@ -778,6 +778,19 @@ CATALOGUE: dict[str, Message] = {
         "No password for the mailbox {user}: set the environment variable {env} or run 'xlkpi mail password' to "
         "store it in the system keyring. xlkpi never writes it to a file.",
     ),
+    "mail-attachment-unsaved": Message(
+        "Không lưu được tệp đính kèm \"{name}\" của thư từ {sender} ({detail}). Thư này chưa được ghi nhận và sẽ "
+        "được lấy lại ở lần chạy fetch sau; nếu lỗi lặp lại, hãy lưu tệp từ hộp thư bằng tay vào inbox/.",
+        "Could not save the attachment \"{name}\" of the message from {sender} ({detail}). The message is not "
+        "recorded and will be fetched again next time; if this repeats, save the file by hand into inbox/.",
+    ),
+    "mail-attachments-left-out": Message(
+        "Thư từ {sender} (\"{subject}\") có quá nhiều tệp đính kèm: đã lưu {kept}, còn {count} tệp chưa lưu. Hãy "
+        "lưu các tệp còn lại từ hộp thư vào inbox/ bằng tay.",
+        "The message from {sender} (\"{subject}\") has too many attachments: {kept} saved, {count} not. Save the "
+        "rest from the mailbox into inbox/ by hand.",
+        "warning",
+    ),
     "mail-keyring-missing": Message(
         "Không lưu được mật khẩu vào kho mật khẩu của máy ({detail}). Hãy cài gói keyring "
         "(pip install 'xlkpi[mail]') hoặc dùng biến môi trường XLKPI_MAIL_PASSWORD.",

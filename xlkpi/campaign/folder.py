@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from xlkpi.plan.builtin import resolve_plan
 from xlkpi.common.files import atomic_output
-from xlkpi.campaign.mailconfig import MailConfig
+from xlkpi.campaign.mailconfig import MailConfig, OneLine
 from xlkpi.campaign.periods import Period, target_year
 from xlkpi.plan.model import Plan, read_plan_file, structure_problems
 from xlkpi.plan.workbook import is_plan_workbook, plan_file
@@ -60,9 +60,9 @@ class CampaignConfig(BaseModel):
     convention: Literal["reporting-rule", "calendar"]
     deadline: date | None = None
     #: The office that collects the reports (shown in the workbooks).
-    owner: str = ""
+    owner: OneLine = ""
     #: Where units send their workbook back (an e-mail address, the document system …).
-    send_to: str = ""
+    send_to: OneLine = ""
     #: Password of the protected sheets; the office can unlock a workbook with it.
     password: str
     created: datetime

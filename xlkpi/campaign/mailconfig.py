@@ -17,7 +17,7 @@ The password is never in the file: it is read from the environment variable ``pa
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,12 +62,18 @@ class Templates(BaseModel):
     remind_rejected: MessageTemplate = MessageTemplate()
 
 
+#: a value that goes into a mail header (an address, a name): one line, no control characters (a CR LF there
+#: would end the header and start another)
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f\u0085\u2028\u2029]*$"
+OneLine = Annotated[str, Field(pattern=ONE_LINE_PATTERN, max_length=500)]
+
+
 class MailConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    address: str
-    name: str = ""
-    reply_to: str = ""
+    address: OneLine
+    name: OneLine = ""
+    reply_to: OneLine = ""
     smtp: ServerConfig | None = None
     imap: ImapConfig | None = None
     templates: Templates = Templates()

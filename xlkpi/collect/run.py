@@ -375,6 +375,8 @@ def _inspect_message(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]
         seen.add(member_path)
         results.extend(_inspect_bytes(attached.data, member_path, label.rsplit("/", 1)[-1], mtime, None, depth + 1))
     outcome.verdict = L.IGNORED
+    if getattr(found, "left_out", 0):
+        outcome.problems = [problem("container-files-left-out", file=rel, count=found.left_out, kept=len(found))]
     who = f" của {sender}" if sender else ""
     outcome.note = (f"thư điện tử{who}: {len(found)} tệp đính kèm được xét riêng ({rel}{BUNDLE_SEPARATOR}…)"
                     if found else f"thư điện tử{who} không có tệp đính kèm")

@@ -17,14 +17,20 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 #: a forwarded message inside a forwarded message … is opened this deep, no deeper
-MAX_MESSAGE_DEPTH = 3
+MAX_MESSAGE_DEPTH = 12  # a return forwarded from office to office (Fwd: Fwd: …)
 MAX_ATTACHMENTS = 500
 #: names Windows refuses whatever their extension ("CON.xlsx" too)
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 MAX_NAME_LENGTH = 120
+#: a file name's bytes in UTF-8: file systems allow 255 (a Vietnamese letter takes 2–3); room is left for the
+#: prefix fetch adds (time and message number) and a -2, -3 …
+MAX_NAME_BYTES = 180
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{1,40}:[ \t]")
-_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+#: an address as a whole: not the tail of a longer word ("nguyễn.văn.a@…" holds no address "n.a@…", which
+#: is another mailbox) nor followed by more of one
+_ADDRESS = re.compile(r"(?<![\w.!#$%&'*+/=?^`{|}~@-])[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+"
+                      r"(?:\.[A-Za-z0-9-]+)+(?![\w@-])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,14 +119,19 @@ def attachments(message: Message, depth: int = 0) -> list[Attachment]:
     """Every attached file of a message with its original bytes, in order; the attachments of a forwarded
     message (``message/rfc822``) are included, as are files sent inline with a name.  The text of the
     message itself is not an attachment."""
-    found: list[Attachment] = []
+    found = Attachments()
     _walk(message, depth, found)
-    return found[:MAX_ATTACHMENTS]
+    return found
 
 
-def _walk(part: Message, depth: int, found: list[Attachment]) -> None:
-    if len(found) >= MAX_ATTACHMENTS:
-        return
+class Attachments(list):  # type: ignore[type-arg]
+    """The attached files kept (at most MAX_ATTACHMENTS), and how many more there were (``left_out``): a cut
+    is said, never silent."""
+
+    left_out = 0
+
+
+def _walk(part: Message, depth: int, found: Attachments) -> None:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
         if depth >= MAX_MESSAGE_DEPTH:
@@ -141,6 +152,9 @@ def _walk(part: Message, depth: int, found: list[Attachment]) -> None:
     disposition = (part.get_content_disposition() or "").lower()
     if not name and disposition != "attachment":
         return  # the message's text (or an unnamed inline image): not a returned file
+    if len(found) >= MAX_ATTACHMENTS:  # counted, not decoded
+        found.left_out += 1
+        return
     try:
         data = part.get_payload(decode=True)
     except (ValueError, TypeError, LookupError):
@@ -168,4 +182,6 @@ def safe_file_name(name: str, fallback: str = "tep-dinh-kem") -> str:
         stem = "_" + stem
     ending = f".{suffix}" if suffix else ""
     stem = stem[: MAX_NAME_LENGTH - len(ending)].rstrip(" .") or fallback
+    while len((stem + ending).encode("utf-8")) > MAX_NAME_BYTES and len(stem) > 1:
+        stem = stem[:-1].rstrip(" .") or fallback[:1]
     return stem + ending

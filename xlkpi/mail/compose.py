@@ -198,9 +198,10 @@ def render(campaign: Campaign, kind: str, values: dict[str, str]) -> tuple[str, 
     default."""
     own = getattr(mail_config(campaign).templates, kind)
     default = DEFAULTS[kind]
-    subject = (own.subject or default.subject or "").format_map(values)
+    # a value from outside (a unit's name from the roster) may hold a line break: a header is one line
+    subject = " ".join((own.subject or default.subject or "").format_map(values).split())
     body = (own.body or default.body or "").format_map(values)
-    attachment = own.attachment.format_map(values) if own.attachment else None
+    attachment = " ".join(own.attachment.format_map(values).split()) if own.attachment else None
     return " ".join(subject.split()), body, attachment
 
 

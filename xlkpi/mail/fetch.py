@@ -31,7 +31,7 @@ from xlkpi.common.files import write_atomically
 from xlkpi.common.messages import attachments, header_text, parse_message, safe_file_name, sender_address
 from xlkpi.mail.compose import server_config, unit_addresses
 from xlkpi.mail.servers import keyring_name, open_imap
-from xlkpi.problems import XlkpiError, exception_detail, problem
+from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 
 MAIL_DIR = "mail"
 MONTHS = {name: number for number, name in enumerate(
@@ -59,6 +59,9 @@ class FetchResult:
     duplicates: int = 0
     #: --only-campaign: messages that do not name the campaign, left unread
     other_mail: int = 0
+    #: what could not be done (an attachment that could not be saved: its message is fetched again next
+    #: time), and what was cut (a message with more attachments than are kept)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def unknown_senders(self) -> list[str]:
@@ -199,16 +202,25 @@ def _fetch_one(campaign: Campaign, client: imaplib.IMAP4, connection, result: Fe
     known_sender = sender in roster_addresses
     subject = header_text(message, "Subject")
     sent_date = header_text(message, "Date")
-    seen = connection.execute("SELECT 1 FROM mail_messages WHERE message_id = ? LIMIT 1", (message_id,)).fetchone()
+    found = attachments(message)
+    message_id, seen = _identity(connection, message_id, [hashlib.sha256(a.data).hexdigest() for a in found])
     files: list[tuple[Path, str, str]] = []
-    if seen is None:
+    if not seen:
         folder_path = campaign.inbox / MAIL_DIR
-        for number, attached in enumerate(attachments(message), start=1):
+        for attached in found:
             name = safe_file_name(attached.name)
             path = _free_path(folder_path, f"{received:%Y%m%d-%H%M%S}_{uid}_{name}", attached.data)
-            if not path.exists():
-                write_atomically(path, attached.data)
+            try:
+                if not path.exists():
+                    write_atomically(path, attached.data)
+            except OSError as exc:  # not recorded: the whole message is fetched again next time
+                result.problems.append(problem("mail-attachment-unsaved", file=str(path), sender=sender or "?",
+                                               name=attached.name[:120], detail=exception_detail(exc)))
+                return
             files.append((path, attached.name, hashlib.sha256(attached.data).hexdigest()))
+        if found.left_out:
+            result.problems.append(problem("mail-attachments-left-out", sender=sender or "?", subject=subject[:120],
+                                           kept=len(found), count=found.left_out))
     with L.transaction(connection):
         connection.execute(
             "INSERT OR REPLACE INTO mail_messages (account, folder, uidvalidity, uid, message_id, sender, subject, "
@@ -221,11 +233,28 @@ def _fetch_one(campaign: Campaign, client: imaplib.IMAP4, connection, result: Fe
             "VALUES (?, ?, ?, ?, ?, ?)",
             [(ledger_path(path, str(campaign.directory.resolve())), sha, message_id, sender, int(known_sender), received.isoformat(sep=" "))
              for path, _, sha in files])
-    if seen is not None:
+    if seen:
         result.duplicates += 1
     elif not files:
         result.without_attachment.append((sender, subject, received))
     result.saved.extend(SavedFile(path, name, sender, received, known_sender) for path, name, _ in files)
+
+
+def _identity(connection, message_id: str, digests: list[str]) -> tuple[str, bool]:
+    """(the id the message is recorded by, whether it was fetched before). The same message stored twice
+    (in two folders, or copied back) has one Message-ID and the same attachments: fetched once. Two
+    different messages may share a Message-ID (a program that reuses them, a forged one): the second is
+    recorded by its id and its attachments' digest, never dropped as a duplicate."""
+    content = hashlib.sha256("\n".join(sorted(digests)).encode()).hexdigest()[:16]
+    for candidate in (message_id, f"{message_id} #{content}"):
+        if connection.execute("SELECT 1 FROM mail_messages WHERE message_id = ? LIMIT 1", (candidate,)).fetchone():
+            recorded = sorted(sha for (sha,) in connection.execute(
+                "SELECT sha256 FROM mail_files WHERE message_id = ?", (candidate,)))
+            if recorded == sorted(set(digests)) or candidate != message_id:
+                return candidate, True
+        elif candidate == message_id:
+            return message_id, False
+    return f"{message_id} #{content}", False
 
 
 def _free_path(folder: Path, name: str, data: bytes) -> Path:

@@ -22,6 +22,7 @@ from xlkpi.collect import ledger as L
 from xlkpi.collect.report import FEEDBACK_DIR
 from xlkpi.collect.status import MISSING, RESUBMIT, read_status
 from xlkpi.common.files import write_atomically
+from xlkpi.common.messages import safe_file_name
 from xlkpi.forms.generate import file_names, select_units
 from xlkpi.mail.compose import (REMIND_MISSING, REMIND_REJECTED, SEND, Outgoing, build, check_templates,
                                 fields_for, mail_config, render, server_config, unit_addresses)
@@ -158,17 +159,26 @@ def _problem_line(found: tuple) -> str:
 
 
 def _eml_name(item: Outgoing) -> str:
-    stem = Path(item.attachment or item.unit.code).stem
+    """The preview's file name: the kind, the unit's code (a templated attachment name is the same for every
+    unit) and the attachment's name, safe on every system."""
     prefix = {SEND: "", REMIND_MISSING: "nhac_", REMIND_REJECTED: "phan-hoi_"}[item.kind]
-    return f"{prefix}{stem}.eml"
+    stem = Path(item.attachment).stem if item.attachment else ""
+    if not stem.startswith(item.unit.code):
+        stem = f"{item.unit.code}_{stem}" if stem else item.unit.code
+    return safe_file_name(f"{prefix}{stem}.eml")
 
 
 def _deliver(campaign: Campaign, config, outgoing: list[Outgoing], result: MailResult, connection, dry_run: bool,
              now: datetime, opener: Callable[..., smtplib.SMTP]) -> None:
     if dry_run:
         folder = campaign.outbox / MAIL_DIR
+        taken: set[str] = set()
         for item in outgoing:
-            path = folder / _eml_name(item)
+            name, n = _eml_name(item), 2
+            while name.lower() in taken:  # two messages to one unit in a run: each its own preview
+                name, n = f"{Path(_eml_name(item)).stem}-{n}.eml", n + 1
+            taken.add(name.lower())
+            path = folder / name
             write_atomically(path, item.message.as_bytes(), force=True)
             result.written.append(path)
         return

@@ -576,6 +576,9 @@ def _detail(kind: str, ctx: dict[str, Any], english: str) -> tuple[str, str]:
         return f"chỉ nhận một trong: {expected.replace(' or ', ' hoặc ')}", f"expected one of: {expected}"
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == r"\S":
         return "không được để trống", "must not be empty"
+    if kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^[^\\x00"):
+        return ("phải viết trên một dòng, không có ký tự điều khiển (xuống dòng, tab)",
+                "must be one line, without control characters (line breaks, tabs)")
     if kind == "string_pattern_mismatch":
         return (
             "mã chỉ gồm chữ thường không dấu, chữ số, '-' và '_' (ví dụ: ty-le-ho-so-truc-tuyen)",
