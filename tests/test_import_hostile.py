@@ -135,3 +135,21 @@ def test_plan_check_refuses_at_the_line(tmp_path, change, line):
     report = check_plan(path)
     assert not report.valid
     assert line in [p.line for p in report.errors], [(p.code, p.line, p.message_vi) for p in report.errors]
+
+
+def test_a_plan_workbook_with_a_cell_at_its_last_address(tmp_path):
+    """A stray cell at XFD1048576: with content it is named (it is no part of the plan); only formatted, it is
+    nothing. Either way read in a moment (the whole range once asked for 24 GB)."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    out = tmp_path / "ke-hoach.xlsx"
+    assert CliRunner().invoke(cli, ["plan", "to-xlsx", "tam-duong-2025", "--out", str(out)]).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    book["Chỉ tiêu"]["XFD1048576"].font = Font(bold=True)  # formatted, empty
+    book.save(tmp_path / "formatted.xlsx")
+    book["Chỉ tiêu"]["XFD1048576"] = "x"
+    book.save(tmp_path / "stray.xlsx")
+    assert check_plan(tmp_path / "formatted.xlsx").valid
+    report = check_plan(tmp_path / "stray.xlsx")
+    assert [(p.code, p.sheet, p.cell) for p in report.errors] == [("plan-workbook-cell-outside", "Chỉ tiêu", "XFD1048576")]

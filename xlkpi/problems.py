@@ -599,6 +599,12 @@ CATALOGUE: dict[str, Message] = {
         "'{value}' is not of the form --assign FILE=UNIT_CODE.",
     ),
     # -- plan workbooks ---------------------------------------------------------------------------------
+    "plan-workbook-cell-outside": Message(
+        "Ô {cell} có nội dung nhưng nằm ngoài phạm vi của kế hoạch ({rows} dòng, đến cột {columns}). Hãy xóa nội "
+        "dung ô đó (Ctrl+End đưa tới ô cuối cùng có nội dung) rồi lưu lại.",
+        "Cell {cell} has content but lies outside a plan's bounds ({rows} rows, up to column {columns}). Clear that "
+        "cell (Ctrl+End goes to the last cell with content) and save again.",
+    ),
     "plan-workbook-unreadable": Message(
         "Không mở được tệp kế hoạch dạng bảng tính ({detail}). Hãy lưu lại bằng Excel dưới dạng .xlsx, hoặc lập lại "
         "bằng 'xlkpi plan to-xlsx'.",

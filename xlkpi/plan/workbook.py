@@ -382,13 +382,56 @@ class LocatedCells(LocatedData):
         return None
 
 
+#: a plan workbook's sheets stay within these (a plan has tens of indicators, a few dozen columns)
+MAX_PLAN_ROWS, MAX_PLAN_COLUMNS, MAX_PLAN_SHEET_BYTES = 5000, 200, 30 * 1024 * 1024
+
+
+def _too_large(data: bytes) -> str:
+    """Why the workbook is too large to open safely, or ""."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return ""  # openpyxl says what is wrong
+    return f"giải nén ra {total // 1_048_576} MB" if total > MAX_PLAN_SHEET_BYTES else ""
+
+
+def _held_rows(sheet: Any, file: str, located: LocatedCells) -> list[list[Any]]:
+    """The sheet's values as rows, built from the cells it holds; a cell with content beyond the plan's bounds
+    is the owner's problem at that cell (it is no part of the plan, and would make the rows enormous)."""
+    held = {(row, col): cell.value for (row, col), cell in sheet._cells.items()
+            if cell.value is not None and str(cell.value).strip() != ""}
+    outside = [(row, col) for row, col in held if row > MAX_PLAN_ROWS or col > MAX_PLAN_COLUMNS]
+    if outside:
+        row, col = max(outside)
+        located.problems.append(problem("plan-workbook-cell-outside", file=file, sheet=sheet.title,
+                                        cell=f"{column_letter(col - 1)}{row}", rows=MAX_PLAN_ROWS,
+                                        columns=column_letter(MAX_PLAN_COLUMNS - 1)))
+        return []
+    if not held:
+        return []
+    height, width = max(row for row, _ in held), max(col for _, col in held)
+    rows: list[list[Any]] = [[None] * width for _ in range(height)]
+    for (row, col), value in held.items():
+        rows[row - 1][col - 1] = value
+    return rows
+
+
 def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
     """The plan data of a plan workbook, every value with its cell; problems when the workbook is not one."""
     import openpyxl
 
     located = LocatedCells(data={})
+    too_large = _too_large(data)
+    if too_large:
+        located.problems.append(problem("plan-workbook-unreadable", file=file, detail=too_large))
+        return located
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # not read-only: only the cells the sheets hold are kept (read-only rows are padded to the declared
+        # range, and one stray cell at XFD1048576 asked for 24 GB)
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # noqa: BLE001 — whatever the file is, it is not a plan workbook we can read
         located.problems.append(problem("plan-workbook-unreadable", file=file, detail=f"{type(exc).__name__}: {exc}"[:200]))
         return located
@@ -398,10 +441,12 @@ def read_plan_workbook(data: bytes, file: str) -> LocatedCells:
             located.problems.append(problem("plan-workbook-sheet-missing", file=file, sheet=missing[0],
                                             sheets=", ".join(book.sheetnames)))
             return located
-        rows = {name: [list(r) for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames
+        rows = {name: _held_rows(book[name], file, located) for name in book.sheetnames
                 if name in (META, LEVELS, COLUMNS, INDICATORS, OVERRIDES)}
     finally:
         book.close()
+    if located.problems:
+        return located
     plan: dict[str, Any] = {}
     cells = located.cells
 
