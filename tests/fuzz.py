@@ -8,7 +8,9 @@ Each batch must hold these invariants (a broken one is an *escape*):
 - the valid returns of the batch are accepted;
 - every accepted mutated file's values equal what an independent reader (openpyxl, else python-calamine)
   reads from it;
-- the ledger holds finite numbers only.
+- the ledger holds finite numbers only;
+- a file only rewritten in another valid XML spelling (quote style, attribute order, namespace prefixes,
+  whitespace, CDATA: ``tests/xml_quirks.py``) that openpyxl reads as the original is accepted.
 
 ``tests/test_fuzz.py`` runs a bounded number of batches under hypothesis in CI; for long runs::
 
@@ -37,6 +39,7 @@ from pathlib import Path
 
 import openpyxl
 
+from tests.xml_quirks import QUIRKS
 from xlkpi.campaign.folder import Campaign, init_campaign, open_campaign
 from xlkpi.collect import ledger as L
 from xlkpi.collect.checks import CampaignView
@@ -130,10 +133,28 @@ CELL_TYPED = [
 ]
 
 
+def quirk(data: bytes, rng: random.Random) -> tuple[bytes, str]:
+    """The same workbook in other valid XML spellings (quote style, attribute order, namespace prefixes,
+    whitespace, CDATA), in one or several of its parts: damage nothing, so it must collect as the original."""
+    parts = _xml_parts(data)
+    chosen = rng.sample(sorted(QUIRKS), rng.randint(1, 2))
+    xml = [i for i, (n, _) in enumerate(parts) if n.endswith((".xml", ".rels"))]
+    targets = xml if rng.random() < 0.3 else rng.sample(xml, rng.randint(1, min(4, len(xml))))
+    for index in targets:
+        name, content = parts[index]
+        for key in chosen:
+            content = QUIRKS[key][0](content)
+        parts[index] = (name, content)
+    return _zip(parts), f"quirk {'+'.join(chosen)} in {len(targets)} part(s)"
+
+
 def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     """One damaged copy of a workbook and a short description of what was done."""
     kind = rng.choice(["flip", "truncate", "remove", "duplicate", "rename", "xml-delete", "xml-duplicate",
-                       "cell-value", "cell-typed", "dimension", "style-index", "flip-raw", "garbage"])
+                       "cell-value", "cell-typed", "dimension", "style-index", "flip-raw", "garbage", "quirk",
+                       "quirk"])
+    if kind == "quirk":
+        return quirk(data, rng)
     parts = _xml_parts(data)
     if kind == "flip-raw":  # bytes flipped anywhere in the file, headers included
         buffer = bytearray(data)
@@ -217,6 +238,7 @@ class BatchResult:
     escapes: list[str] = field(default_factory=list)
     accepted_mutants: int = 0
     unverifiable: int = 0  # accepted, an input changed, and no independent reader opens the file
+    quirks_checked: int = 0  # rewritten in other XML spellings only, not accepted, compared with openpyxl
 
 
 INPUT_CELL_CHANGED = re.compile(r"(?:cell-value|cell-typed|style-index) [FIJ]\d+")
@@ -356,6 +378,15 @@ def run_batch(source: Source, rng: random.Random, mutants: int = 6, workers: int
     outcome_units = {o.path: o.unit for o in collected.outcomes}
     for name, (code, what, data) in made.items():
         path = f"inbox/{name}"
+        if path not in accepted and what and all(step.startswith("quirk") for step in what.split("; ")):
+            result.quirks_checked += 1
+            # the rule: a file openpyxl reads identically is never rejected
+            seen = _seen_by_openpyxl(data)
+            if seen is not None and seen == _seen_by_openpyxl(source.returns[code]):
+                problems = next((o.problems for o in collected.outcomes if o.path == path), [])
+                result.escapes.append(f"{name} not accepted though openpyxl reads it as the original: {what}; "
+                                      f"{[p.code for p in problems]}")
+            continue
         if path not in accepted:
             continue
         result.accepted_mutants += 1
@@ -389,6 +420,18 @@ def run_batch(source: Source, rng: random.Random, mutants: int = 6, workers: int
     return result
 
 
+def _seen_by_openpyxl(data: bytes) -> tuple | None:
+    """What openpyxl reads of a return's identity and form, or None when it cannot open it."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        names = {name: book.defined_names[name].value for name in book.defined_names}
+        properties = {p.name: p.value for p in book.custom_doc_props.props}
+        cells = [[c.value for c in row] for row in book[F.SHEET].iter_rows()]
+        return names, properties, cells
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def _close(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
@@ -412,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
         sources = build_sources(folder)
         print(f"corpus: {len(sources)} plans, {sum(len(s.returns) for s in sources)} filled returns "
               f"({time.monotonic() - started:.1f} s); first seed {seed}", flush=True)
-        batches = files = accepted_mutants = unverifiable = 0
+        batches = files = accepted_mutants = unverifiable = quirks_checked = 0
         escapes: list[str] = []
         deadline = time.monotonic() + 60 * args.minutes
         while time.monotonic() < deadline:
@@ -424,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             files += result.files
             accepted_mutants += result.accepted_mutants
             unverifiable += result.unverifiable
+            quirks_checked += result.quirks_checked
             for escape in result.escapes:
                 escapes.append(f"seed {batch_seed} ({source.campaign.plan.id}): {escape}")
                 print("ESCAPE", escapes[-1], flush=True)
@@ -432,7 +476,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"({time.monotonic() - started:.0f} s)", flush=True)
         print(f"fuzz: {batches} batches, {files} files ({batches * args.mutants} damaged, {accepted_mutants} of them "
               f"accepted: {accepted_mutants - unverifiable} checked against openpyxl, calamine or the undamaged "
-              f"return, {unverifiable} with a changed input that no other reader opens), {len(escapes)} escapes, "
+              f"return, {unverifiable} with a changed input that no other reader opens; {quirks_checked} rewritten in "
+              f"other XML spellings only and not accepted, each compared with openpyxl), {len(escapes)} escapes, "
               f"{time.monotonic() - started:.0f} s")
         return int(bool(escapes))
     finally:

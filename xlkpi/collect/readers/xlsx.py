@@ -466,7 +466,7 @@ def _plain_cells(xml: bytes, letters: frozenset[bytes] | None, first_row: int = 
     ``first_row`` (zero-based) on when that row's element can be found."""
     end = xml.rfind(b"</sheetData>")  # validations and formats follow it: no cells there
     end = end if end >= 0 else len(xml)
-    if _UNUSUAL_CELL.search(xml, 0, end) is not None or xml.find(b":c ", 0, end) >= 0:
+    if _UNUSUAL_CELL.search(xml, 0, end) is not None or _prefixed_cells(xml, 0, end):
         return None  # cells of another shape, or with a namespace prefix (<x:c …>): the general path
     start = xml.find(b'<row r="%d"' % (first_row + 1), 0, end) if first_row else 0
     return _plain_pattern(letters).findall(xml, max(start, 0), end)
@@ -609,6 +609,14 @@ def _typed_value(ref: bytes, style: bytes, kind: bytes, raw: bytes, strings: _Sh
 
 #: a cell whose start tag does not begin with its address (``<c s="5" r="F10">``, ``<c>``)
 _UNUSUAL_CELL = re.compile(rb'<c(?! r=")[\s>/]')
+#: a cell with a namespace prefix (<x:c …>), whatever follows its name
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
+
+
+def _prefixed_cells(xml: bytes, start: int, end: int) -> bool:
+    """Whether the sheet's cells carry a namespace prefix: a plain search first (the usual sheet has no ":c"
+    at all), the pattern only where one is found."""
+    return xml.find(b":c", start, end) >= 0 and _PREFIXED_CELL.search(xml, start, end) is not None
 
 
 class CellSet:
@@ -666,7 +674,7 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
     end = xml.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return None
-    if _UNUSUAL_CELL.search(xml, start, end) is not None or xml.find(b":c ", start, end) >= 0:
+    if _UNUSUAL_CELL.search(xml, start, end) is not None or _prefixed_cells(xml, start, end):
         return None  # cells without addresses first, or with a namespace prefix
     last = xml.rfind(b'<row r="', start, end)
     if last >= 0:
