@@ -115,3 +115,17 @@ def test_a_line_break_in_a_header_value_is_refused_at_its_line(tmp_path, monkeyp
         open_campaign(campaign.directory)
     [found] = caught.value.problems
     assert found.file.endswith("campaign.yaml") and found.line and "một dòng" in found.message_vi
+
+
+@pytest.mark.parametrize("sender", [
+    "../../etc/passwdUBND =?utf-8?q?x=C3=A3?= 03390 <xa03390@laichau.gov.vn>",  # the standard parser fails
+    '"', "\x1b]0;x\x07 <a@x.vn>",
+])
+def test_a_sender_header_the_standard_parser_fails_on_is_read_as_text(sender):
+    """Python's own header parser raises AttributeError or IndexError on some From headers (found by
+    tests/fuzz_mail.py): read as its raw text, never a stop of fetch or collect."""
+    from xlkpi.common.messages import header_text, parse_message, sender_address
+
+    raw = f"From: {sender}\r\nSubject: x\r\nMessage-ID: <a@b>\r\n\r\nbody".encode()
+    message = parse_message(raw)
+    assert isinstance(header_text(message, "From"), str) and isinstance(sender_address(message), str)

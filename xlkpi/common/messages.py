@@ -61,8 +61,9 @@ def looks_like_message(data: bytes, name: str = "") -> bool:
 def header_text(message: Message, name: str) -> str:
     try:
         value = message.get(name)
-    except (ValueError, TypeError, IndexError):  # a malformed header: shown as nothing rather than stopping
-        return ""
+    except Exception:  # noqa: BLE001 — a malformed header (the standard parser itself fails on some, with
+        # AttributeError): its raw text, never a stop
+        value = next((raw for key, raw in message.raw_items() if key.lower() == name.lower()), None)
     return " ".join(str(value).split()) if value is not None else ""
 
 
@@ -90,7 +91,7 @@ def message_time(message: Message) -> datetime | None:
     candidates = []
     try:
         received = message.get_all("Received") or []
-    except (ValueError, TypeError, IndexError):
+    except Exception:  # noqa: BLE001 — untrusted headers: the standard parser fails on some
         received = []
     if received:
         candidates.append(str(received[0]).rsplit(";", 1)[-1])
@@ -132,7 +133,10 @@ class Attachments(list):  # type: ignore[type-arg]
 
 
 def _walk(part: Message, depth: int, found: Attachments) -> None:
-    content_type = part.get_content_type()
+    try:
+        content_type = part.get_content_type()
+    except Exception:  # noqa: BLE001 — a Content-Type the standard parser fails on
+        content_type = "application/octet-stream"
     if content_type == "message/rfc822":
         if depth >= MAX_MESSAGE_DEPTH:
             return
@@ -147,9 +151,12 @@ def _walk(part: Message, depth: int, found: Attachments) -> None:
         return
     try:
         name = part.get_filename()
-    except (ValueError, TypeError, IndexError, LookupError):
+    except Exception:  # noqa: BLE001 — untrusted headers: the standard parser fails on some
         name = None
-    disposition = (part.get_content_disposition() or "").lower()
+    try:
+        disposition = (part.get_content_disposition() or "").lower()
+    except Exception:  # noqa: BLE001
+        disposition = ""
     if not name and disposition != "attachment":
         return  # the message's text (or an unnamed inline image): not a returned file
     if len(found) >= MAX_ATTACHMENTS:  # counted, not decoded
@@ -157,7 +164,7 @@ def _walk(part: Message, depth: int, found: Attachments) -> None:
         return
     try:
         data = part.get_payload(decode=True)
-    except (ValueError, TypeError, LookupError):
+    except Exception:  # noqa: BLE001 — a payload the decoders cannot take: an empty file, said as such
         data = None
     if data is None:
         data = b""

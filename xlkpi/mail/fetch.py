@@ -28,7 +28,8 @@ from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
 from xlkpi.collect.run import ledger_path
 from xlkpi.common.files import write_atomically
-from xlkpi.common.messages import attachments, header_text, parse_message, safe_file_name, sender_address
+from xlkpi.common.messages import (Attachment, Attachments, attachments, header_text, parse_message,
+                                   safe_file_name, sender_address)
 from xlkpi.mail.compose import server_config, unit_addresses
 from xlkpi.mail.servers import keyring_name, open_imap
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
@@ -196,13 +197,17 @@ def _fetch_one(campaign: Campaign, client: imaplib.IMAP4, connection, result: Fe
     if typ != "OK" or raw is None:  # expunged meanwhile: looked at again next time
         return
     received = internal_date(meta) or now
-    message = parse_message(raw)
-    message_id = header_text(message, "Message-ID") or f"<uid-{uidvalidity}-{uid}@{account}>"
-    sender = sender_address(message)
+    try:
+        message = parse_message(raw)
+        message_id = header_text(message, "Message-ID") or f"<uid-{uidvalidity}-{uid}@{account}>"
+        sender = sender_address(message)
+        subject = header_text(message, "Subject")
+        sent_date = header_text(message, "Date")
+        found = attachments(message)
+    except Exception:  # noqa: BLE001 — a message the standard parser fails on: kept whole, as an .eml collect reads
+        message_id, sender, subject, sent_date = f"<uid-{uidvalidity}-{uid}@{account}>", "", "", ""
+        found = Attachments([Attachment("thu-khong-doc-duoc.eml", raw, "message/rfc822")])
     known_sender = sender in roster_addresses
-    subject = header_text(message, "Subject")
-    sent_date = header_text(message, "Date")
-    found = attachments(message)
     message_id, seen = _identity(connection, message_id, [hashlib.sha256(a.data).hexdigest() for a in found])
     files: list[tuple[Path, str, str]] = []
     if not seen:
