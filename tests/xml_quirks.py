@@ -25,7 +25,7 @@ def reversed_attributes(xml: bytes) -> bytes:
 def whitespace(xml: bytes) -> bytes:
     """Indented elements, attributes on lines of their own."""
     xml = re.sub(rb'(\s)([\w:]+=")', rb"\n    \2", xml)
-    return re.sub(rb">(<[^/?])", rb">\n  \1", xml)
+    return re.sub(rb">(<[^/?!])", rb">\n  \1", xml)  # not before CDATA: that would be text
 
 
 def prefixed(xml: bytes) -> bytes:
