@@ -153,3 +153,21 @@ def test_a_plan_workbook_with_a_cell_at_its_last_address(tmp_path):
     assert check_plan(tmp_path / "formatted.xlsx").valid
     report = check_plan(tmp_path / "stray.xlsx")
     assert [(p.code, p.sheet, p.cell) for p in report.errors] == [("plan-workbook-cell-outside", "Chỉ tiêu", "XFD1048576")]
+
+
+@pytest.mark.parametrize("typed", ["inf", "1e400", "2025.5", "-inf"])
+def test_a_plan_workbook_year_that_is_no_year_is_named_at_its_cell(tmp_path, typed):
+    """"inf" typed where a year belongs raised OverflowError; now the cell is named."""
+    import openpyxl
+
+    out = tmp_path / "ke-hoach.xlsx"
+    assert CliRunner().invoke(cli, ["plan", "to-xlsx", "tam-duong-2025", "--out", str(out)]).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    sheet = book["Cột"]
+    cell = next(c for row in sheet.iter_rows() for c in row if str(c.value) in ("2025", "2025.0"))
+    cell.value = typed
+    book.save(out)
+    report = check_plan(out)
+    assert not report.valid
+    assert any(p.sheet == "Cột" and p.cell == cell.coordinate for p in report.errors), \
+        [(p.code, p.sheet, p.cell, p.message_vi) for p in report.errors]

@@ -22,6 +22,7 @@ YAML → workbook → YAML gives the same plan for every built-in.  Each value t
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -695,16 +696,21 @@ def _flag(text: str) -> Any:
 
 
 def _year(text: str) -> Any:
+    """A year cell as a number when it is a whole one ("2025", 2025.0); anything else as typed, for the plan's
+    checks to name at its cell ("inf", "1e400", "2025.5" are no years)."""
     try:
-        return int(float(text))
-    except ValueError:
+        value = float(text)
+    except (ValueError, OverflowError):
         return text
+    return int(value) if value.is_integer() else text
 
 
 def _number_value(text: str) -> Any:
     try:
         value = float(text.replace(",", "."))
-    except ValueError:
+    except (ValueError, OverflowError):
+        return text
+    if not math.isfinite(value):
         return text
     return int(value) if value.is_integer() else value
 
