@@ -17,7 +17,6 @@ Invariants (a broken one is an *escape*):
 from __future__ import annotations
 
 import argparse
-import io
 import warnings
 import random
 import re
@@ -25,12 +24,12 @@ import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from pathlib import Path
 
 import yaml
 
 from tests.appendix_shapes import SHAPES, written
+from tests.fuzz import _xml_parts, _zip
 from tests.xml_quirks import QUIRKS
 from xlkpi.plan.importer import import_plan
 from xlkpi.plan.model import check_plan
@@ -47,19 +46,6 @@ def sources() -> list[tuple[str, bytes]]:
     return [(f"{shape.key}{suffix}", written(shape, suffix)) for shape in SHAPES for suffix in (".docx", ".xlsx")]
 
 
-def _parts(data: bytes) -> list[tuple[str, bytes]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return [(info.filename, archive.read(info)) for info in archive.infolist()]
-
-
-def _zip(parts: list[tuple[str, bytes]]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts:
-            archive.writestr(name, content)
-    return out.getvalue()
-
-
 def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     kind = rng.choice(["flip", "truncate", "garbage", "remove", "duplicate", "xml-delete", "xml-duplicate", "text",
                        "text", "text", "quirk"])
@@ -72,7 +58,7 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         return data[: rng.randrange(len(data))], kind
     if kind == "garbage":
         return bytes(rng.randrange(256) for _ in range(rng.randint(0, 2000))), kind
-    parts = _parts(data)
+    parts = _xml_parts(data)
     xml = [i for i, (n, _) in enumerate(parts) if n.endswith((".xml", ".rels"))]
     index = rng.choice(xml)
     name, content = parts[index]

@@ -350,9 +350,7 @@ def _inspect_message(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]
     assert settings is not None
     rel = outcome.path
     if depth >= MAX_BUNDLE_DEPTH:
-        outcome.verdict, outcome.problems = L.REJECTED, [
-            problem("file-too-complex", file=rel, detail=f"thư hoặc tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp")]
-        return [outcome]
+        return _too_deep(outcome)
     try:
         message = parse_message(data)
         found = attachments(message)
@@ -365,15 +363,7 @@ def _inspect_message(data: bytes, outcome: Outcome, depth: int) -> list[Outcome]
     mtime = outcome.mtime
     if moment is not None and top not in settings.mail_received and settings.received is None:
         mtime = moment.isoformat(sep=" ")
-    results: list[Outcome] = []
-    seen: set[str] = set()
-    for attached in found:
-        label = _member_label(attached.name)
-        member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label}", 2
-        while member_path in seen:
-            member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label} ({n})", n + 1
-        seen.add(member_path)
-        results.extend(_inspect_bytes(attached.data, member_path, label.rsplit("/", 1)[-1], mtime, None, depth + 1))
+    results = _inspect_attached(outcome, [(a.name, a.data) for a in found], mtime, depth)
     outcome.verdict = L.IGNORED
     if getattr(found, "left_out", 0):
         outcome.problems = [problem("container-files-left-out", file=rel, count=found.left_out, kept=len(found))]
@@ -388,24 +378,14 @@ def _inspect_container(data: bytes, outcome: Outcome, depth: int) -> list[Outcom
     received when the container was."""
     rel = outcome.path
     if depth >= MAX_BUNDLE_DEPTH:
-        outcome.verdict, outcome.problems = L.REJECTED, [
-            problem("file-too-complex", file=rel, detail=f"thư hoặc tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp")]
-        return [outcome]
+        return _too_deep(outcome)
     try:
         container = open_container(data)
     except Exception as exc:  # noqa: BLE001 — untrusted input: a damaged container is that file's verdict
         outcome.verdict, outcome.problems = L.REJECTED, [problem("file-corrupt", file=rel,
                                                                  detail=exception_detail(exc))]
         return [outcome]
-    results: list[Outcome] = []
-    seen: set[str] = set()
-    for attached_name, content in container.files:
-        label = _member_label(attached_name)
-        member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label}", 2
-        while member_path in seen:
-            member_path, n = f"{rel}{BUNDLE_SEPARATOR}{label} ({n})", n + 1
-        seen.add(member_path)
-        results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], outcome.mtime, None, depth + 1))
+    results = _inspect_attached(outcome, container.files, outcome.mtime, depth)
     outcome.verdict = L.IGNORED
     if container.left_out:
         outcome.problems = [problem("container-files-left-out", file=rel, count=container.left_out,
@@ -414,6 +394,27 @@ def _inspect_container(data: bytes, outcome: Outcome, depth: int) -> list[Outcom
     outcome.note = (f"{container.kind}{who}: {len(container.files)} tệp đính kèm được xét riêng "
                     f"({rel}{BUNDLE_SEPARATOR}…)" if container.files else f"{container.kind}{who} không có tệp đính kèm")
     return [outcome, *results]
+
+
+def _too_deep(outcome: Outcome) -> list[Outcome]:
+    outcome.verdict, outcome.problems = L.REJECTED, [problem(
+        "file-too-complex", file=outcome.path, detail=f"thư hoặc tệp nén lồng nhau quá {MAX_BUNDLE_DEPTH} cấp")]
+    return [outcome]
+
+
+def _inspect_attached(outcome: Outcome, files: Iterable[tuple[str, bytes]], mtime: str, depth: int) -> list[Outcome]:
+    """The files attached to a message (an .eml, an Outlook .msg, a winmail.dat), each a file of its own named
+    ``message › name`` (a second file of the same name gets " (2)"), received at ``mtime``."""
+    results: list[Outcome] = []
+    seen: set[str] = set()
+    for name, content in files:
+        label = _member_label(name)
+        member_path, n = f"{outcome.path}{BUNDLE_SEPARATOR}{label}", 2
+        while member_path in seen:
+            member_path, n = f"{outcome.path}{BUNDLE_SEPARATOR}{label} ({n})", n + 1
+        seen.add(member_path)
+        results.extend(_inspect_bytes(content, member_path, label.rsplit("/", 1)[-1], mtime, None, depth + 1))
+    return results
 
 
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

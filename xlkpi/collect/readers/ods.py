@@ -90,9 +90,27 @@ def _ods_cells(table: ElementTree.Element, ns: str
     percent: set[tuple[int, int]] = set()
     height = width = 0
     farthest = ""
+    value_type = f"{{{_OFFICE}}}value-type"
+    for cell, row_index, rows_repeated, col, repeated in _ods_walk(table, ns):
+        has_formula = cell.get(f"{{{ns}}}formula") is not None
+        if has_formula or cell.get(value_type) is not None or len(cell):
+            bottom, right = row_index + rows_repeated, col + repeated
+            if bottom > height or right > width:
+                height, width = max(height, bottom), max(width, right)
+                if bottom > MAX_ROWS or right > MAX_COLS:
+                    farthest = f"{column_letter(min(right, 16384) - 1)}{bottom}"
+            if cell.get(value_type) == "percentage" and len(percent) < MAX_CELLS:
+                percent.update(_spanned(row_index, rows_repeated, col, repeated, MAX_ROWS, MAX_COLS))
+            if has_formula and len(cells) < MAX_CELLS:
+                cells.update(_spanned(row_index, rows_repeated, col, repeated, MAX_ROWS, MAX_COLS))
+    return cells, (height, width, farthest), percent
+
+
+def _ods_walk(table: ElementTree.Element, ns: str):
+    """Each cell of a table with where it stands and how far it repeats: (cell, row, rows repeated, column,
+    columns repeated)."""
     row_index = 0
     cell_tags = (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell")
-    value_type = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}value-type"
     for row in table.iter(f"{{{ns}}}table-row"):
         rows_repeated = _repeat(row.get(f"{{{ns}}}number-rows-repeated"))
         col = 0
@@ -100,23 +118,14 @@ def _ods_cells(table: ElementTree.Element, ns: str
             if cell.tag not in cell_tags:
                 continue
             repeated = _repeat(cell.get(f"{{{ns}}}number-columns-repeated"))
-            has_formula = cell.get(f"{{{ns}}}formula") is not None
-            if has_formula or cell.get(value_type) is not None or len(cell):
-                bottom, right = row_index + rows_repeated, col + repeated
-                if bottom > height or right > width:
-                    height, width = max(height, bottom), max(width, right)
-                    if bottom > MAX_ROWS or right > MAX_COLS:
-                        farthest = f"{column_letter(min(right, 16384) - 1)}{bottom}"
-                if cell.get(value_type) == "percentage" and len(percent) < MAX_CELLS:
-                    percent.update((r, c) for r in range(row_index, min(row_index + rows_repeated, MAX_ROWS))
-                                   for c in range(col, min(col + repeated, MAX_COLS)))
-                if has_formula and len(cells) < MAX_CELLS:
-                    for r in range(row_index, min(row_index + rows_repeated, MAX_ROWS)):
-                        for c in range(col, min(col + repeated, MAX_COLS)):
-                            cells.add((r, c))
+            yield cell, row_index, rows_repeated, col, repeated
             col += repeated
         row_index += rows_repeated
-    return cells, (height, width, farthest), percent
+
+
+def _spanned(row: int, rows: int, col: int, cols: int, height: int, width: int):
+    """The (row, column) pairs a repeated cell covers, within height × width."""
+    return ((r, c) for r in range(row, min(row + rows, height)) for c in range(col, min(col + cols, width)))
 
 
 _OFFICE = _ODS["office"]
@@ -130,22 +139,11 @@ def _ods_values(table: ElementTree.Element, ns: str, height: int, width: int) ->
     """A table's values read from its XML, as calamine gives them: numbers as float (a percentage as
     PercentValue), dates as datetime, booleans, texts (paragraphs joined by newlines), "" when empty."""
     rows = [[""] * width for _ in range(height)]
-    row_index = 0
-    cell_tags = (f"{{{ns}}}table-cell", f"{{{ns}}}covered-table-cell")
-    for row in table.iter(f"{{{ns}}}table-row"):
-        rows_repeated = _repeat(row.get(f"{{{ns}}}number-rows-repeated"))
-        col = 0
-        for cell in row:
-            if cell.tag not in cell_tags:
-                continue
-            repeated = _repeat(cell.get(f"{{{ns}}}number-columns-repeated"))
-            value = _ods_value(cell)
-            if value != "":
-                for r in range(row_index, min(row_index + rows_repeated, height)):
-                    for c in range(col, min(col + repeated, width)):
-                        rows[r][c] = value
-            col += repeated
-        row_index += rows_repeated
+    for cell, row_index, rows_repeated, col, repeated in _ods_walk(table, ns):
+        value = _ods_value(cell)
+        if value != "":
+            for r, c in _spanned(row_index, rows_repeated, col, repeated, height, width):
+                rows[r][c] = value
     return rows
 
 

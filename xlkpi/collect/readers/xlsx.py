@@ -512,14 +512,19 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         if value is _UNKNOWN:
             return None  # dates as text (t="d") and anything else: calamine decides
         cells[(row, col)] = value
+    return _as_rows(cells), formulas
+
+
+def _as_rows(cells: dict[tuple[int, int], Any]) -> list[list[Any]]:
+    """Cells with content as rows, "" where a cell is empty (both sheet readers give rows so)."""
     if not cells:
-        return [], formulas
+        return []
     height = max(row for row, _ in cells) + 1
     width = max(col for _, col in cells) + 1
     rows = [[""] * width for _ in range(height)]
     for (row, col), value in cells.items():
         rows[row][col] = value
-    return rows, formulas
+    return rows
 
 
 _EMPTY, _UNKNOWN = object(), object()  # what _cell_value says of a cell without a value, of one it cannot read
@@ -771,14 +776,7 @@ def _xml_sheet(xml: bytes, strings: _SharedStrings, dates: _DateStyles | None
                 if len(cells) > MAX_CELLS:
                     raise _CellError("too-many-cells", address.decode("ascii"), count=len(cells), limit=MAX_CELLS)
         element.clear()
-    if not cells:
-        return [], formulas
-    height = max(row for row, _ in cells) + 1
-    width = max(col for _, col in cells) + 1
-    rows = [[""] * width for _ in range(height)]
-    for (row, col), value in cells.items():
-        rows[row][col] = value
-    return rows, formulas
+    return _as_rows(cells), formulas
 
 
 def _has_content(cell: ElementTree.Element) -> bool:
