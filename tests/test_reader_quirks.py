@@ -86,3 +86,44 @@ def test_the_usual_return_is_read_by_its_cells_only(campaign):
     book = read_workbook(filled(campaign, "03388"), "a.xlsx")
     book.cells("Nhập liệu", CellSet([(10, 5), (10, 6)]))
     assert book.read_by == {"identity": "direct", "Nhập liệu": "cells"}
+
+
+def _row_given_twice(xml: bytes, change: bool) -> tuple[bytes, str]:
+    """The sheet with the row of its first typed figure written twice; in the second copy that figure is
+    changed when ``change``. Returns the sheet and the cell's address."""
+    import re
+
+    cell = re.search(rb'<c r="(F(\d+))"(?: s="\d+")?><v>([^<]+)</v></c>', xml)  # a number: an input cell
+    row = re.search(rb'<row r="' + cell.group(2) + rb'"[^>]*>.*?</row>', xml, re.S)
+    copy = row.group(0)
+    if change:
+        copy = copy.replace(b"<v>" + cell.group(3) + b"</v>", b"<v>" + cell.group(3) + b"9</v>", 1)
+    return xml[:row.end()] + copy + xml[row.end():], cell.group(1).decode()
+
+
+@pytest.mark.parametrize("spelling", ["usual", "single-quotes"])
+@pytest.mark.parametrize("change", [False, True], ids=["same-copy", "changed-copy"])
+def test_a_cell_written_twice_is_read_only_when_both_copies_agree(campaign, spelling, change):
+    """Found by the fuzzer: a row given twice with a figure changed in one copy was read with the first copy,
+    openpyxl takes the last (Excel repairs the file). No program writes it, and nobody can tell which figure the
+    unit meant: the return is refused at that cell. Identical copies read the same either way."""
+    original = filled(campaign, "03388")
+    sheet_part = "xl/worksheets/sheet1.xml"
+    address = []
+
+    def rewrite(xml: bytes) -> bytes:
+        twice, cell = _row_given_twice(xml, change)
+        address.append(cell)
+        return twice if spelling == "usual" else QUIRKS[spelling][0](twice)
+
+    damaged = rewritten(original, (sheet_part,), rewrite)
+    drop(campaign, "twice.xlsx", damaged)
+    [outcome] = run(campaign).outcomes
+    if change:
+        assert outcome.verdict == "rejected"
+        [message] = [p.message_vi for p in outcome.problems if p.code == "cell-corrupt"]
+        assert f"Ô {address[0]} bị hỏng" in message and "hai lần" in message
+    else:
+        assert outcome.verdict == "accepted", outcome.problems
+        plain = read_workbook(original, "a.xlsx")
+        assert read_workbook(damaged, "b.xlsx").rows("Nhập liệu") == plain.rows("Nhập liệu")

@@ -495,6 +495,13 @@ def _xlsx_sheet(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | N
         found = plain
     column_index = _COLUMN_INDEX
     styles = dates.keys if dates is not None else (None, frozenset())
+    if len({(letters, number) for letters, number, *_ in found}) != len(found):
+        copies: dict[bytes, set[tuple[bytes, ...]]] = {}
+        for cell in found:
+            copies.setdefault(cell[0] + cell[1], set()).add(cell[2:])
+        for ref, kinds in copies.items():
+            if len(kinds) > 1:
+                raise _CellError("cell-corrupt", ref.decode("ascii"), _TWICE)
     for letters, number, style, attributes, body in found:
         if wanted is not None and letters not in wanted:
             continue
@@ -642,9 +649,9 @@ class CellSet:
         self.tags = tuple(tags)
         addresses = _alternatives([ref for _, ref, _ in tags])
         # address, style, type, then a plain value or an inline string and the end tag, an empty cell (/>), or
-        # anything else (>)
+        # anything else (nothing more): every cell with a wanted address matches, so one given twice is seen
         self.pattern = re.compile(rb'<c r="(' + (addresses or rb"(?!)") + rb')"(?: s="(\d{1,9})")?(?: t="([A-Za-z]{1,9})")?'
-                                  rb'(?:>(<v>[^<]*</v>|<is>.*?</is>)</c>|(/>)|>)', re.S)
+                                  rb'(?:>(<v>[^<]*</v>|<is>.*?</is>)</c>|(/>)|)', re.S)
 
 
 def _alternatives(words: list[bytes]) -> bytes:
@@ -689,7 +696,10 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
     values: dict[tuple[int, int], Any] = {}
     formulas: set[tuple[int, int]] = set()
     styles = dates.keys if dates is not None else (None, frozenset())
-    usual = {found[0]: found for found in wanted.pattern.findall(xml, start, end)}
+    matches = wanted.pattern.findall(xml, start, end)
+    usual = {found[0]: found for found in matches}
+    if len(usual) != len(matches):
+        _refuse_differing_copies(xml, start, end, [found[0] for found in matches])
     for cell, ref, tag in wanted.tags:
         found = usual.get(ref)
         value: Any = _UNKNOWN
@@ -724,6 +734,39 @@ def _xlsx_cells(xml: bytes, strings: _SharedStrings, wanted: CellSet, dates: _Da
     return values, formulas
 
 
+_TWICE = "ô được ghi hai lần trong trang tính, với nội dung khác nhau"
+
+
+def _element_end(xml: bytes, at: int, end: int) -> int:
+    """Where the cell element starting at ``at`` ends (after its ``/>`` or ``</c>``)."""
+    head_end = xml.find(b">", at, end)
+    if head_end < 0:
+        return end
+    if xml[head_end - 1] == 47:  # "/>"
+        return head_end + 1
+    close = xml.find(b"</c>", head_end, end)
+    return close + 4 if close >= 0 else end
+
+
+def _refuse_differing_copies(xml: bytes, start: int, end: int, refs: Iterable[bytes]) -> None:
+    """A cell address written twice (no spreadsheet program does; a damaged or hand-edited file can): identical
+    copies read the same whichever is taken, copies that differ are refused at that cell, since Excel, openpyxl
+    and LibreOffice do not agree on which one counts."""
+    seen: set[bytes] = set()
+    for ref in refs:
+        if ref in seen:
+            tag = b'<c r="' + ref + b'"'
+            copies = set()
+            at = xml.find(tag, start, end)
+            while at >= 0:
+                stop = _element_end(xml, at, end)
+                copies.add(xml[at:stop])
+                at = xml.find(tag, stop, end)
+            if len(copies) > 1:
+                raise _CellError("cell-corrupt", ref.decode("ascii"), _TWICE)
+        seen.add(ref)
+
+
 def _sheet_either_way(xml: bytes, strings: _SharedStrings, columns: frozenset[int] | None, first_row: int,
                       dates: _DateStyles | None) -> tuple[list[list[Any]], set[tuple[int, int]], str]:
     """(rows, formula cells, path): by patterns when the sheet is written the usual way ("direct"), else parsed
@@ -744,6 +787,7 @@ def _xml_sheet(xml: bytes, strings: _SharedStrings, dates: _DateStyles | None
     cells: dict[tuple[int, int], Any] = {}
     formulas: set[tuple[int, int]] = set()
     styles = dates.keys if dates is not None else (None, frozenset())
+    seen: dict[tuple[int, int], tuple[Any, bool]] = {}  # cells with content, to refuse one given twice differently
     row_index = -1
     for _, element in ElementTree.iterparse(io.BytesIO(xml), events=("end",)):
         if _local(element.tag) != "row":
@@ -769,7 +813,13 @@ def _xml_sheet(xml: bytes, strings: _SharedStrings, dates: _DateStyles | None
                     raise _CellError("cell-outside-form", address.decode("ascii"))
                 continue
             value = _xml_cell_value(cell, address, strings, styles, dates)
-            if any(_local(child.tag) == "f" for child in cell):
+            written = (value if value != "" else _EMPTY, any(_local(child.tag) == "f" for child in cell))
+            if written == (_EMPTY, False):  # kept only when given before: empty cells are many, not counted
+                if (row_index, col) in seen:
+                    raise _CellError("cell-corrupt", address.decode("ascii"), _TWICE)
+            elif seen.setdefault((row_index, col), written) != written:
+                raise _CellError("cell-corrupt", address.decode("ascii"), _TWICE)
+            if written[1]:
                 formulas.add((row_index, col))
             if value is not _EMPTY and value != "":
                 cells[(row_index, col)] = value
