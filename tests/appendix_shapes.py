@@ -211,11 +211,11 @@ SHAPES: tuple[Shape, ...] = (
                 {2026: "≥ 98%"}, {2026: ">= 98"}, ("phong",), unit="%"),
             Row("2", "Tỷ lệ hồ sơ quá hạn", {"Đơn vị tính": "%", "Kế hoạch năm 2026": "Dưới 2%",
                 "Bộ phận thực hiện": "Các phòng thuộc Trung tâm"},
-                {2026: "Dưới 2%"}, {2026: "< 2"}, ("phong",), unit="%"),
+                {2026: "Dưới 2%"}, {2026: "< 2"}, ("phong",), unit="%",
+                measure=("Số hồ sơ giải quyết quá hạn", "Tổng số hồ sơ đã giải quyết")),
         ),
         issuer="TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", place="Thanh Hóa",
         plan_id="trung-tam-pvhcc-thanh-hoa-2026", years=(2026,), signer_title="GIÁM ĐỐC",
-        warnings=frozenset({"import-measure-guessed"}),
     ),
     Shape(
         key="giai-doan-tren-cac-nam",
@@ -286,7 +286,8 @@ SHAPES: tuple[Shape, ...] = (
         rows=(
             Row("1", "Tỷ lệ hồ sơ giải quyết trễ hạn", {"Đến năm 2025": "Không quá 2%",
                 "Cơ quan thực hiện": "Bộ phận tiếp nhận và trả kết quả"},
-                {2025: "Không quá 2%"}, {2025: "<= 2"}, ("mot-cua",)),
+                {2025: "Không quá 2%"}, {2025: "<= 2"}, ("mot-cua",),
+                measure=("Số hồ sơ giải quyết quá hạn", "Tổng số hồ sơ đã giải quyết")),
             Row("2", "Tỷ lệ thanh toán trực tuyến", {"Đến năm 2025": "Ít nhất 40%",
                 "Cơ quan thực hiện": "Văn phòng HĐND và UBND phường"},
                 {2025: "Ít nhất 40%"}, {2025: ">= 40"}, ("van-phong",)),

@@ -25,6 +25,8 @@ SOURCES = {
     "01/NQ-CP": "Nghị quyết số 01/NQ-CP ngày 08/01/2025 của Chính phủ",
     "02/NQ-CP": "Nghị quyết số 02/NQ-CP ngày 08/01/2025 của Chính phủ",
     "03/NQ-CP": "Nghị quyết số 03/NQ-CP ngày 09/01/2025 của Chính phủ",
+    "dia-phuong": "Kế hoạch cải cách hành chính của địa phương (chỉ tiêu các xã, phường, sở đặt thêm bên cạnh "
+                  "chỉ tiêu quốc gia)",
     "766": "Quyết định số 766/QĐ-TTg ngày 23/6/2022 của Thủ tướng Chính phủ (Bộ chỉ số phục vụ người dân, "
            "doanh nghiệp)",
 }
@@ -121,8 +123,8 @@ def match(name: str) -> Match | None:
         matcher.set_seq1(known)
         if max(score, matcher.real_quick_ratio()) >= floor and max(score, matcher.quick_ratio()) >= floor:
             score = max(score, matcher.ratio())
-        if score > 0 and (best is None or score > best.score) and (score >= SURE or _same_subject(wanted, entry,
-                                                                                                    known)):
+        if score > 0 and (best is None or score > best.score) and not _words_replaced(wanted, known) and (
+                score >= SURE or _same_subject(wanted, entry, known)):
             best = Match(entry, score)
     return best if best is not None and best.score >= POSSIBLE else None
 
@@ -131,6 +133,22 @@ def match(name: str) -> Match | None:
 _COMMON_WORDS = frozenset(
     "ty le so ho thu tuc hanh chinh duoc cua tren tong cac va trong the nhung dat muc do nam tai theo voi la cho "
     "co phat sinh don vi co quan dia phuong".split())
+
+
+#: words that only join a name's parts: a name printed with one of them instead of another says the same
+_JOINING_WORDS = frozenset("cua tren tong cac va trong the nhung dat tai theo voi la cho duoc co phat sinh".split())
+
+
+def _words_replaced(wanted: str, known: str) -> bool:
+    """Whether the printed name says something else where the catalogue name says what is counted: the two
+    aligned word by word, a stretch of one replaced by a stretch of the other, both with words that are not
+    mere joining words ("quá hạn" for "đúng hạn", "hồ sơ" for "dịch vụ công"). A word only added or left out
+    is not a replacement: plans shorten names and add to them."""
+    a, b = wanted.split(), known.split()
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "replace" and set(a[i1:i2]) - _JOINING_WORDS and set(b[j1:j2]) - _JOINING_WORDS:
+            return True
+    return False
 
 
 def _same_subject(wanted: str, entry: Entry, known: str) -> bool:
