@@ -106,3 +106,51 @@ def test_a_name_that_looks_like_a_formula_is_written_inert_and_read_back_as_type
     assert not any(cell.startswith("=") for line in text.splitlines() for cell in line.split(","))
     roster, report = read_roster(out)
     assert hostile in [u.name for u in roster.units]
+
+
+STANDING = """\
+# Thiết lập chung của Văn phòng (dùng cho mọi đợt)
+owner: ỦY BAN NHÂN DÂN TỈNH LAI CHÂU
+send_to: vanphong@laichau.gov.vn
+signer_name: Nguyễn Văn An
+deadline: 20/10/2025
+recipients:
+  - Như trên;
+  - Bộ Nội vụ (để b/c);
+  - "Lưu: VT, CCHC."
+mail:
+  address: vanphong@laichau.gov.vn
+  smtp: {host: 127.0.0.1, port: 2525, security: none, user: vanphong@laichau.gov.vn}
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1258"])
+def test_an_office_keeps_its_standing_settings_in_one_file_for_every_round(tmp_path, encoding):
+    settings = tmp_path / "thiet-lap.yaml"
+    settings.write_bytes(windows_1258(STANDING) if encoding == "cp1258" else STANDING.encode(encoding))
+    init_campaign(tmp_path / "q3", plan="lai-chau-2025", period="2025-Q3", province="lai chau", settings=settings)
+    # what the command line gives wins over the file
+    init_campaign(tmp_path / "q4", plan="lai-chau-2025", period="2025-Q4", province="lai chau", settings=settings,
+                  deadline="20/12/2025", signer_name=SIGNER)
+    q3, q4 = open_campaign(tmp_path / "q3").config, open_campaign(tmp_path / "q4").config
+    assert (q3.signer_name, str(q3.deadline), q3.send_to) == ("Nguyễn Văn An", "2025-10-20", "vanphong@laichau.gov.vn")
+    assert q3.recipients == ("Như trên;", "Bộ Nội vụ (để b/c);", "Lưu: VT, CCHC.")
+    assert q3.mail is not None and q3.mail.smtp.port == 2525 and q3.mail.address == "vanphong@laichau.gov.vn"
+    assert (q4.signer_name, str(q4.deadline), q4.recipients) == (SIGNER, "2025-12-20", q3.recipients)
+
+
+@pytest.mark.parametrize("line, key, words", [
+    ("signer: Nguyễn Văn An", "signer", "signer_name"),  # a key misspelt: the right ones are listed
+    ("deadline: 31/02/2025", "deadline", "ngày có thật"),
+    ("send_to: \"a@b.vn\\r\\nBcc: x@y.vn\"", "send_to", "một dòng"),
+    ("mail: {address: a@b.vn, smtp: {host: h, port: 99999}}", "mail.smtp.port", "65535"),
+])
+def test_a_settings_file_written_wrong_is_named_at_its_line_and_nothing_is_made(tmp_path, line, key, words):
+    settings = tmp_path / "thiet-lap.yaml"
+    settings.write_text("owner: Văn phòng\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(XlkpiError) as caught:
+        init_campaign(tmp_path / "q3", plan="lai-chau-2025", period="2025-Q3", province="lai chau", settings=settings)
+    [found] = caught.value.problems
+    assert found.file == str(settings) and found.line == 2 and found.path == key, found
+    assert words in found.message_vi
+    assert not (tmp_path / "q3").exists()

@@ -425,10 +425,14 @@ def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--signer", "signer_name", default="", help="Họ tên người ký phụ lục / the signer's name.")
 @click.option("--departments", is_flag=True, help="Với --province: thêm 12 sở, ban, ngành của tỉnh (cấp 'so') / with "
                                                  "--province: add the province's specialised agencies.")
+@click.option("--settings", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Tệp thiết lập chung của cơ quan (đơn vị tổng hợp, nơi nhận, người ký, hộp thư …); tùy chọn ghi ở "
+                   "đây được ưu tiên / the office's standing settings (options given here win).")
 @handle_errors
 def init_command(directory: Path, plan_name: str, roster: Path | None, province: str | None, period: str,
                  deadline: str | None, send_to: str, owner: str | None, convention: str | None,
-                 report_number: str, report_date: str | None, signer_name: str, departments: bool) -> None:
+                 report_number: str, report_date: str | None, signer_name: str, departments: bool,
+                 settings: Path | None) -> None:
     """Tạo một đợt báo cáo / create a campaign folder.
 
     Writes campaign.yaml (plan, roster, period, deadline, sheet password), a random secret for the
@@ -444,7 +448,7 @@ def init_command(directory: Path, plan_name: str, roster: Path | None, province:
     campaign = init_campaign(directory, plan=plan_name, period=period, roster=roster, province=province,
                              deadline=deadline, owner=owner, send_to=send_to, convention=convention,
                              report_number=report_number, report_date=report_date, signer_name=signer_name,
-                             departments=departments)
+                             departments=departments, settings=settings)
     period_obj = campaign.period
     echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
     echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")

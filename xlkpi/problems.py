@@ -84,8 +84,8 @@ CATALOGUE: dict[str, Message] = {
     ),
     # -- plan files: structure (from pydantic) -------------------------------------------------------
     "unknown-key": Message(
-        "Khóa '{key}' không thuộc định dạng kế hoạch. Hãy kiểm tra lỗi chính tả; các khóa hợp lệ ở đây: {allowed}.",
-        "Key '{key}' is not part of the plan format. Check the spelling; valid keys here: {allowed}.",
+        "Khóa '{key}' không có trong định dạng của tệp này. Hãy kiểm tra lỗi chính tả; các khóa hợp lệ ở đây: {allowed}.",
+        "Key '{key}' is not part of this file's format. Check the spelling; valid keys here: {allowed}.",
     ),
     "missing-key": Message(
         "Thiếu khóa bắt buộc '{key}'. Hãy bổ sung.",

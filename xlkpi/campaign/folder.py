@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from xlkpi.plan.builtin import resolve_plan
 from xlkpi.common.files import atomic_output
@@ -77,6 +77,51 @@ class CampaignConfig(BaseModel):
     recipients: tuple[Annotated[str, Field(max_length=300)], ...] = Field(DEFAULT_RECIPIENTS, max_length=40)
     #: The office's mailbox for ``xlkpi send``, ``fetch`` and ``remind`` (see :mod:`xlkpi.campaign.mailconfig`).
     mail: MailConfig | None = None
+
+
+class CampaignSettings(BaseModel):
+    """An office's standing settings for its rounds (``xlkpi init --settings FILE``): who collects, where units
+    reply, the report's signer and recipients, the mailbox. Kept in one file beside the roster, they are the same
+    every quarter; what the command line gives wins."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deadline: date | None = None
+    owner: OneLine | None = None
+    send_to: OneLine = ""
+    convention: Literal["reporting-rule", "calendar"] | None = None
+    report_number: OneLine = ""
+    report_date: date | None = None
+    signer_name: OneLine = ""
+    recipients: tuple[Annotated[str, Field(max_length=300)], ...] | None = Field(None, max_length=40)
+    mail: MailConfig | None = None
+
+    @field_validator("deadline", "report_date", mode="before")
+    @classmethod
+    def _office_date(cls, value: object) -> object:
+        """A date as offices write it (20/10/2025) as well as YAML's own (2025-10-20)."""
+        if isinstance(value, str) and value.strip():
+            try:
+                return parse_date(value)
+            except XlkpiError:
+                return value  # pydantic names it at its line
+        return value
+
+
+def read_settings(path: str | Path) -> CampaignSettings:
+    """The settings file, every mistake named at its line (it is edited by hand, in Notepad as often as not)."""
+    path = Path(path)
+    try:
+        text, _ = decode_edited(path.read_bytes())
+    except OSError as exc:
+        raise XlkpiError(problem("file-unreadable", file=str(path), detail=str(exc))) from exc
+    located = load_yaml(text, str(path))
+    if located.problems:
+        raise XlkpiError(located.problems)
+    try:
+        return CampaignSettings.model_validate(located.data if located.data is not None else {})
+    except ValidationError as exc:
+        raise XlkpiError(structure_problems(exc, located, str(path), CampaignSettings)) from exc
 
 
 @dataclass
@@ -169,13 +214,25 @@ def init_campaign(
     report_date: str | date | None = None,
     signer_name: str = "",
     departments: bool = False,
+    settings: str | Path | None = None,
 ) -> Campaign:
-    """Create a campaign folder.  Everything is checked first; on any problem nothing is written."""
+    """Create a campaign folder.  Everything is checked first; on any problem nothing is written.
+
+    ``settings`` names the office's standing settings (:class:`CampaignSettings`); an argument given here wins
+    over the file."""
     directory = Path(directory)
     if (directory / CONFIG_NAME).exists():
         raise XlkpiError(problem("campaign-exists", file=str(directory / CONFIG_NAME)))
     if (roster is None) == (province is None):
         raise ValueError("give exactly one of roster and province")
+    standing = read_settings(settings) if settings is not None else CampaignSettings()
+    deadline = deadline or standing.deadline
+    owner = owner if owner is not None else standing.owner
+    send_to = send_to or standing.send_to
+    convention = convention or standing.convention
+    report_number = report_number or standing.report_number
+    report_date = report_date or standing.report_date
+    signer_name = signer_name or standing.signer_name
 
     plan_path = resolve_plan(plan)
     loaded, report = read_plan_file(plan_path)
@@ -212,6 +269,8 @@ def init_campaign(
         report_number=report_number,
         report_date=parse_date(report_date) if isinstance(report_date, str) else report_date,
         signer_name=signer_name,
+        **({"recipients": standing.recipients} if standing.recipients is not None else {}),
+        mail=standing.mail,
     )
 
     directory.mkdir(parents=True, exist_ok=True)

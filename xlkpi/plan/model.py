@@ -598,6 +598,9 @@ def _detail(kind: str, ctx: dict[str, Any], english: str) -> tuple[str, str]:
     if kind in ("less_than", "less_than_equal"):
         n = ctx.get("lt", ctx.get("le"))
         return f"không được lớn hơn {n}", f"must not be greater than {n}"
+    if kind.startswith(("date_", "datetime_")):
+        return ("phải là một ngày có thật, viết ngày/tháng/năm (ví dụ 20/10/2025)",
+                "must be a real date, written day/month/year (e.g. 20/10/2025)")
     if kind == "unsupported-format":
         return (
             f"phiên bản định dạng kế hoạch này là {FORMAT_VERSION}",
