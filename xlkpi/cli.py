@@ -789,6 +789,119 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
     sys.exit(int(status.has_problems))
 
 
+SIGN_PASSWORD_ENV, SIGN_PIN_ENV = "XLKPI_SIGN_PASSWORD", "XLKPI_SIGN_PIN"
+
+
+def signing_key_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The leader's key: a PKCS#12 file, or a USB token through its PKCS#11 library; a timestamp server."""
+    for option in reversed((
+        click.option("--pkcs12", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", default=None,
+                     help="Tệp chứng thư số .p12/.pfx (mật khẩu: biến XLKPI_SIGN_PASSWORD, hoặc được hỏi) / a PKCS#12 "
+                          "file."),
+        click.option("--pkcs11-lib", metavar="LIB", default=None,
+                     help="Thư viện PKCS#11 của USB token (.dll/.so; mã PIN: biến XLKPI_SIGN_PIN, hoặc được hỏi) / the "
+                          "token's PKCS#11 library."),
+        click.option("--token-label", metavar="TEXT", default=None, help="Nhãn của token / the token's label."),
+        click.option("--key-label", metavar="TEXT", default=None, help="Nhãn của khóa ký trên token / the key's label."),
+        click.option("--cert-label", metavar="TEXT", default=None,
+                     help="Nhãn của chứng thư trên token (mặc định: như khóa) / the certificate's label."),
+        click.option("--tsa", metavar="URL", default=None,
+                     help="Máy chủ dấu thời gian (PAdES B-T) / a timestamp server (RFC 3161)."),
+    )):
+        func = option(func)
+    return func
+
+
+def _signing_key(pkcs12: Path | None, pkcs11_lib: str | None, token_label: str | None, key_label: str | None,
+                 cert_label: str | None) -> Any:
+    """The key the options name; its password or PIN from the environment, else asked without echo, once."""
+    import os
+
+    from xlkpi.report.signing import Pkcs12Key, TokenKey
+
+    if (pkcs12 is None) == (pkcs11_lib is None):
+        raise click.UsageError("Cần đúng một trong --pkcs12 FILE hoặc --pkcs11-lib LIB / give exactly one of "
+                               "--pkcs12 or --pkcs11-lib.")
+    if pkcs12 is not None:
+        password = os.environ.get(SIGN_PASSWORD_ENV)
+        if password is None:
+            password = click.prompt("Mật khẩu tệp chứng thư số / PKCS#12 password", hide_input=True, err=True)
+        return Pkcs12Key(pkcs12, password)
+    pin = os.environ.get(SIGN_PIN_ENV)
+    if pin is None:
+        pin = click.prompt("Mã PIN của token / token PIN", hide_input=True, err=True)
+    return TokenKey(str(pkcs11_lib), pin, token_label, key_label, cert_label)
+
+
+def _signature_block(campaign: Any) -> Any:
+    from xlkpi.report.signing import SignatureBlock
+
+    signer = campaign.plan.document.signer
+    return SignatureBlock(signer.on_behalf, signer.title, campaign.config.signer_name or signer.name)
+
+
+def _echo_signed(signed: Any) -> None:
+    level = "PAdES B-T, có dấu thời gian" if signed.timestamped else "PAdES B-B"
+    echo(f"✓ Đã ký / signed: {signed.path}")
+    echo(f"  người ký {signed.signer}; chữ ký hiện ở trang {signed.placement.page + 1}, khối chữ ký; {level}")
+
+
+@cli.command("sign")
+@click.argument("pdf", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@signing_key_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Tệp đã ký (mặc định <tên>-da-ky.pdf) / the signed file.")
+@click.option("--force", is_flag=True, help="Ghi đè tệp đã ký có sẵn / overwrite an existing signed file.")
+@campaign_option
+@handle_errors
+def sign_command(pdf: Path, pkcs12: Path | None, pkcs11_lib: str | None, token_label: str | None,
+                 key_label: str | None, cert_label: str | None, tsa: str | None, out: Path | None, force: bool,
+                 campaign_dir: Path | None) -> None:
+    """Ký số phụ lục PDF / sign the appendix PDF (PAdES) with a PKCS#12 file or a USB token.
+
+    The signature is visible in the appendix's signature block (signer, title, organisation, date and time),
+    found where xlkpi printed it; the round is the one the PDF's folder belongs to, or --campaign. The
+    original PDF is never changed; the signed copy is <name>-da-ky.pdf unless --out.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.report.signing import sign_pdf
+
+    campaign = open_campaign(campaign_dir if campaign_dir is not None else pdf.resolve().parent)
+    key = _signing_key(pkcs12, pkcs11_lib, token_label, key_label, cert_label)
+    signed = sign_pdf(pdf, key, _signature_block(campaign), out=out, force=force, tsa=tsa,
+                      location=campaign.plan.document.place)
+    _echo_signed(signed)
+
+
+@cli.command("verify")
+@click.argument("pdf", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="CA.pem", help="Chứng thư CA gốc tin cậy (lặp lại được) / a trusted root certificate.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON / print JSON.")
+@handle_errors
+def verify_command(pdf: Path, trust: tuple[Path, ...], as_json: bool) -> None:
+    """Kiểm tra chữ ký số của tệp PDF / verify a signed PDF.
+
+    Says who signed (certificate subject, issuer, validity), when, whether the signed content is intact and
+    whether the document was changed after signing (and how). Exit code 0 only when every signature is
+    intact and nothing but another signature was added after it.
+    """
+    import json
+
+    from xlkpi.report.signing import verify_pdf
+
+    reports = verify_pdf(pdf, trust)
+    if as_json:
+        echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        echo(f"{pdf}: {len(reports)} chữ ký / signature(s)")
+        for report in reports:
+            for line in report.lines():
+                echo(line)
+    if not all(r.ok for r in reports):
+        sys.exit(1)
+
+
 @cli.command("consolidate")
 @campaign_option
 @click.option("--pdf", is_flag=True, help="Xuất thêm phụ lục ra PDF qua LibreOffice / also print the appendix to PDF.")
@@ -800,9 +913,14 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
                    "the upper level's workbook for this office: fill it with the totals.")
 @click.option("--upper-plan", metavar="FILE|ID", default=None,
               help="Kế hoạch của cấp trên, nếu không phải kế hoạch dựng sẵn / the upper level's plan.")
+@click.option("--sign", "sign", is_flag=True, help="Ký số bản PDF ngay (kèm --pkcs12 hoặc --pkcs11-lib) / sign the PDF "
+                                                    "in the same run.")
+@signing_key_options
 @handle_errors
 def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, trend: bool,
-                        submission: Path | None, upper_plan: str | None) -> None:
+                        submission: Path | None, upper_plan: str | None, sign: bool, pkcs12: Path | None,
+                        pkcs11_lib: str | None, token_label: str | None, key_label: str | None,
+                        cert_label: str | None, tsa: str | None) -> None:
     """Lập phụ lục tổng hợp để trình ký / write the consolidated appendix, ready to sign.
 
     From the ledger's accepted submissions: the plan's appendix table with the rolled-up results
@@ -818,12 +936,21 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
     from xlkpi.report.consolidate import consolidate
 
     campaign = open_campaign(campaign_dir)
-    result = consolidate(campaign, pdf=pdf, charts=not no_charts, trend=trend, submission=submission,
+    key = _signing_key(pkcs12, pkcs11_lib, token_label, key_label, cert_label) if sign else None
+    if not sign and (pkcs12 or pkcs11_lib or tsa):
+        raise click.UsageError("--pkcs12, --pkcs11-lib và --tsa đi cùng --sign / go with --sign.")
+    result = consolidate(campaign, pdf=pdf or sign, charts=not no_charts, trend=trend, submission=submission,
                          upper_plan=upper_plan)
     status = result.status
     echo(f"✓ Phụ lục tổng hợp / appendix: {result.path}")
     if result.pdf:
         echo(f"  PDF: {result.pdf}")
+    if key is not None and result.pdf is not None:
+        from xlkpi.report.signing import default_output, sign_pdf
+
+        # consolidate writes the appendix again on every run: its signed copy is made again with it
+        _echo_signed(sign_pdf(result.pdf, key, _signature_block(campaign), out=default_output(result.pdf),
+                              force=True, tsa=tsa, location=campaign.plan.document.place))
     echo(f"  {status.summary_vi()}")
     earlier = status.with_data - status.returned
     echo(f"  tổng hợp số liệu của {status.with_data}/{len(status.units)} đơn vị"

@@ -306,6 +306,71 @@ CATALOGUE: dict[str, Message] = {
         "LibreOffice không chuyển đổi được tệp ({detail}).",
         "LibreOffice could not convert the file ({detail}).",
     ),
+    "sign-pdf-unreadable": Message(
+        "Không đọc được tệp PDF ({detail}). Hãy ký bản PDF do xlkpi consolidate --pdf lập, chưa qua chương trình nào "
+        "khác.",
+        "The PDF cannot be read ({detail}). Sign the PDF that xlkpi consolidate --pdf wrote, untouched by other programs.",
+    ),
+    "sign-block-missing": Message(
+        "Không tìm thấy khối chữ ký \"{on_behalf} / {title}\" trong tệp PDF: chữ ký hiện ở đó. Hãy ký bản PDF do xlkpi "
+        "consolidate --pdf lập cho đợt này (hoặc chỉ rõ đợt bằng --campaign).",
+        "The signature block \"{on_behalf} / {title}\" is not in the PDF; the signature is placed there. Sign the PDF "
+        "xlkpi consolidate --pdf wrote for this round (or name the round with --campaign).",
+    ),
+    "sign-pkcs12-unreadable": Message(
+        "Không mở được tệp chứng thư số (PKCS#12): mật khẩu sai hoặc tệp không phải .p12/.pfx. Hãy kiểm tra mật khẩu "
+        "(biến môi trường XLKPI_SIGN_PASSWORD) và tệp.",
+        "The certificate file (PKCS#12) cannot be opened: a wrong password or not a .p12/.pfx file. Check the password "
+        "(XLKPI_SIGN_PASSWORD) and the file.",
+    ),
+    "sign-pin-wrong": Message(
+        "Mã PIN của token {token} không đúng. xlkpi không thử lại (token bị khóa sau 3 lần sai): hãy kiểm tra mã PIN "
+        "rồi chạy lại lệnh.",
+        "The PIN of token {token} is wrong. xlkpi does not try again (tokens lock after three wrong PINs): check the PIN "
+        "and run the command again.",
+    ),
+    "sign-pin-locked": Message(
+        "Token {token} đã bị khóa mã PIN. Hãy liên hệ đơn vị cấp chứng thư số (Ban Cơ yếu Chính phủ) để mở khóa.",
+        "Token {token}'s PIN is locked. Ask the certificate's issuer (the Government Cipher Committee) to unlock it.",
+    ),
+    "sign-pkcs11-library": Message(
+        "Không nạp được thư viện PKCS#11 của token ({detail}). Hãy chỉ đúng tệp thư viện đi kèm phần mềm của token "
+        "(trên Windows thường là một tệp .dll trong C:\\Windows\\System32).",
+        "The token's PKCS#11 library cannot be loaded ({detail}). Give the library that came with the token's software "
+        "(on Windows usually a .dll in C:\\Windows\\System32).",
+    ),
+    "sign-token-missing": Message(
+        "Không tìm thấy token {token} ({detail}). Hãy cắm token, kiểm tra nhãn (--token-label) rồi chạy lại.",
+        "Token {token} was not found ({detail}). Plug the token in, check its label (--token-label) and run again.",
+    ),
+    "sign-key-missing": Message(
+        "Không tìm thấy khóa hoặc chứng thư \"{label}\" trên token. Hãy kiểm tra nhãn (--key-label, --cert-label).",
+        "No key or certificate \"{label}\" on the token. Check the labels (--key-label, --cert-label).",
+    ),
+    "sign-font-missing": Message(
+        "Không tìm thấy phông chữ có dấu tiếng Việt để in chữ ký (đã tìm: {file}). Hãy đặt biến môi trường {env} là "
+        "đường dẫn một tệp phông .ttf, ví dụ Times New Roman.",
+        "No font with the Vietnamese letters was found for the visible signature (looked at: {file}). Set {env} to a "
+        ".ttf font file, e.g. Times New Roman.",
+    ),
+    "sign-tsa-failed": Message(
+        "Máy chủ dấu thời gian không trả lời đúng ({detail}). Hãy kiểm tra địa chỉ --tsa và mạng, hoặc ký không có "
+        "dấu thời gian.",
+        "The timestamp server did not answer properly ({detail}). Check the --tsa address and the network, or sign "
+        "without a timestamp.",
+    ),
+    "sign-failed": Message(
+        "Không ký được tệp ({detail}). Tệp gốc không bị thay đổi.",
+        "The file could not be signed ({detail}). The original file is unchanged.",
+    ),
+    "sign-trust-unreadable": Message(
+        "Tệp chứng thư CA không đọc được: cần một chứng thư X.509 dạng .pem, .cer hoặc .crt.",
+        "The CA certificate file cannot be read: an X.509 certificate (.pem, .cer or .crt) is needed.",
+    ),
+    "sign-none": Message(
+        "Tệp PDF không có chữ ký số nào.",
+        "The PDF has no digital signature.",
+    ),
     "demo-folder-in-use": Message(
         "Thư mục đã có dữ liệu không phải của demo; demo không ghi vào đây. Hãy chọn thư mục khác: xlkpi demo THƯ_MỤC.",
         "The folder holds files that are not the demo's; the demo does not write here. Choose another: "

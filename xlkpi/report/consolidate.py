@@ -83,12 +83,17 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
     return result
 
 
+#: LibreOffice's PDF export as PDF/A-2b (archival: fonts embedded, no transparency tricks, XMP metadata), the
+#: form the signed appendix is kept in; a LibreOffice older than 7.4 ignores the option and writes a plain PDF
+PDF_A = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+
+
 def print_appendix(consolidation: Consolidation, status: Status, context: Context, target: Path) -> Path:
     """The appendix alone, as PDF through LibreOffice (a print copy with the results as values)."""
     with tempfile.TemporaryDirectory(prefix="xlkpi-pdf-") as folder:
         source = Path(folder) / f"{target.stem}.xlsx"
         with source.open("wb") as out:
             write_consolidated(consolidation, status, context, out, print_copy=True)
-        produced = convert(source, "pdf", folder)
+        produced = convert(source, PDF_A, folder)
         write_atomically(target, produced.read_bytes(), force=True)
     return target
