@@ -3,7 +3,7 @@ example's folder, and checks that every output line the README shows is what the
 any text, a line of "…" alone for lines left out). An example whose commands or output drift fails its test.
 
 Commands understood: ``xlkpi …`` (run as ``python -m xlkpi``), ``python FILE …`` (the interpreter running the
-tests), ``cd DIR`` and ``export NAME=VALUE`` (for the commands after it). A command expected to fail ends with
+tests), ``openssl …``, ``cd DIR`` and ``export NAME=VALUE`` (for the commands after it). A command expected to fail ends with
 ``# exit N``. ``XLKPI_SHOW_EXAMPLES=1 pytest -s tests/test_examples.py`` prints what each command printed.
 """
 
@@ -86,6 +86,8 @@ class Session:
             argv = [sys.executable, "-m", "xlkpi", *words[1:]]
         elif words[0] in ("python", "python3", "py"):
             argv = [sys.executable, *words[1:]]
+        elif words[0] == "openssl" and shutil.which("openssl"):  # the signing example makes a test certificate
+            argv = words
         else:
             raise AssertionError(f"an example command the tests cannot run: {command}")
         env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "120", **self.env}

@@ -15,7 +15,7 @@ from tests.examples import EXAMPLES, ROOT, Session, console_blocks, copy_example
 
 def test_every_example_folder_has_a_readme_vietnamese_first_and_is_linked_from_the_readmes():
     folders = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    assert folders == ["analysis", "import-appendix", "province-round", "windows"]
+    assert folders == ["analysis", "import-appendix", "province-round", "signing", "windows"]
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     top = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in folders:
@@ -220,3 +220,16 @@ def test_the_readme_runner_fails_when_a_command_or_its_output_drifts(tmp_path):
         session.run(Step("xlkpi plans --no-such-option"))
     with pytest.raises(AssertionError, match="cannot run"):
         session.run(Step("rm -rf /"))
+
+
+def test_signing(tmp_path, soffice):
+    """A test certificate made with openssl, the demo's appendix printed and signed in one run, verified."""
+    from tests.pki import need
+
+    need("openssl", "openssl")
+    folder = copy_example("signing", tmp_path)
+    session = Session(folder)
+    for block in console_blocks(folder / "README.md"):
+        session.run_block(block)
+    signed = next((folder / "xlkpi-demo" / "lai-chau" / "reports").glob("*-phu-luc-da-ky.pdf"))
+    assert b"/ByteRange" in signed.read_bytes()
