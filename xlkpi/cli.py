@@ -425,6 +425,8 @@ def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--signer", "signer_name", default="", help="Họ tên người ký phụ lục / the signer's name.")
 @click.option("--departments", is_flag=True, help="Với --province: thêm 12 sở, ban, ngành của tỉnh (cấp 'so') / with "
                                                  "--province: add the province's specialised agencies.")
+@click.option("--no-approval", is_flag=True, help="Tổng hợp mọi báo cáo hợp lệ, không cần duyệt / consolidate every "
+                                                  "accepted return without approval.")
 @click.option("--settings", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Tệp thiết lập chung của cơ quan (đơn vị tổng hợp, nơi nhận, người ký, hộp thư …); tùy chọn ghi ở "
                    "đây được ưu tiên / the office's standing settings (options given here win).")
@@ -432,7 +434,7 @@ def campaign_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def init_command(directory: Path, plan_name: str, roster: Path | None, province: str | None, period: str,
                  deadline: str | None, send_to: str, owner: str | None, convention: str | None,
                  report_number: str, report_date: str | None, signer_name: str, departments: bool,
-                 settings: Path | None) -> None:
+                 no_approval: bool, settings: Path | None) -> None:
     """Tạo một đợt báo cáo / create a campaign folder.
 
     Writes campaign.yaml (plan, roster, period, deadline, sheet password), a random secret for the
@@ -448,7 +450,7 @@ def init_command(directory: Path, plan_name: str, roster: Path | None, province:
     campaign = init_campaign(directory, plan=plan_name, period=period, roster=roster, province=province,
                              deadline=deadline, owner=owner, send_to=send_to, convention=convention,
                              report_number=report_number, report_date=report_date, signer_name=signer_name,
-                             departments=departments, settings=settings)
+                             departments=departments, settings=settings, approved_only=not no_approval)
     period_obj = campaign.period
     echo(f"✓ {directory}: đợt báo cáo {campaign.id}")
     echo(f"  kế hoạch {campaign.plan.id} (phiên bản {campaign.plan.version}), {len(campaign.roster)} đơn vị")
@@ -767,13 +769,19 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
         echo(json.dumps({
             "campaign": campaign.id, "deadline": str(status.deadline) if status.deadline else None,
             "units": [{"unit": u.unit.code, "name": u.unit.name, "state": u.state, "file": u.file or u.rejected_file,
-                       "received_at": u.received_at, "late": u.late} for u in status.units],
+                       "received_at": u.received_at, "late": u.late, "review": u.review,
+                       "review_reason": u.review_reason, "used": u.used_sha256 is not None,
+                       "after_lock": u.after_lock} for u in status.units],
             "unidentified": [f.path for f in status.unidentified],
+            "approved_only": status.approved_only, "review": status.review_counts(),
+            "lock": ({"at": status.lock.decided_at, "by": status.lock.decided_by, "reason": status.lock.reason}
+                     if status.lock else None),
         }, ensure_ascii=False, indent=2))
         sys.exit(int(status.has_problems))
     deadline = f"{status.deadline:%d/%m/%Y}" if status.deadline else "không đặt"
     echo(f"{campaign.id} — {campaign.period.label}, hạn nộp {deadline}")
     echo(f"  {status.summary_vi()}")
+    _echo_workflow(status)
     for state, title in (("resubmit", "Phải nộp lại / must resubmit"), ("late", "Nộp muộn / late"),
                          ("missing", "Chưa nộp / missing")):
         entries = [u for u in status.units if u.state == state]
@@ -787,6 +795,186 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
         for row in status.unidentified:
             echo(f"  {row.path}")
     sys.exit(int(status.has_problems))
+
+
+def _echo_workflow(status: Any) -> None:
+    """The workflow's line of status and review: decisions so far, and the lock."""
+    from xlkpi.common.text import shown_time
+
+    counts = status.review_counts()
+    if status.approved_only or counts["approved"] or counts["returned"]:
+        rule = "chỉ tổng hợp báo cáo đã duyệt" if status.approved_only else "tổng hợp mọi báo cáo hợp lệ chưa bị trả lại"
+        echo(f"  duyệt: đã duyệt {counts['approved']}, chờ duyệt {counts['waiting']}, bị trả lại {counts['returned']}"
+             f" ({rule})")
+    if status.lock is not None:
+        after = sum(1 for u in status.units if u.after_lock)
+        echo(f"  Số liệu đã chốt {shown_time(status.lock.decided_at)} ({status.lock.decided_by}): {status.lock.reason}"
+             + (f"; {after} đơn vị gửi bản mới sau khi chốt (chưa tính)" if after else ""))
+
+
+def _echo_decided(decided: Any, verb: str) -> None:
+    if decided.done:
+        echo(f"✓ {verb} {len(decided.done)} đơn vị: {', '.join(decided.done)}")
+    for unit, why in decided.skipped:
+        echo(f"  - {unit}: {why}")
+
+
+@cli.command("review")
+@campaign_option
+@json_option
+@handle_errors
+def review_command(campaign_dir: Path | None, as_json: bool) -> None:
+    """Báo cáo chờ duyệt / the returns waiting for a decision, with their warnings.
+
+    Each unit's current accepted return that no one has approved or returned yet, with its file, when it
+    came and the warnings collect found; then what was decided. Approve with `xlkpi approve UNIT…` (or
+    --all-clean), send back with `xlkpi return UNIT --reason "…"`.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect import ledger as L
+    from xlkpi.collect.status import read_status
+    from xlkpi.collect.workflow import REVIEW_LABELS
+
+    campaign = open_campaign(campaign_dir)
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        status = read_status(campaign, connection)
+        warnings = L.problems_of(connection, [u.sha256 for u in status.units if u.sha256])
+    finally:
+        connection.close()
+    waiting = [u for u in status.units if u.review == "waiting"]
+    if as_json:
+        echo(json.dumps({"campaign": campaign.id, "review": status.review_counts(), "units": [
+            {"unit": u.unit.code, "name": u.unit.name, "review": u.review, "reason": u.review_reason,
+             "by": u.review_by, "at": u.review_at, "file": u.file, "received_at": u.received_at, "late": u.late,
+             "warnings": [w[4] for w in warnings.get(u.sha256 or "", [])]}
+            for u in status.units if u.review]}, ensure_ascii=False, indent=2))
+        return
+    echo(f"{campaign.id} — {campaign.period.label}")
+    echo(f"  {status.summary_vi()}")
+    _echo_workflow(status)
+    echo(f"Chờ duyệt / waiting ({len(waiting)}):")
+    for entry in waiting:
+        notes = warnings.get(entry.sha256 or "", [])
+        late = " (nộp muộn)" if entry.late else ""
+        echo(f"  {entry.unit.code:<8} {entry.unit.name}  {entry.file}{late}"
+             + (f"  — {len(notes)} cảnh báo" if notes else "  — không có cảnh báo"))
+        for note in notes[:5]:
+            echo(f"      ! {note[4]}")
+    decided = [u for u in status.units if u.review in ("approved", "returned")]
+    if decided:
+        echo(f"Đã quyết định / decided ({len(decided)}):")
+        for entry in decided:
+            reason = f": {entry.review_reason}" if entry.review_reason else ""
+            echo(f"  {entry.unit.code:<8} {entry.unit.name}  {REVIEW_LABELS[entry.review]}"
+                 f" ({entry.review_by}){reason}")
+
+
+@cli.command("approve")
+@click.argument("units", nargs=-1)
+@click.option("--all-clean", is_flag=True, help="Duyệt mọi báo cáo chờ duyệt không có cảnh báo / approve every "
+                                                  "waiting return without warnings.")
+@campaign_option
+@handle_errors
+def approve_command(units: tuple[str, ...], all_clean: bool, campaign_dir: Path | None) -> None:
+    """Duyệt báo cáo của đơn vị / approve units' current returns (recorded with who and when)."""
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.workflow import approve
+
+    if not units and not all_clean:
+        raise click.UsageError("Cần mã đơn vị hoặc --all-clean / give unit codes or --all-clean.")
+    _echo_decided(approve(open_campaign(campaign_dir), units, all_clean=all_clean), "Đã duyệt")
+
+
+@cli.command("return")
+@click.argument("unit")
+@click.option("--reason", required=True, help="Lý do trả lại (gửi cho đơn vị, ghi vào nhật ký) / why.")
+@campaign_option
+@handle_errors
+def return_command(unit: str, reason: str, campaign_dir: Path | None) -> None:
+    """Trả lại báo cáo cho đơn vị, kèm lý do / send a unit's return back with the reason; it must resubmit."""
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.workflow import return_unit
+
+    _echo_decided(return_unit(open_campaign(campaign_dir), unit, reason), "Đã trả lại")
+
+
+@cli.command("lock")
+@click.option("--reason", required=True, help="Lý do chốt số liệu / why the figures are locked.")
+@click.option("--pdf", is_flag=True, help="Xuất thêm phụ lục đã chốt ra PDF / also print the locked appendix.")
+@campaign_option
+@handle_errors
+def lock_command(reason: str, pdf: bool, campaign_dir: Path | None) -> None:
+    """Chốt số liệu của đợt / lock the round's figures as they stand.
+
+    Which return of each unit counts is frozen, with who, when and why; the appendix is written again
+    ("Số liệu chốt ngày …") and its SHA-256 kept. Files collected later are recorded and change nothing
+    until `xlkpi reopen --reason "…"`.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.report.consolidate import lock_round
+
+    result = lock_round(open_campaign(campaign_dir), reason, pdf=pdf)
+    echo(f"✓ Đã chốt số liệu / locked: {result.status.with_data}/{len(result.status.units)} đơn vị có số liệu")
+    echo(f"  Phụ lục / appendix: {result.path}")
+    if result.pdf:
+        echo(f"  PDF: {result.pdf}")
+
+
+@cli.command("reopen")
+@click.option("--reason", required=True, help="Lý do mở lại / why the round is reopened.")
+@campaign_option
+@handle_errors
+def reopen_command(reason: str, campaign_dir: Path | None) -> None:
+    """Mở lại đợt đã chốt số liệu, kèm lý do / reopen a locked round (a reason is required)."""
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect.workflow import reopen_round
+    from xlkpi.common.text import shown_time
+
+    lock = reopen_round(open_campaign(campaign_dir), reason)
+    echo(f"✓ Đã mở lại / reopened (số liệu chốt {shown_time(lock.decided_at)} bởi {lock.decided_by} không còn hiệu lực)")
+
+
+@cli.command("log")
+@campaign_option
+@click.option("--verify", "check", is_flag=True, help="Kiểm tra nhật ký còn nguyên vẹn / check the chain.")
+@json_option
+@handle_errors
+def log_command(campaign_dir: Path | None, check: bool, as_json: bool) -> None:
+    """Nhật ký của đợt / the round's audit log: who did what, when and why.
+
+    Append-only, each entry chained to the one before by its SHA-256: --verify finds an entry edited or
+    deleted (exit 1). The last line gives the chain's head, to note down elsewhere.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.collect import audit
+    from xlkpi.collect import ledger as L
+
+    campaign = open_campaign(campaign_dir)
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        found = audit.entries(connection)
+        wrong = audit.verify(connection) if check else []
+    finally:
+        connection.close()
+    if as_json:
+        echo(json.dumps({"campaign": campaign.id, "entries": [e.to_dict() for e in found],
+                         **({"intact": not wrong, "problems": wrong} if check else {})},
+                        ensure_ascii=False, indent=2))
+    else:
+        echo(f"Nhật ký đợt {campaign.id} / audit log: {len(found)} mục")
+        for entry in found:
+            echo(entry.line())
+        if found:
+            echo(f"Đầu chuỗi / head: {found[-1].seq}:{found[-1].hash}")
+        if check:
+            if wrong:
+                for text in wrong:
+                    echo(f"  ✗ {text}")
+            else:
+                echo("✓ Nhật ký nguyên vẹn / the log is intact")
+    if wrong:
+        sys.exit(1)
 
 
 SIGN_PASSWORD_ENV, SIGN_PIN_ENV = "XLKPI_SIGN_PASSWORD", "XLKPI_SIGN_PIN"
@@ -840,6 +1028,17 @@ def _signature_block(campaign: Any) -> Any:
     return SignatureBlock(signer.on_behalf, signer.title, campaign.config.signer_name or signer.name)
 
 
+def _record_signing(campaign: Any, signed: Any) -> None:
+    """The audit log says who signed what: the certificate's holder, the file and its SHA-256."""
+    import hashlib
+
+    from xlkpi.report.consolidate import audited
+
+    audited(campaign, "sign", {"file": signed.path.name, "signer": signed.signer,
+                                "sha256": hashlib.sha256(signed.path.read_bytes()).hexdigest(),
+                                "level": signed.to_dict()["level"]}, None)
+
+
 def _echo_signed(signed: Any) -> None:
     level = "PAdES B-T, có dấu thời gian" if signed.timestamped else "PAdES B-B"
     echo(f"✓ Đã ký / signed: {signed.path}")
@@ -870,6 +1069,7 @@ def sign_command(pdf: Path, pkcs12: Path | None, pkcs11_lib: str | None, token_l
     key = _signing_key(pkcs12, pkcs11_lib, token_label, key_label, cert_label)
     signed = sign_pdf(pdf, key, _signature_block(campaign), out=out, force=force, tsa=tsa,
                       location=campaign.plan.document.place)
+    _record_signing(campaign, signed)
     _echo_signed(signed)
 
 
@@ -949,8 +1149,10 @@ def consolidate_command(campaign_dir: Path | None, pdf: bool, no_charts: bool, t
         from xlkpi.report.signing import default_output, sign_pdf
 
         # consolidate writes the appendix again on every run: its signed copy is made again with it
-        _echo_signed(sign_pdf(result.pdf, key, _signature_block(campaign), out=default_output(result.pdf),
-                              force=True, tsa=tsa, location=campaign.plan.document.place))
+        signed = sign_pdf(result.pdf, key, _signature_block(campaign), out=default_output(result.pdf), force=True,
+                          tsa=tsa, location=campaign.plan.document.place)
+        _record_signing(campaign, signed)
+        _echo_signed(signed)
     echo(f"  {status.summary_vi()}")
     earlier = status.with_data - status.returned
     echo(f"  tổng hợp số liệu của {status.with_data}/{len(status.units)} đơn vị"

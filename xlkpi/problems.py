@@ -371,6 +371,30 @@ CATALOGUE: dict[str, Message] = {
         "Tệp PDF không có chữ ký số nào.",
         "The PDF has no digital signature.",
     ),
+    "reason-missing": Message(
+        "Cần ghi lý do khi {action} (--reason \"…\"): lý do được lưu vào nhật ký và gửi cho đơn vị khi trả lại.",
+        "A reason is required to {action} (--reason \"…\"): it is kept in the audit log and sent to the unit when "
+        "a return is sent back.",
+    ),
+    "reason-too-long": Message(
+        "Lý do dài quá {limit} ký tự. Hãy viết ngắn gọn hơn.",
+        "The reason is longer than {limit} characters. Make it shorter.",
+    ),
+    "round-locked": Message(
+        "Số liệu của đợt đã được chốt ({at}, {who}): không duyệt, trả lại hay chốt lại được nữa. Muốn sửa, lãnh đạo "
+        "mở lại đợt: xlkpi reopen --reason \"…\".",
+        "The round's figures were locked ({at}, {who}): nothing can be approved, returned or locked again. To change "
+        "them, a leader reopens the round: xlkpi reopen --reason \"…\".",
+    ),
+    "round-not-locked": Message(
+        "Đợt báo cáo chưa được chốt số liệu nên không có gì để mở lại.",
+        "The round is not locked, so there is nothing to reopen.",
+    ),
+    "audit-broken": Message(
+        "Nhật ký của đợt không còn nguyên vẹn: {detail}. Hãy báo người phụ trách và khôi phục sổ từ bản sao lưu.",
+        "The round's audit log is not intact: {detail}. Tell the person in charge and restore the ledger from a "
+        "backup.",
+    ),
     "demo-folder-in-use": Message(
         "Thư mục đã có dữ liệu không phải của demo; demo không ghi vào đây. Hãy chọn thư mục khác: xlkpi demo THƯ_MỤC.",
         "The folder holds files that are not the demo's; the demo does not write here. Choose another: "

@@ -43,6 +43,8 @@ exit /b 0
 rem collect, status: ma 1 khi co don vi phai nop lai
 %XLKPI% collect --campaign %ROUND%
 %XLKPI% status --campaign %ROUND%
+rem duyet moi bao cao khong co canh bao; xem truoc: %XLKPI% review --campaign %ROUND%
+%XLKPI% approve --all-clean --campaign %ROUND% || goto :loi
 %XLKPI% consolidate --campaign %ROUND% --pdf || goto :loi
 echo Phu luc tong hop (xlsx, pdf) trong %ROUND%\reports
 exit /b 0

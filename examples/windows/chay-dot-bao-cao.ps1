@@ -43,6 +43,8 @@ function Tong-Hop {
     # collect, status: mã 1 khi có đơn vị phải nộp lại
     & $Xlkpi collect --campaign $Round
     & $Xlkpi status --campaign $Round
+    # duyệt mọi báo cáo không có cảnh báo; xem trước: & $Xlkpi review --campaign $Round
+    & $Xlkpi approve --all-clean --campaign $Round; Check "duyệt báo cáo"
     & $Xlkpi consolidate --campaign $Round --pdf; Check "lập phụ lục tổng hợp"
     Write-Host "Phụ lục tổng hợp (xlsx, pdf) trong $Round\reports"
 }

@@ -77,6 +77,9 @@ class CampaignConfig(BaseModel):
     recipients: tuple[Annotated[str, Field(max_length=300)], ...] = Field(DEFAULT_RECIPIENTS, max_length=40)
     #: The office's mailbox for ``xlkpi send``, ``fetch`` and ``remind`` (see :mod:`xlkpi.campaign.mailconfig`).
     mail: MailConfig | None = None
+    #: Consolidate only the returns an officer approved (``xlkpi approve``). ``xlkpi init`` sets it for a new
+    #: round; a round made before the workflow (without the key) consolidates every accepted return, as before.
+    approved_only: bool = False
 
 
 class CampaignSettings(BaseModel):
@@ -215,6 +218,7 @@ def init_campaign(
     signer_name: str = "",
     departments: bool = False,
     settings: str | Path | None = None,
+    approved_only: bool = False,
 ) -> Campaign:
     """Create a campaign folder.  Everything is checked first; on any problem nothing is written.
 
@@ -271,6 +275,7 @@ def init_campaign(
         signer_name=signer_name,
         **({"recipients": standing.recipients} if standing.recipients is not None else {}),
         mail=standing.mail,
+        approved_only=approved_only,
     )
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -300,6 +305,7 @@ def _config_yaml(config: CampaignConfig) -> str:
         "# password: mật khẩu mở khóa trang tính của các tệp nhập liệu (giữ kín).\n"
         "# report_number, report_date, signer_name: số, ngày của báo cáo kèm phụ lục tổng hợp và người ký (có thể sửa).\n"
         "# recipients: \"Nơi nhận\" in dưới phụ lục tổng hợp, mỗi dòng một nơi (có thể sửa).\n"
+        "# approved_only: true — chỉ tổng hợp các báo cáo đã được duyệt (xlkpi approve).\n"
     )
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     if config.mail is not None:

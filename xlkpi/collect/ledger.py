@@ -18,6 +18,11 @@
                     Message-ID, sender, the server's receipt time), so a second fetch takes nothing again
 ``mail_files``      every attachment fetch saved into the inbox, with its message and the server's receipt
                     time, which collect uses as the file's time received
+``decisions``       an officer's approval of a unit's return, or its return to the unit with the reason
+``locks``           the round locked (its figures frozen: which return of each unit, the appendix's SHA-256) or
+                    reopened, each with who, when and why
+``audit``           the audit log: every decision, append-only, each entry chained to the one before by its
+                    SHA-256 (see :mod:`xlkpi.collect.audit`)
 
 Each collect run is one transaction (``BEGIN IMMEDIATE``, taken before it reads what the ledger
 knows), so two runs at once queue rather than interleave, a crash leaves the ledger as it was, and
@@ -93,6 +98,19 @@ CREATE TABLE IF NOT EXISTS mail_files (
     path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, message_id TEXT NOT NULL, sender TEXT NOT NULL,
     known_sender INTEGER NOT NULL, received TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, unit TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL,
+    decided_by TEXT NOT NULL, decided_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS locks (
+    id INTEGER PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL, snapshot TEXT, appendix_sha256 TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+    reason TEXT NOT NULL, detail TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_sha ON decisions (sha256);
 CREATE INDEX IF NOT EXISTS mail_sent_unit ON mail_sent (kind, unit, about);
 CREATE INDEX IF NOT EXISTS mail_messages_id ON mail_messages (message_id);
 CREATE INDEX IF NOT EXISTS files_sha ON files (sha256);

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from xlkpi.campaign.folder import Campaign
+from xlkpi.collect import audit
 from xlkpi.collect import ledger as L
 from xlkpi.collect.checks import MAX_VALUE
 from xlkpi.forms.layout import NO, YES
@@ -89,6 +90,10 @@ def enter_figure(campaign: Campaign, figure: Figure, source: str, entered_by: st
                 "entered_by, entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (figure.indicator.id, campaign.config.period, figure.numerator, figure.denominator, figure.value,
                  figure.text, source.strip(), who, L.now()))
+            audit.record(connection, "enter", campaign.plan.full_number(figure.indicator.id), who=who,
+                         detail={"indicator": figure.indicator.id, "numerator": figure.numerator,
+                                 "denominator": figure.denominator, "value": figure.value, "text": figure.text,
+                                 "source": source.strip()})
     finally:
         connection.close()
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from xlkpi.collect import audit, workflow
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
@@ -518,11 +519,13 @@ def collect(
                 rows = [(o.path, o.sha256, o.size, o.mtime, started, o.verdict or known[o.sha256][0], o.note)
                         for o in chunk_outcomes if (o.path, o.sha256) not in known_files]
                 known_files.update((row[0], row[1]) for row in rows)
+                added.extend(row[0] for row in rows)
                 connection.executemany(
                     "INSERT OR IGNORE INTO files (path, sha256, size, mtime, first_seen, state, note) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
             recorded: set[str] = set()
+            added: list[str] = []
             if isolate and found:
                 with WorkerPool(jobs, _inspect_path, initializer=_init_worker, initargs=(settings,),
                                 time_limit=time_limit, memory_mb=WORKER_MEMORY_MB) as pool:
@@ -552,6 +555,13 @@ def collect(
                     _init_worker(None)  # type: ignore[arg-type]
             L.derive_states(connection, campaign.config.created)
             connection.execute("UPDATE runs SET finished = ?, contents_new = ? WHERE id = ?", (L.now(), new, run_id))
+            if added:  # the audit log says what came in; a run that found nothing new adds nothing
+                verdicts: dict[str, int] = {}
+                for outcome in outcomes:
+                    verdicts[outcome.verdict or "known"] = verdicts.get(outcome.verdict or "known", 0) + 1
+                audit.record(connection, "collect", campaign.id, detail={
+                    "files": len(added), "new_contents": new, **verdicts,
+                    "after_lock": workflow.active_lock(connection) is not None})
         outcomes.sort(key=lambda o: o.path)
         result.outcomes = outcomes
         result.new_contents = new

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from xlkpi.collect import ledger as L
 from xlkpi.campaign.folder import Campaign
@@ -27,9 +28,25 @@ class UnitStatus:
     #: the newest rejected file of the unit, when it has to resubmit
     rejected_sha256: str | None = None
     rejected_file: str | None = None
+    #: the workflow's word on the current return: waiting, approved, returned (None: no current return)
+    review: str | None = None
+    review_reason: str = ""
+    review_by: str = ""
+    review_at: str = ""
+    #: the return whose figures are consolidated when the workflow decides otherwise than "the current one":
+    #: "" for none (returned, not yet approved, not in the locked figures); None: the current return's
+    used: str | None = None
+    #: a newer return came after the round was locked (recorded; the locked figures stand)
+    after_lock: bool = False
+
+    @property
+    def used_sha256(self) -> str | None:
+        return self.sha256 if self.used is None else (self.used or None)
 
     @property
     def label(self) -> str:
+        if self.state == RESUBMIT and self.review == "returned" and not self.rejected_sha256:
+            return "Phải nộp lại (bị trả lại)"
         if self.state == RESUBMIT and self.sha256:
             return "Phải nộp lại (bản gửi sau bị từ chối)"
         return LABELS[self.state]
@@ -67,13 +84,25 @@ class Status:
     @property
     def with_data(self) -> int:
         """Units whose figures are consolidated: those returned, and those that must resubmit but have an
-        earlier accepted return."""
-        return sum(1 for u in self.units if u.sha256)
+        earlier accepted return — of them, with the workflow, only those approved (or in the locked figures)."""
+        return sum(1 for u in self.units if u.used_sha256)
+
+    #: the lock in force (xlkpi.collect.workflow.Lock), if the round is locked
+    lock: Any = None
+    approved_only: bool = False
+
+    def review_counts(self) -> dict[str, int]:
+        counts = {"waiting": 0, "approved": 0, "returned": 0}
+        for unit in self.units:
+            if unit.review in counts:
+                counts[unit.review] += 1
+        return counts
 
     def counts(self) -> dict[str, int]:
         """The counts every report shows, under the same names everywhere (JSON included)."""
         return {"units": len(self.units), "returned": self.returned, "late": self.late,
-                "resubmit": self.count(RESUBMIT), "missing": self.count(MISSING), "with_data": self.with_data}
+                "resubmit": self.count(RESUBMIT), "missing": self.count(MISSING), "with_data": self.with_data,
+                **{f"review_{k}": v for k, v in self.review_counts().items()}}
 
     def summary_vi(self) -> str:
         """ "38 đơn vị phải báo cáo: đã nộp 33 (nộp muộn 3), phải nộp lại 3, chưa nộp 2" — the same sentence
@@ -94,8 +123,13 @@ def is_late(received_at: str | None, deadline: date | None) -> bool:
 
 
 def read_status(campaign: Campaign, connection: sqlite3.Connection) -> Status:
+    from xlkpi.collect.workflow import APPROVED, RETURNED, WAITING, active_lock, decisions
+
     deadline = campaign.config.deadline
     status = Status(deadline, files=L.file_rows(connection))
+    status.lock = active_lock(connection)
+    status.approved_only = campaign.config.approved_only
+    decided = decisions(connection)
     current = L.current_submissions(connection)
     newest_rejected: dict[str, tuple[str, str, str]] = {}
     for row in status.files:
@@ -121,6 +155,20 @@ def read_status(campaign: Campaign, connection: sqlite3.Connection) -> Status:
             entry.rejected_sha256, entry.rejected_file = rejected[0], rejected[1]
             if not accepted:
                 entry.received_at = rejected[2]
+        if entry.sha256:
+            decision = decided.get(entry.sha256)
+            entry.review = decision.kind if decision else WAITING
+            if decision:
+                entry.review_reason, entry.review_by, entry.review_at = (decision.reason, decision.decided_by,
+                                                                         decision.decided_at)
+            if entry.review == RETURNED:
+                entry.state = RESUBMIT
+            if entry.review == RETURNED or (status.approved_only and entry.review != APPROVED):
+                entry.used = ""
+        if status.lock is not None:
+            frozen = status.lock.snapshot.get(unit.code, "")
+            entry.used = frozen
+            entry.after_lock = bool(entry.sha256) and entry.sha256 != frozen
         status.units.append(entry)
     return status
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xlkpi.campaign.folder import Campaign
+from xlkpi.collect import audit
 from xlkpi.collect import ledger as L
 from xlkpi.collect.report import FEEDBACK_DIR
 from xlkpi.collect.status import MISSING, RESUBMIT, read_status
@@ -206,6 +207,9 @@ def _deliver(campaign: Campaign, config, outgoing: list[Outgoing], result: MailR
                 "attachment_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (item.kind, item.unit.code, item.about, item.message_id, now.isoformat(sep=" "), ", ".join(delivered),
                  item.subject, item.attachment, item.attachment_sha256))
+            audit.record(connection, "send" if item.kind == "send" else "remind", item.unit.code,
+                         detail={"kind": item.kind, "to": delivered, "attachment": item.attachment,
+                                 "message_id": item.message_id})
             if refused:
                 result.failed.append(problem("mail-refused", severity="warning", code=item.unit.code,
                                              name=item.unit.name, detail=_refusals(refused)))

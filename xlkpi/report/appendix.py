@@ -914,7 +914,12 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
              f"({status.summary_vi()})."]
     missing = [u.unit for u in status.units if u.state == MISSING]
     late = [u.unit for u in status.units if u.state == LATE]
-    rejected = [u.unit for u in status.units if u.state == RESUBMIT]
+    sent_back = [u.unit for u in status.units if u.state == RESUBMIT and u.review == "returned"]
+    rejected = [u.unit for u in status.units if u.state == RESUBMIT and u.review != "returned"]
+    waiting = [u.unit for u in status.units if u.review == "waiting" and not u.used_sha256 and status.lock is None]
+    lock = getattr(status, "lock", None)
+    if lock is not None:
+        lines[0] = lines[0][:-1] + f" Số liệu chốt ngày {_day(lock.decided_at)}."
     if missing:
         lines.append(f"- Chưa nộp ({len(missing)}): {_names(missing, printed)}.")
     if late:
@@ -923,9 +928,21 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
         lines.append(f"- Báo cáo bị từ chối, phải nộp lại ({len(rejected)}): {_names(rejected, printed)}"
                      + (" (số liệu tính theo bản hợp lệ gửi trước, nếu có)." if any(u.sha256 for u in status.units
                                                                                   if u.state == RESUBMIT) else "."))
-    if not (missing or late or rejected):
+    if sent_back:
+        lines.append(f"- Báo cáo bị trả lại, phải nộp lại ({len(sent_back)}): {_names(sent_back, printed)}.")
+    if waiting:
+        lines.append(f"- Chưa được duyệt, chưa tổng hợp ({len(waiting)}): {_names(waiting, printed)}.")
+    if not (missing or late or rejected or sent_back or waiting):
         lines.append("- Tất cả các đơn vị đã nộp đúng hạn, báo cáo hợp lệ.")
     return lines
+
+
+def _day(moment: str) -> str:
+    """ "2025-10-25 14:30:00" -> "25/10/2025" (a date as the appendix prints it)."""
+    try:
+        return datetime.fromisoformat(moment).strftime("%d/%m/%Y")
+    except ValueError:
+        return moment
 
 
 #: rows left blank between the signer's title and name: room to sign and stamp (Decree 30/2020/NĐ-CP), at

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlkpi.collect import audit, workflow
 from xlkpi.collect import ledger as L
+from xlkpi.common.text import shown_time
 from xlkpi.report.appendix import Context, write_consolidated
 from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
 from xlkpi.common.files import atomic_file, write_atomically
 from xlkpi.common.office import convert
-from xlkpi.problems import XlkpiError
+from xlkpi.problems import XlkpiError, problem
 from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_values, office_values
 from xlkpi.collect.status import Status, read_status
 from xlkpi.report.submission import SubmissionResult, fill_upper_workbook
@@ -35,7 +39,9 @@ def gather(campaign: Campaign) -> tuple[Consolidation, Status]:
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         status = read_status(campaign, connection)
-        current = {unit: sha for unit, (sha, _, _) in L.current_submissions(connection).items()}
+        # the returns the workflow lets count: the current ones, without those returned to their unit; with
+        # approved_only, the approved ones; once locked, the ones the lock froze
+        current = {u.unit.code: u.used_sha256 for u in status.units if u.used_sha256}
         office = office_values(connection, campaign.config.period)
     finally:
         connection.close()
@@ -61,7 +67,8 @@ def trend_campaigns(campaign: Campaign) -> list[Campaign]:
 
 
 def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, trend: bool = False,
-                submission: str | Path | None = None, upper_plan: str | Path | None = None) -> ConsolidateResult:
+                submission: str | Path | None = None, upper_plan: str | Path | None = None,
+                who: str | None = None) -> ConsolidateResult:
     consolidation, status = gather(campaign)
     config = campaign.config
     context = Context(config.id, campaign.period, config.convention, config.deadline, config.owner, config.created,
@@ -76,6 +83,8 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
     with atomic_file(path, force=True) as out:
         write_consolidated(consolidation, status, context, out, charts=charts, trend=periods)
     result = ConsolidateResult(path, consolidation, status)
+    audited(campaign, "consolidate", {"appendix": path.name, "sha256": _sha256(path),
+                                       "units": status.with_data, "locked": status.lock is not None}, who)
     if submission is not None:
         result.submission = fill_upper_workbook(submission, consolidation, config.owner, campaign.reports, upper_plan)
     if pdf:
@@ -86,6 +95,57 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
 #: LibreOffice's PDF export as PDF/A-2b (archival: fonts embedded, no transparency tricks, XMP metadata), the
 #: form the signed appendix is kept in; a LibreOffice older than 7.4 ignores the option and writes a plain PDF
 PDF_A = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def audited(campaign: Campaign, action: str, detail: dict[str, object], who: str | None,
+             reason: str = "") -> None:
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        with L.transaction(connection):
+            audit.record(connection, action, campaign.id, who=who, reason=reason, detail=detail)
+    finally:
+        connection.close()
+
+
+def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: bool = False) -> ConsolidateResult:
+    """Lock the round's figures (a reason is required): which return of each unit counts is frozen as it stands,
+    recorded with who, when and why; the appendix is written again, saying "Số liệu chốt ngày …", and its
+    SHA-256 kept with the lock. Files collected later are recorded and change nothing until ``reopen``."""
+    reason = workflow.clean_reason(reason, "lock")
+    who = who or audit.current_user()
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        with L.transaction(connection):  # the snapshot and the lock in one step: no collect slips between
+            if workflow.active_lock(connection) is not None:
+                lock = workflow.active_lock(connection)
+                raise XlkpiError(problem("round-locked", at=shown_time(lock.decided_at), who=lock.decided_by))
+            status = read_status(campaign, connection)
+            snapshot = {u.unit.code: u.used_sha256 for u in status.units if u.used_sha256}
+            at = L.now()
+            lock_id = connection.execute(
+                "INSERT INTO locks (kind, reason, decided_by, decided_at, snapshot) VALUES ('lock', ?, ?, ?, ?)",
+                (reason, who, at, json.dumps(snapshot, sort_keys=True))).lastrowid
+            audit.record(connection, "lock", campaign.id, who=who, reason=reason,
+                         detail={"units": len(snapshot)}, at=at)
+    finally:
+        connection.close()
+    result = consolidate(campaign, pdf=pdf, who=who)
+    digest = _sha256(result.path)
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        with L.transaction(connection):
+            connection.execute("UPDATE locks SET appendix_sha256 = ? WHERE id = ?", (digest, lock_id))
+    finally:
+        connection.close()
+    return result
 
 
 def print_appendix(consolidation: Consolidation, status: Status, context: Context, target: Path) -> Path:
