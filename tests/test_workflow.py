@@ -234,3 +234,40 @@ def test_two_collects_an_approval_and_a_lock_at_once_leave_the_ledger_consistent
         assert approvals.fetchall() == []  # nobody approved twice
     finally:
         connection.close()
+
+
+def test_a_returned_unit_gets_its_own_figures_back_with_the_reason(campaign):
+    reason = "Số hồ sơ tiếp nhận chưa khớp Cổng dịch vụ công"
+    result = return_unit(campaign, "03390", reason, who="chuyenvien")
+    [copy] = result.feedback
+    book = openpyxl.load_workbook(copy)
+    feedback = [str(c.value) for row in book["Phản hồi"].iter_rows() for c in row if c.value]
+    assert any(reason in text for text in feedback)
+    # its figures are on the copy as it typed them
+    from tests.test_collect import good_values
+
+    typed = good_values(campaign, "03390")
+    form = book["Nhập liệu"]
+    numbers = {v for v in typed.values() if isinstance(v, int)}
+    assert numbers and numbers <= {c.value for row in form.iter_rows() for c in row}
+
+
+def test_remind_sends_a_returned_unit_its_copy_with_the_reason(tmp_path, monkeypatch):
+    import email
+    from email import policy
+
+    from tests.test_mail_send import PASSWORD, PASSWORD_ENV, make_campaign
+    from xlkpi.mail.send import remind
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    campaign = make_campaign(tmp_path, smtp_port=2525)
+    drop(campaign, "03390.xlsx", filled(campaign, "03390"))
+    run(campaign)
+    reason = "Thiếu văn bản kiểm chứng chỉ tiêu 2"
+    return_unit(campaign, "03390", reason, who="chuyenvien")
+    remind(campaign, dry_run=True, units=["03390"])
+    [preview] = (campaign.outbox / "mail").glob("phan-hoi_*.eml")
+    message = email.message_from_bytes(preview.read_bytes(), policy=policy.default)
+    assert reason in message.get_body(("plain",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename().startswith("03390")

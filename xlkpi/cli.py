@@ -817,6 +817,8 @@ def _echo_decided(decided: Any, verb: str) -> None:
         echo(f"✓ {verb} {len(decided.done)} đơn vị: {', '.join(decided.done)}")
     for unit, why in decided.skipped:
         echo(f"  - {unit}: {why}")
+    for path in decided.feedback:
+        echo(f"  Tệp phản hồi ghi lý do / feedback copy with the reason: {path} (gửi bằng xlkpi remind)")
 
 
 @cli.command("review")

@@ -211,12 +211,12 @@ def inspect_workbook(book: SourceWorkbook, view: CampaignView, file: str, assign
         return result
     for block in layout.blocks:
         result.values.append(_read_block(cells, block, formulas, file, problems, view.numbers[block.indicator.id]))
-    if not result.accepted:  # what the unit typed, for the feedback copy it gets back
-        for block in layout.blocks:
-            for row, col in block.inputs.values():
-                raw = cells.get((row, col), "")
-                if raw not in (None, ""):
-                    result.raw_inputs[cell_name(row, col)] = clean_input(raw)
+    # what the unit typed, for the feedback copy it gets back when its return is rejected or returned to it
+    for block in layout.blocks:
+        for row, col in block.inputs.values():
+            raw = cells.get((row, col), "")
+            if raw not in (None, ""):
+                result.raw_inputs[cell_name(row, col)] = clean_input(raw)
     return result
 
 

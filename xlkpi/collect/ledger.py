@@ -7,7 +7,8 @@
               duplicate (the same content was seen earlier under another path), rejected, ignored
 ``problems``  every problem of a content, located
 ``values``    the values per content, unit, indicator and period (consolidation uses accepted ones only)
-``inputs``    the input cells of rejected contents as typed, for feedback copies: ``{"form": version,
+``inputs``    the input cells of rejected and accepted contents as typed, for feedback copies (a return rejected,
+              or returned by an officer): ``{"form": version,
               "cells": {cell: value}}`` (a ledger of xlkpi 0.1 holds the bare cells of a version-1 form)
 ``runs``      one row per collect run
 ``office_values``  figures the office entered itself (``xlkpi enter``) for an indicator it measures, with

@@ -203,7 +203,8 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
     if folder.exists():
         for old in folder.glob("*.xlsx"):
             old.unlink()
-    wanted = [u for u in status.units if u.state == RESUBMIT and u.rejected_sha256]
+    # a rejected return, or one an officer returned (the reason is its one finding)
+    wanted = [u for u in status.units if u.state == RESUBMIT and (u.rejected_sha256 or u.review == "returned")]
     if not wanted:
         return []
     factory = WorkbookFactory(campaign.plan, form_context(campaign), campaign.secret, campaign.target_year)
@@ -211,7 +212,7 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
     problems = L.problems_of(connection, [u.rejected_sha256 for u in wanted if u.rejected_sha256])
     written = []
     for entry in wanted:
-        sha = entry.rejected_sha256
+        sha = entry.rejected_sha256 or entry.sha256
         assert sha is not None
         row = connection.execute("SELECT cells FROM inputs WHERE sha256 = ?", (sha,)).fetchone()
         version, typed = L.read_typed_inputs(row[0] if row else None)
@@ -228,6 +229,10 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
             key = where if on_form else "A4"
             notes[key] = f"{notes[key]}\n{message_vi}" if key in notes else message_vi
             findings.append((where if on_form else "", message_vi))
+        if not entry.rejected_sha256:  # returned by an officer: the reason is what to fix
+            returned = f"Báo cáo bị trả lại ({entry.review_by}): {entry.review_reason}"
+            notes["A4"] = returned
+            findings.append(("", returned))
         restored = any(code in RESTORED_CODES and severity == "error" for code, severity, *_ in problems.get(sha, []))
         banner = FEEDBACK_BANNER + (RESTORED_NOTE if restored else "")
         data = factory.feedback(entry.unit, filled, notes, banner, findings)

@@ -269,8 +269,7 @@ def _inspect_workbook(data: bytes, outcome: Outcome, suffix: str, assigned: str 
         outcome.note = (f"phiếu của đơn vị {inspection.unit.code if inspection.unit else '?'} chưa nhập số liệu nào "
                         "(bản phiếu trống của đợt, ví dụ thư trả lời trích lại phiếu văn phòng đã gửi)")
         return
-    if outcome.verdict == L.REJECTED:
-        outcome.raw_inputs = inspection.raw_inputs  # for the unit's feedback copy
+    outcome.raw_inputs = inspection.raw_inputs  # for the unit's feedback copy (rejected, or returned by an officer)
     outcome.values = [(v.indicator, v.numerator, v.denominator, v.value, v.text, v.explanation, v.evidence, v.status)
                       for v in inspection.values]
     unclean = [row[0] for row in outcome.values if not L.clean_row(row)]
@@ -626,5 +625,5 @@ def _record_contents(connection: Any, outcomes: list[Outcome], run_id: int, peri
     connection.executemany(  # what a unit typed in a rejected file, for its feedback copy
         "INSERT OR REPLACE INTO inputs (sha256, cells) VALUES (?, ?)",
         [(o.sha256, L.typed_inputs(o.form_version, o.raw_inputs)) for o in outcomes
-         if o.unit and o.verdict == L.REJECTED],
+         if o.unit and o.verdict in (L.REJECTED, L.ACCEPTED)],
     )

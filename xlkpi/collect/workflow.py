@@ -15,6 +15,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import audit
@@ -93,6 +94,8 @@ class Decided:
 
     done: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: the feedback copies written (for a return sent back)
+    feedback: list[Any] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"done": self.done, "skipped": [{"unit": u, "why": why} for u, why in self.skipped]}
@@ -153,7 +156,12 @@ def return_unit(campaign: Campaign, unit: str, reason: str, *, who: str | None =
                 why = "đã trả lại trước đó" if entry.review == RETURNED else "chưa có báo cáo được tiếp nhận để trả lại"
                 return Decided(skipped=[(entry.unit.code, why)])
             _decide(connection, entry.sha256, entry.unit.code, RETURNED, reason, who)
-            return Decided(done=[entry.unit.code])
+        # the unit's feedback copy: its own figures on today's form, the reason on the "Phản hồi" sheet (what
+        # `xlkpi remind` sends it)
+        from xlkpi.collect.report import write_feedback
+
+        copies = write_feedback(campaign, connection, read_status(campaign, connection))
+        return Decided(done=[entry.unit.code], feedback=[p for p in copies if p.name.startswith(entry.unit.code)])
     finally:
         connection.close()
 

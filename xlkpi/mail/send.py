@@ -141,13 +141,15 @@ def remind(campaign: Campaign, *, units: Sequence[str] = (), level: str | None =
                                          path=campaign.outbox / name, missing="mail-no-workbook",
                                          about=moment.date().isoformat(), again=again, now=moment))
             else:
-                assert entry.rejected_sha256 is not None
-                found = [p for p in problems.get(entry.rejected_sha256, []) if p[1] == "error"]
+                if entry.rejected_sha256:
+                    found = [p for p in problems.get(entry.rejected_sha256, []) if p[1] == "error"]
+                    lines = [_problem_line(p) for p in found]
+                else:  # returned by an officer: the reason is the one thing to fix
+                    lines = [f"  - Báo cáo bị trả lại: {entry.review_reason}"]
                 outgoing.append(_message(campaign, connection, result, kind=REMIND_REJECTED, unit=entry.unit,
                                          path=campaign.reports / FEEDBACK_DIR / name, missing="mail-no-feedback",
-                                         about=entry.rejected_sha256, again=again, now=moment,
-                                         danh_sach_loi="\n".join(_problem_line(p) for p in found),
-                                         so_loi=str(len(found))))
+                                         about=entry.rejected_sha256 or f"{entry.sha256}:tra-lai", again=again,
+                                         now=moment, danh_sach_loi="\n".join(lines), so_loi=str(len(lines))))
         return outgoing
 
     return _mailing(campaign, compose, dry_run, now, opener)
