@@ -271,3 +271,16 @@ def test_remind_sends_a_returned_unit_its_copy_with_the_reason(tmp_path, monkeyp
     assert reason in message.get_body(("plain",)).get_content()
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename().startswith("03390")
+
+
+def test_the_collection_report_says_what_was_decided(campaign):
+    from xlkpi.collect.run import collect
+
+    approve(campaign, ["03388"], who="chuyenvien")
+    return_unit(campaign, "03390", "Thiếu giải trình", who="chuyenvien")
+    lock_round(campaign, "Trình ký", who="lanhdao")
+    result = collect(campaign, jobs=1)
+    summary = openpyxl.load_workbook(result.report_path)["Tổng hợp"]
+    rows = {row[0]: row[1] for row in summary.iter_rows(min_row=3, values_only=True) if row[0]}
+    assert rows["Duyệt"] == "đã duyệt 1, chờ duyệt 1, bị trả lại 1 (chỉ tổng hợp báo cáo đã duyệt)"
+    assert rows["Số liệu đã chốt"].endswith("lanhdao: Trình ký")

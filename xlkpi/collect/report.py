@@ -105,6 +105,14 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         ("Tổng số tệp đã nhận", str(len(status.files))),
         ("Mã đợt báo cáo (trong tệp của đơn vị)", campaign.id),
     ]
+    review = status.review_counts()
+    if status.approved_only or review["approved"] or review["returned"]:
+        rule = "chỉ tổng hợp báo cáo đã duyệt" if status.approved_only else "tổng hợp mọi báo cáo chưa bị trả lại"
+        rows[7:7] = [("Duyệt", f"đã duyệt {review['approved']}, chờ duyệt {review['waiting']}, bị trả lại "
+                               f"{review['returned']} ({rule})")]
+    if status.lock is not None:
+        rows.append(("Số liệu đã chốt", f"{shown_time(status.lock.decided_at)}, {status.lock.decided_by}: "
+                                        f"{status.lock.reason}"))
     for i, (label, value) in enumerate(rows, start=2):
         summary.write_string(i, 0, label, cell)
         summary.write_string(i, 1, value, cell)
