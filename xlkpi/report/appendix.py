@@ -916,10 +916,10 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
     late = [u.unit for u in status.units if u.state == LATE]
     sent_back = [u.unit for u in status.units if u.state == RESUBMIT and u.review == "returned"]
     rejected = [u.unit for u in status.units if u.state == RESUBMIT and u.review != "returned"]
-    waiting = [u.unit for u in status.units if u.review == "waiting" and not u.used_sha256 and status.lock is None]
+    waiting = [u.unit for u in status.units if u.review == "waiting" and not u.used_sha256]
     lock = getattr(status, "lock", None)
     if lock is not None:
-        lines[0] = lines[0][:-1] + f" Số liệu chốt ngày {_day(lock.decided_at)}."
+        lines[0] += f" Số liệu chốt ngày {_day(lock.decided_at)}."
     if missing:
         lines.append(f"- Chưa nộp ({len(missing)}): {_names(missing, printed)}.")
     if late:
