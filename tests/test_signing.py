@@ -241,6 +241,13 @@ def test_consolidate_signs_in_the_same_run(pki, round_folder):
     signed = next((round_folder / "reports").glob("*-phu-luc-da-ky.pdf"))
     assert f"✓ Đã ký / signed: {signed}" in done.stdout
     assert "Signature is Valid." in pdfsig(signed)
+    # the round's audit log says who signed what
+    log = xlkpi("log", "--json", "--campaign", str(round_folder))
+    import json
+
+    [entry] = [e for e in json.loads(log.stdout)["entries"] if e["action"] == "sign"][-1:]
+    assert entry["detail"]["signer"] == SIGNER and entry["detail"]["file"] == signed.name
+    assert entry["detail"]["sha256"] == hashlib.sha256(signed.read_bytes()).hexdigest()
     # run again: the appendix and its signed copy are made again, not refused
     again = xlkpi("consolidate", "--sign", "--pkcs12", str(pki.pkcs12), "--campaign", str(round_folder),
                   env={"XLKPI_SIGN_PASSWORD": PKCS12_PASSWORD})
