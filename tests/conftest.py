@@ -35,6 +35,18 @@ def uno_python(soffice) -> str:
     return python
 
 
+@pytest.fixture(scope="module")
+def dovecot():
+    """A real IMAP server (Dovecot on 127.0.0.1, a throwaway configuration) for the module's tests."""
+    from tests.mailservers import start_dovecot, stop_dovecot
+
+    server = start_dovecot()
+    try:
+        yield server
+    finally:
+        stop_dovecot(server)
+
+
 @pytest.fixture(params=["spawn", "default"])
 def start_method(request, monkeypatch):
     """Run a test with workers started by "spawn" (as on Windows) and by the system's default."""

@@ -77,17 +77,6 @@ MAIL_PASSWORD_PLACEHOLDER = "mật khẩu hộp thư"
 REPLIED = 44  # units that answer; one of them with a mistake; the rest do not answer before the appendix
 
 
-@pytest.fixture(scope="module")
-def dovecot():
-    from tests.mailservers import start_dovecot, stop_dovecot
-
-    server = start_dovecot()
-    try:
-        yield server
-    finally:
-        stop_dovecot(server)
-
-
 def _with_test_servers(settings: Path, user: str, smtp_port: int, imap_port: int) -> None:
     """The example's settings, pointed at the servers the test started (its 2525 and 1143 may be taken) and at
     the mailbox Dovecot made; everything else as the office copies it."""

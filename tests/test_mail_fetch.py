@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.mailservers import start_dovecot, stop_dovecot
 from tests.test_collect import filled
 from tests.test_mail_send import PASSWORD_ENV, address_of, make_campaign
 from xlkpi.cli import cli
@@ -27,15 +26,6 @@ VN = timezone(timedelta(hours=7))
 BEFORE_DEADLINE = datetime(2025, 10, 17, 16, 45, tzinfo=VN)
 AFTER_DEADLINE = datetime(2025, 10, 22, 8, 15, tzinfo=VN)
 STRANGER = "thu.ky.ca.nhan@gmail.com"
-
-
-@pytest.fixture(scope="module")
-def dovecot():
-    server = start_dovecot()
-    try:
-        yield server
-    finally:
-        stop_dovecot(server)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from tests.test_collect import filled
-from tests.test_mail_fetch import BEFORE_DEADLINE, append, dovecot, mailbox, reply  # noqa: F401 — fixtures
+from tests.test_mail_fetch import BEFORE_DEADLINE, append, mailbox, reply  # noqa: F401 — fixtures
 from tests.test_mail_send import PASSWORD, PASSWORD_ENV, make_campaign
 from xlkpi.campaign.folder import open_campaign
 from xlkpi.collect.run import collect

@@ -1032,12 +1032,11 @@ def _signature_block(campaign: Any) -> Any:
 
 def _record_signing(campaign: Any, signed: Any) -> None:
     """The audit log says who signed what: the certificate's holder, the file and its SHA-256."""
-    import hashlib
-
+    from xlkpi.common.files import file_sha256
     from xlkpi.report.consolidate import audited
 
     audited(campaign, "sign", {"file": signed.path.name, "signer": signed.signer,
-                                "sha256": hashlib.sha256(signed.path.read_bytes()).hexdigest(),
+                                "sha256": file_sha256(signed.path),
                                 "level": signed.to_dict()["level"]}, None)
 
 

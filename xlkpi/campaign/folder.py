@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -113,18 +113,23 @@ class CampaignSettings(BaseModel):
 
 def read_settings(path: str | Path) -> CampaignSettings:
     """The settings file, every mistake named at its line (it is edited by hand, in Notepad as often as not)."""
-    path = Path(path)
+    return _read_edited(Path(path), CampaignSettings)[0]
+
+
+def _read_edited(path: Path, model: type[BaseModel]) -> tuple[Any, Any]:
+    """(the model, the located YAML) of a file the office edits by hand: any encoding Notepad saves in, every
+    mistake named at its line; an empty file is an empty mapping."""
     try:
-        text, _ = decode_edited(path.read_bytes())
+        text, _ = decode_edited(path.read_bytes())  # Notepad may save it as UTF-16 or Windows-1258
     except OSError as exc:
         raise XlkpiError(problem("file-unreadable", file=str(path), detail=str(exc))) from exc
     located = load_yaml(text, str(path))
     if located.problems:
         raise XlkpiError(located.problems)
     try:
-        return CampaignSettings.model_validate(located.data if located.data is not None else {})
+        return model.model_validate(located.data if located.data is not None else {}), located
     except ValidationError as exc:
-        raise XlkpiError(structure_problems(exc, located, str(path), CampaignSettings)) from exc
+        raise XlkpiError(structure_problems(exc, located, str(path), model)) from exc
 
 
 @dataclass
@@ -339,17 +344,7 @@ def find_campaign_dir(start: str | Path | None = None) -> Path:
 def open_campaign(directory: str | Path | None = None) -> Campaign:
     folder = find_campaign_dir(directory)
     path = folder / CONFIG_NAME
-    try:
-        text, _ = decode_edited(path.read_bytes())  # Notepad may save it as UTF-16 or Windows-1258
-    except OSError as exc:
-        raise XlkpiError(problem("file-unreadable", file=str(path), detail=str(exc))) from exc
-    located = load_yaml(text, str(path))
-    if located.problems:
-        raise XlkpiError(located.problems)
-    try:
-        config = CampaignConfig.model_validate(located.data)
-    except ValidationError as exc:
-        raise XlkpiError(structure_problems(exc, located, str(path), CampaignConfig)) from exc
+    config, located = _read_edited(path, CampaignConfig)
     try:
         Period.parse(config.period)
     except XlkpiError as exc:  # named at its line, as every other mistake in the file

@@ -27,6 +27,7 @@ from xlkpi.campaign.folder import Campaign
 from xlkpi.problems import Problem, XlkpiError, exception_detail, problem
 from xlkpi.collect.containers import is_container, open_container, unsupported
 from xlkpi.collect.readers import MAX_FILE_BYTES, MAX_MEDIA_BYTES, SPREADSHEET_SUFFIXES, open_zip, read_workbook
+from xlkpi.common.files import file_sha256
 from xlkpi.common.messages import attachments, looks_like_message, message_time, parse_message, sender_address
 from xlkpi.common.workers import Failure, WorkerPool, chunked
 from xlkpi.collect.checks import CampaignView, inspect_workbook
@@ -168,7 +169,7 @@ def _inspect_path(path: Path) -> list[Outcome]:
             problem("file-unreadable", file=rel, detail=exc.strerror or str(exc))])]
     mtime = received_time(settings, rel, stat.st_mtime)
     if stat.st_size > MAX_BUNDLE_BYTES:
-        sha = _sha_of_file(path)
+        sha = file_sha256(path)
         outcome = Outcome(rel, sha, stat.st_size, mtime)
         if sha not in settings.known:
             outcome.verdict = L.REJECTED
@@ -193,14 +194,6 @@ def _read_file(path: Path) -> tuple[os.stat_result, bytes]:
         return stat, b"".join(chunks)
     finally:
         os.close(handle)
-
-
-def _sha_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _inspect_bytes(data: bytes, rel: str, name: str, mtime: str, assigned: str | None, depth: int) -> list[Outcome]:
@@ -583,7 +576,7 @@ def _failed(path: Path, failure: Failure, settings: Settings, time_limit: float)
     rel = ledger_path(path, settings.base)
     try:
         stat = path.stat()
-        sha, size = _sha_of_file(path), stat.st_size
+        sha, size = file_sha256(path), stat.st_size
         mtime = received_time(settings, rel, stat.st_mtime)
     except OSError as exc:
         return [Outcome(rel, "", 0, "", verdict=UNREADABLE, problems=[

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from xlkpi.collect import ledger as L
 from xlkpi.common.text import shown_time
 from xlkpi.report.appendix import Context, write_consolidated
 from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
-from xlkpi.common.files import atomic_file, write_atomically
+from xlkpi.common.files import atomic_file, file_sha256, write_atomically
 from xlkpi.common.office import convert
 from xlkpi.problems import XlkpiError, problem
 from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_values, office_values
@@ -83,7 +82,7 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
     with atomic_file(path, force=True) as out:
         write_consolidated(consolidation, status, context, out, charts=charts, trend=periods)
     result = ConsolidateResult(path, consolidation, status)
-    audited(campaign, "consolidate", {"appendix": path.name, "sha256": _sha256(path),
+    audited(campaign, "consolidate", {"appendix": path.name, "sha256": file_sha256(path),
                                        "units": status.with_data, "locked": status.lock is not None}, who)
     if submission is not None:
         result.submission = fill_upper_workbook(submission, consolidation, config.owner, campaign.reports, upper_plan)
@@ -95,14 +94,6 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
 #: LibreOffice's PDF export as PDF/A-2b (archival: fonts embedded, no transparency tricks, XMP metadata), the
 #: form the signed appendix is kept in; a LibreOffice older than 7.4 ignores the option and writes a plain PDF
 PDF_A = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def audited(campaign: Campaign, action: str, detail: dict[str, object], who: str | None,
@@ -124,8 +115,8 @@ def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: 
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         with L.transaction(connection):  # the snapshot and the lock in one step: no collect slips between
-            if workflow.active_lock(connection) is not None:
-                lock = workflow.active_lock(connection)
+            lock = workflow.active_lock(connection)
+            if lock is not None:
                 raise XlkpiError(problem("round-locked", at=shown_time(lock.decided_at), who=lock.decided_by))
             status = read_status(campaign, connection)
             snapshot = {u.unit.code: u.used_sha256 for u in status.units if u.used_sha256}
@@ -138,7 +129,7 @@ def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: 
     finally:
         connection.close()
     result = consolidate(campaign, pdf=pdf, who=who)
-    digest = _sha256(result.path)
+    digest = file_sha256(result.path)
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         with L.transaction(connection):
