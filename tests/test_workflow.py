@@ -284,3 +284,14 @@ def test_the_collection_report_says_what_was_decided(campaign):
     rows = {row[0]: row[1] for row in summary.iter_rows(min_row=3, values_only=True) if row[0]}
     assert rows["Duyệt"] == "đã duyệt 1, chờ duyệt 1, bị trả lại 1 (chỉ tổng hợp báo cáo đã duyệt)"
     assert rows["Số liệu đã chốt"].endswith("lanhdao: Trình ký")
+
+
+def test_a_reason_too_long_is_refused_and_control_characters_never_reach_the_terminal(campaign):
+    with pytest.raises(XlkpiError, match="dài quá 1000 ký tự"):
+        return_unit(campaign, "03390", "x" * 1001)
+    result = return_unit(campaign, "03390", "Sai số liệu \x1b]0;hacked\x07 \x1b[31mđỏ\u202e", who="chuyenvien")
+    [copy] = result.feedback
+    openpyxl.load_workbook(copy)  # the reason is on the copy; the workbook still opens
+    shown = invoke(campaign, "log")
+    assert shown.exit_code == 0 and "\x1b" not in shown.output and "\u202e" not in shown.output
+    assert "Sai số liệu" in shown.output

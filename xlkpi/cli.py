@@ -801,11 +801,9 @@ def _echo_workflow(status: Any) -> None:
     """The workflow's line of status and review: decisions so far, and the lock."""
     from xlkpi.common.text import shown_time
 
-    counts = status.review_counts()
-    if status.approved_only or counts["approved"] or counts["returned"]:
-        rule = "chỉ tổng hợp báo cáo đã duyệt" if status.approved_only else "tổng hợp mọi báo cáo hợp lệ chưa bị trả lại"
-        echo(f"  duyệt: đã duyệt {counts['approved']}, chờ duyệt {counts['waiting']}, bị trả lại {counts['returned']}"
-             f" ({rule})")
+    review = status.review_summary_vi()
+    if review is not None:
+        echo(f"  duyệt: {review}")
     if status.lock is not None:
         after = sum(1 for u in status.units if u.after_lock)
         echo(f"  Số liệu đã chốt {shown_time(status.lock.decided_at)} ({status.lock.decided_by}): {status.lock.reason}"
@@ -835,7 +833,7 @@ def review_command(campaign_dir: Path | None, as_json: bool) -> None:
     from xlkpi.campaign.folder import open_campaign
     from xlkpi.collect import ledger as L
     from xlkpi.collect.status import read_status
-    from xlkpi.collect.workflow import REVIEW_LABELS
+    from xlkpi.collect.workflow import APPROVED, RETURNED, REVIEW_LABELS, WAITING
 
     campaign = open_campaign(campaign_dir)
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
@@ -844,7 +842,7 @@ def review_command(campaign_dir: Path | None, as_json: bool) -> None:
         warnings = L.problems_of(connection, [u.sha256 for u in status.units if u.sha256])
     finally:
         connection.close()
-    waiting = [u for u in status.units if u.review == "waiting"]
+    waiting = [u for u in status.units if u.review == WAITING]
     if as_json:
         echo(json.dumps({"campaign": campaign.id, "review": status.review_counts(), "units": [
             {"unit": u.unit.code, "name": u.unit.name, "review": u.review, "reason": u.review_reason,
@@ -863,7 +861,7 @@ def review_command(campaign_dir: Path | None, as_json: bool) -> None:
              + (f"  — {len(notes)} cảnh báo" if notes else "  — không có cảnh báo"))
         for note in notes[:5]:
             echo(f"      ! {note[4]}")
-    decided = [u for u in status.units if u.review in ("approved", "returned")]
+    decided = [u for u in status.units if u.review in (APPROVED, RETURNED)]
     if decided:
         echo(f"Đã quyết định / decided ({len(decided)}):")
         for entry in decided:

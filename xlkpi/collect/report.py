@@ -25,6 +25,7 @@ from xlkpi.collect.checks import clean_input
 from xlkpi.forms.layout import SHEET as FORM_SHEET
 from xlkpi.collect.run import BUNDLE_SEPARATOR
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, SUBMITTED, Status
+from xlkpi.collect.workflow import RETURNED
 
 FONT = "Times New Roman"
 FEEDBACK_DIR = "phan-hoi"
@@ -105,11 +106,9 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
         ("Tổng số tệp đã nhận", str(len(status.files))),
         ("Mã đợt báo cáo (trong tệp của đơn vị)", campaign.id),
     ]
-    review = status.review_counts()
-    if status.approved_only or review["approved"] or review["returned"]:
-        rule = "chỉ tổng hợp báo cáo đã duyệt" if status.approved_only else "tổng hợp mọi báo cáo chưa bị trả lại"
-        rows[7:7] = [("Duyệt", f"đã duyệt {review['approved']}, chờ duyệt {review['waiting']}, bị trả lại "
-                               f"{review['returned']} ({rule})")]
+    review = status.review_summary_vi()
+    if review is not None:
+        rows[7:7] = [("Duyệt", review)]
     if status.lock is not None:
         rows.append(("Số liệu đã chốt", f"{shown_time(status.lock.decided_at)}, {status.lock.decided_by}: "
                                         f"{status.lock.reason}"))
@@ -212,7 +211,7 @@ def write_feedback(campaign: Campaign, connection: sqlite3.Connection, status: S
         for old in folder.glob("*.xlsx"):
             old.unlink()
     # a rejected return, or one an officer returned (the reason is its one finding)
-    wanted = [u for u in status.units if u.state == RESUBMIT and (u.rejected_sha256 or u.review == "returned")]
+    wanted = [u for u in status.units if u.state == RESUBMIT and (u.rejected_sha256 or u.review == RETURNED)]
     if not wanted:
         return []
     factory = WorkbookFactory(campaign.plan, form_context(campaign), campaign.secret, campaign.target_year)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from xlkpi.collect import ledger as L
+from xlkpi.collect.workflow import APPROVED, RETURNED, WAITING, active_lock, decisions
 from xlkpi.campaign.folder import Campaign
 from xlkpi.common.text import shown_time
 from xlkpi.units.roster import Unit
@@ -45,7 +46,7 @@ class UnitStatus:
 
     @property
     def label(self) -> str:
-        if self.state == RESUBMIT and self.review == "returned" and not self.rejected_sha256:
+        if self.state == RESUBMIT and self.review == RETURNED and not self.rejected_sha256:
             return "Phải nộp lại (bị trả lại)"
         if self.state == RESUBMIT and self.sha256:
             return "Phải nộp lại (bản gửi sau bị từ chối)"
@@ -92,11 +93,21 @@ class Status:
     approved_only: bool = False
 
     def review_counts(self) -> dict[str, int]:
-        counts = {"waiting": 0, "approved": 0, "returned": 0}
+        counts = {WAITING: 0, APPROVED: 0, RETURNED: 0}
         for unit in self.units:
             if unit.review in counts:
                 counts[unit.review] += 1
         return counts
+
+    def review_summary_vi(self) -> str | None:
+        """ "đã duyệt 40, chờ duyệt 3, bị trả lại 1 (chỉ tổng hợp báo cáo đã duyệt)" — the same words in status,
+        review and the collection report; None for a round that does not use the workflow."""
+        counts = self.review_counts()
+        if not (self.approved_only or counts[APPROVED] or counts[RETURNED]):
+            return None
+        rule = "chỉ tổng hợp báo cáo đã duyệt" if self.approved_only else "tổng hợp mọi báo cáo hợp lệ chưa bị trả lại"
+        return (f"đã duyệt {counts[APPROVED]}, chờ duyệt {counts[WAITING]}, bị trả lại {counts[RETURNED]} "
+                f"({rule})")
 
     def counts(self) -> dict[str, int]:
         """The counts every report shows, under the same names everywhere (JSON included)."""
@@ -123,8 +134,6 @@ def is_late(received_at: str | None, deadline: date | None) -> bool:
 
 
 def read_status(campaign: Campaign, connection: sqlite3.Connection) -> Status:
-    from xlkpi.collect.workflow import APPROVED, RETURNED, WAITING, active_lock, decisions
-
     deadline = campaign.config.deadline
     status = Status(deadline, files=L.file_rows(connection))
     status.lock = active_lock(connection)

@@ -36,6 +36,7 @@ from xlkpi.plan.model import RESULT_COLUMNS, Column, Indicator, Plan, Section, h
 from xlkpi.report.rollup import INCOMPLETE, LABELS, NO_DATA, Consolidation, Rolled, UnitValue, general_rule
 from xlkpi.units.roster import Unit
 from xlkpi.collect.status import LATE, MISSING, RESUBMIT, Status
+from xlkpi.collect.workflow import RETURNED, WAITING
 from xlkpi.collect.checks import MET, NOT_ARISEN, NOT_JUDGED, NOT_MET
 from xlkpi.report import sheetxml as X
 from xlkpi.report.widths import column_mm, fit_widths, print_scale
@@ -914,9 +915,9 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
              f"({status.summary_vi()})."]
     missing = [u.unit for u in status.units if u.state == MISSING]
     late = [u.unit for u in status.units if u.state == LATE]
-    sent_back = [u.unit for u in status.units if u.state == RESUBMIT and u.review == "returned"]
-    rejected = [u.unit for u in status.units if u.state == RESUBMIT and u.review != "returned"]
-    waiting = [u.unit for u in status.units if u.review == "waiting" and not u.used_sha256]
+    sent_back = [u.unit for u in status.units if u.state == RESUBMIT and u.review == RETURNED]
+    rejected = [u.unit for u in status.units if u.state == RESUBMIT and u.review != RETURNED]
+    waiting = [u.unit for u in status.units if u.review == WAITING and not u.used_sha256]
     lock = getattr(status, "lock", None)
     if lock is not None:
         lines[0] += f" Số liệu chốt ngày {_day(lock.decided_at)}."
