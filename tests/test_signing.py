@@ -254,7 +254,8 @@ def test_consolidate_signs_in_the_same_run(pki, round_folder):
     assert again.returncode == 0, again.stdout + again.stderr
 
 
-@pytest.mark.parametrize("case", ["wrong-password", "exists", "not-ours", "no-key", "unsigned", "not-pdf"])
+@pytest.mark.parametrize("case", ["wrong-password", "exists", "not-ours", "no-key", "unsigned", "not-pdf",
+                                  "bad-trust"])
 def test_refusals_are_clear_and_leave_nothing(pki, appendix, tmp_path, case):
     signed = appendix.with_name(f"{appendix.stem}-da-ky.pdf")
     if case == "wrong-password":
@@ -282,6 +283,16 @@ def test_refusals_are_clear_and_leave_nothing(pki, appendix, tmp_path, case):
     elif case == "no-key":
         done = xlkpi("sign", str(appendix))
         assert done.returncode == 2 and "--pkcs12" in done.stdout + done.stderr
+    elif case == "bad-trust":  # a CA file that is no certificate (a PDF, a truncated PEM)
+        assert signed_with_pkcs12(pki, appendix).returncode == 0
+        bad = tmp_path / "ca-goc.pem"
+        bad.write_bytes(b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n")
+        done = xlkpi("verify", str(signed), "--trust", str(bad))
+        said = done.stdout + done.stderr
+        assert done.returncode == 1 and "Tệp chứng thư CA không đọc được" in said and str(bad) in said
+        assert "Traceback" not in said
+        signed.unlink()
+        return
     elif case == "unsigned":
         done = xlkpi("verify", str(appendix))
         assert done.returncode == 1 and "không có chữ ký số nào" in done.stdout + done.stderr
