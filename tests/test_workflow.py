@@ -81,6 +81,19 @@ def test_a_returned_return_must_be_sent_again_and_never_counts(campaign):
     assert entry.review == "waiting" and entry.state != RESUBMIT
 
 
+def test_a_return_sent_back_or_waiting_when_the_round_was_locked_is_not_called_after_the_lock(campaign):
+    approve(campaign, ["03388"])
+    return_unit(campaign, "03390", "Thiếu số liệu chỉ tiêu 5")
+    lock_round(campaign, "Chốt quý III")
+    units = {u.unit.code: u for u in open_status(campaign).units}
+    assert not units["03390"].after_lock and not units["03394"].after_lock  # they were there before the lock
+    assert units["03390"].used_sha256 is None and units["03394"].used_sha256 is None
+    drop(campaign, "03390-sua.xlsx", filled(campaign, "03390", saved_at=MADE.replace(month=10, day=14)))
+    run(campaign)
+    units = {u.unit.code: u for u in open_status(campaign).units}
+    assert units["03390"].after_lock and not units["03394"].after_lock
+
+
 def test_a_lock_freezes_the_figures_and_a_later_file_changes_nothing_until_reopened(campaign):
     approve(campaign, all_clean=True)
     with pytest.raises(XlkpiError, match="Cần ghi lý do"):
@@ -295,3 +308,20 @@ def test_a_reason_too_long_is_refused_and_control_characters_never_reach_the_ter
     shown = invoke(campaign, "log")
     assert shown.exit_code == 0 and "\x1b" not in shown.output and "\u202e" not in shown.output
     assert "Sai số liệu" in shown.output
+
+
+def test_a_ledger_locked_by_an_earlier_version_gains_the_new_column_and_keeps_its_lock(tmp_path):
+    from xlkpi.collect.workflow import active_lock
+
+    path = tmp_path / L.LEDGER_NAME
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE locks (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, decided_by "
+                   "TEXT NOT NULL, decided_at TEXT NOT NULL, snapshot TEXT, appendix_sha256 TEXT)")
+        db.execute("INSERT INTO locks (kind, reason, decided_by, decided_at, snapshot) VALUES "
+                   "('lock', 'Chốt quý III', 'lanhdao', '2025-10-21 08:00:00', '{\"03388\": \"ab\"}')")
+    connection = L.connect(path)
+    try:
+        lock = active_lock(connection)
+    finally:
+        connection.close()
+    assert (lock.reason, lock.snapshot, lock.last_run) == ("Chốt quý III", {"03388": "ab"}, None)

@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE TABLE IF NOT EXISTS locks (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, reason TEXT NOT NULL, decided_by TEXT NOT NULL,
-    decided_at TEXT NOT NULL, snapshot TEXT, appendix_sha256 TEXT
+    decided_at TEXT NOT NULL, snapshot TEXT, appendix_sha256 TEXT, last_run INTEGER
 );
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
@@ -161,9 +161,28 @@ def connect(path: Path) -> sqlite3.Connection:
     if found is not None and found[0] != SCHEMA_VERSION:
         connection.close()
         raise XlkpiError(problem("ledger-version", file=str(path), found=found[0], expected=SCHEMA_VERSION))
-    connection.executescript(SCHEMA)
-    connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    connection.executescript(SCHEMA)  # tables that exist are left alone without a write
+    if found is None:  # an INSERT would take the write lock: a reader would wait for a running collect
+        connection.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    _add_columns(connection)
     return connection
+
+
+#: columns added to a table after ledgers were made without them (table -> (column, declaration))
+ADDED_COLUMNS = {"locks": [("last_run", "INTEGER")]}
+
+
+def _add_columns(connection: sqlite3.Connection) -> None:
+    """A ledger made by an earlier xlkpi gains the columns added since (once; nothing is rewritten)."""
+    for table, columns in ADDED_COLUMNS.items():
+        have = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        for name, declaration in columns:
+            if name not in have:
+                try:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+                except sqlite3.OperationalError as exc:  # another process added it a moment ago
+                    if "duplicate column" not in str(exc):
+                        raise
 
 
 @contextmanager

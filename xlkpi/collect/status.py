@@ -60,6 +60,16 @@ class UnitStatus:
         return (self.unit.code, self.unit.name, level, self.label, file or "", shown_time(self.received_at),
                 "Có" if self.late else "")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The unit's line as ``xlkpi status --json`` prints it and the web page's board shows it."""
+        from xlkpi.collect.workflow import REVIEW_LABELS
+
+        return {"unit": self.unit.code, "name": self.unit.name, "level": self.unit.level, "state": self.state,
+                "state_vi": self.label, "file": self.file or self.rejected_file, "received_at": self.received_at,
+                "late": self.late, "review": self.review, "review_vi": REVIEW_LABELS.get(self.review or "", ""),
+                "review_reason": self.review_reason, "review_by": self.review_by, "review_at": self.review_at,
+                "used": self.used_sha256 is not None, "after_lock": self.after_lock}
+
 
 @dataclass
 class Status:
@@ -122,6 +132,19 @@ class Status:
         return (f"{len(self.units)} đơn vị phải báo cáo: đã nộp {self.returned}{late}, phải nộp lại "
                 f"{self.count(RESUBMIT)}, chưa nộp {self.count(MISSING)}")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The round's status for machines and the web page: the same keys in ``xlkpi status --json``."""
+        lock = self.lock
+        return {
+            "deadline": str(self.deadline) if self.deadline else None, "summary_vi": self.summary_vi(),
+            "review_summary_vi": self.review_summary_vi(), "counts": self.counts(),
+            "units": [u.to_dict() for u in self.units],
+            "unidentified": [f.path for f in self.unidentified],
+            "approved_only": self.approved_only, "review": self.review_counts(),
+            "lock": ({"at": lock.decided_at, "by": lock.decided_by, "reason": lock.reason,
+                      "appendix_sha256": lock.appendix_sha256} if lock else None),
+        }
+
     @property
     def has_problems(self) -> bool:
         return bool(self.unidentified) or any(u.state == RESUBMIT for u in self.units)
@@ -148,6 +171,16 @@ def read_status(campaign: Campaign, connection: sqlite3.Connection) -> Status:
             status.unidentified.append(row)
         elif row.unit not in newest_rejected or row.mtime > newest_rejected[row.unit][2]:
             newest_rejected[row.unit] = (row.sha256, row.path, row.mtime)
+    # contents first recorded after the lock: a unit's return that came later is "after the lock"; one that was
+    # there when the round was locked but not used (returned, or waiting for approval) is not
+    since_lock: set[str] = set()
+    if status.lock is not None and status.lock.last_run is not None:
+        since_lock = {row[0] for row in connection.execute("SELECT sha256 FROM contents WHERE run_id > ?",
+                                                           (status.lock.last_run,))}
+    elif status.lock is not None:  # a lock made before xlkpi noted the run: by the time runs finished
+        since_lock = {row[0] for row in connection.execute(
+            "SELECT c.sha256 FROM contents c JOIN runs r ON r.id = c.run_id WHERE r.finished > ?",
+            (status.lock.decided_at,))}
     reporting = set(campaign.plan.reporting_levels)
     for unit in campaign.roster.units:
         if unit.level not in reporting:
@@ -177,7 +210,7 @@ def read_status(campaign: Campaign, connection: sqlite3.Connection) -> Status:
         if status.lock is not None:
             frozen = status.lock.snapshot.get(unit.code, "")
             entry.used = frozen
-            entry.after_lock = bool(entry.sha256) and entry.sha256 != frozen
+            entry.after_lock = bool(entry.sha256) and entry.sha256 != frozen and entry.sha256 in since_lock
         status.units.append(entry)
     return status
 

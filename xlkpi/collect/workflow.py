@@ -46,6 +46,8 @@ class Lock:
     #: unit -> the SHA-256 of the return whose figures the locked appendix uses
     snapshot: dict[str, str] = field(default_factory=dict)
     appendix_sha256: str = ""
+    #: the newest collect run when the round was locked (None for a lock an earlier xlkpi made)
+    last_run: int | None = None
 
 
 def decisions(connection: sqlite3.Connection) -> dict[str, Decision]:
@@ -59,15 +61,15 @@ def decisions(connection: sqlite3.Connection) -> dict[str, Decision]:
 
 def active_lock(connection: sqlite3.Connection) -> Lock | None:
     """The lock in force: the newest lock or reopen row, when it is a lock."""
-    row = connection.execute("SELECT id, kind, reason, decided_by, decided_at, snapshot, appendix_sha256 FROM locks "
-                             "ORDER BY id DESC LIMIT 1").fetchone()
+    row = connection.execute("SELECT id, kind, reason, decided_by, decided_at, snapshot, appendix_sha256, last_run "
+                             "FROM locks ORDER BY id DESC LIMIT 1").fetchone()
     if row is None or row[1] != "lock":
         return None
     try:
         snapshot = json.loads(row[5] or "{}")
     except ValueError:
         snapshot = {}
-    return Lock(row[0], row[2], row[3], row[4], snapshot if isinstance(snapshot, dict) else {}, row[6] or "")
+    return Lock(row[0], row[2], row[3], row[4], snapshot if isinstance(snapshot, dict) else {}, row[6] or "", row[7])
 
 
 def clean_reason(reason: str | None, action: str) -> str:

@@ -122,7 +122,8 @@ def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: 
             snapshot = {u.unit.code: u.used_sha256 for u in status.units if u.used_sha256}
             at = L.now()
             lock_id = connection.execute(
-                "INSERT INTO locks (kind, reason, decided_by, decided_at, snapshot) VALUES ('lock', ?, ?, ?, ?)",
+                "INSERT INTO locks (kind, reason, decided_by, decided_at, snapshot, last_run) "
+                "VALUES ('lock', ?, ?, ?, ?, (SELECT MAX(id) FROM runs))",
                 (reason, who, at, json.dumps(snapshot, sort_keys=True))).lastrowid
             audit.record(connection, "lock", campaign.id, who=who, reason=reason,
                          detail={"units": len(snapshot)}, at=at)
