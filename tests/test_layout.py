@@ -9,7 +9,7 @@ import xlkpi
 
 PACKAGE = Path(xlkpi.__file__).parent
 # The cycle's order; a stage may use what comes before it, never what comes after.
-ORDER = ["problems", "common", "plan", "units", "campaign", "forms", "collect", "report", "mail", "demo", "cli"]
+ORDER = ["problems", "common", "plan", "units", "campaign", "forms", "collect", "report", "mail", "web", "demo", "cli"]
 
 
 def stage(module: str) -> str:

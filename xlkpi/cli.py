@@ -766,17 +766,7 @@ def status_command(campaign_dir: Path | None, as_json: bool) -> None:
     campaign = open_campaign(campaign_dir)
     status = open_status(campaign)
     if as_json:
-        echo(json.dumps({
-            "campaign": campaign.id, "deadline": str(status.deadline) if status.deadline else None,
-            "units": [{"unit": u.unit.code, "name": u.unit.name, "state": u.state, "file": u.file or u.rejected_file,
-                       "received_at": u.received_at, "late": u.late, "review": u.review,
-                       "review_reason": u.review_reason, "used": u.used_sha256 is not None,
-                       "after_lock": u.after_lock} for u in status.units],
-            "unidentified": [f.path for f in status.unidentified],
-            "approved_only": status.approved_only, "review": status.review_counts(),
-            "lock": ({"at": status.lock.decided_at, "by": status.lock.decided_by, "reason": status.lock.reason}
-                     if status.lock else None),
-        }, ensure_ascii=False, indent=2))
+        echo(json.dumps({"campaign": campaign.id, **status.to_dict()}, ensure_ascii=False, indent=2))
         sys.exit(int(status.has_problems))
     deadline = f"{status.deadline:%d/%m/%Y}" if status.deadline else "không đặt"
     echo(f"{campaign.id} — {campaign.period.label}, hạn nộp {deadline}")
@@ -975,6 +965,137 @@ def log_command(campaign_dir: Path | None, check: bool, as_json: bool) -> None:
                 echo("✓ Nhật ký nguyên vẹn / the log is intact")
     if wrong:
         sys.exit(1)
+
+
+PASSWORD_ENV = "XLKPI_PASSWORD"
+
+
+def _new_password() -> str:
+    """The password from XLKPI_PASSWORD, else asked twice without echo."""
+    import os
+
+    given = os.environ.get(PASSWORD_ENV)
+    if given is not None:
+        return given
+    return click.prompt("Mật khẩu / password", hide_input=True,
+                        confirmation_prompt="Nhập lại mật khẩu / repeat the password", err=True)
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Tài khoản đăng nhập trang web của đợt / the web page's accounts (xlkpi serve)."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["officer", "leader"]), required=True,
+              help="officer: chuyên viên (tải lên, duyệt, trả lại); leader: lãnh đạo (thêm chốt và mở lại số liệu).")
+@campaign_option
+@handle_errors
+def user_add(name: str, role: str, campaign_dir: Path | None) -> None:
+    """Thêm tài khoản / add an account: NAME --role officer|leader.
+
+    The password comes from the XLKPI_PASSWORD variable when it is set, else it is asked twice without
+    echo; at least 8 characters. Only its Argon2id hash is kept (in the round's ledger); the audit log
+    records who added whom.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.web.accounts import add_user
+
+    campaign = open_campaign(campaign_dir)
+    user = add_user(campaign, name, role, _new_password())
+    echo(f"✓ Đã thêm tài khoản {user.name} ({user.role_vi}) / added {user.name} as {user.role}")
+
+
+@user_group.command("password")
+@click.argument("name")
+@campaign_option
+@handle_errors
+def user_password(name: str, campaign_dir: Path | None) -> None:
+    """Đặt lại mật khẩu / set an account's password (XLKPI_PASSWORD, else asked)."""
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.web.accounts import set_password
+
+    user = set_password(open_campaign(campaign_dir), name, _new_password())
+    echo(f"✓ Đã đặt lại mật khẩu của {user.name} / password set")
+
+
+@user_group.command("remove")
+@click.argument("name")
+@campaign_option
+@handle_errors
+def user_remove(name: str, campaign_dir: Path | None) -> None:
+    """Khóa tài khoản / close an account: it can no longer log in (its open sessions end)."""
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.web.accounts import remove_user
+
+    user = remove_user(open_campaign(campaign_dir), name)
+    echo(f"✓ Đã khóa tài khoản {user.name} / closed")
+
+
+@user_group.command("list")
+@campaign_option
+@json_option
+@handle_errors
+def user_list(campaign_dir: Path | None, as_json: bool) -> None:
+    """Danh sách tài khoản / the accounts: name, role, who added it and when, closed or not."""
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.common.text import shown_time
+    from xlkpi.web.accounts import list_users
+
+    users = list_users(open_campaign(campaign_dir))
+    if as_json:
+        echo(json.dumps([u.to_dict() for u in users], ensure_ascii=False, indent=2))
+        return
+    if not users:
+        echo("Chưa có tài khoản nào / no accounts yet: xlkpi user add TÊN --role officer|leader")
+    for user in users:
+        state = "" if user.active else "  (đã khóa)"
+        echo(f"  {user.name:<20} {user.role_vi:<12} thêm {shown_time(user.created_at)} bởi {user.created_by}{state}")
+
+
+@cli.command("serve")
+@campaign_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Địa chỉ nghe; 0.0.0.0 để các máy trong mạng nội bộ cùng dùng / the address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Cổng / port.")
+@click.option("--open", "open_browser", is_flag=True, help="Mở trình duyệt / open the browser.")
+@click.option("--idle-minutes", type=click.FloatRange(min=1), default=30, show_default=True,
+              help="Phiên đăng nhập hết hạn sau chừng ấy phút không dùng / sessions end after this idle time.")
+@handle_errors
+def serve_command(campaign_dir: Path | None, host: str, port: int, open_browser: bool, idle_minutes: float) -> None:
+    """Trang web của đợt báo cáo / the round's web page for the office (Ctrl+C to stop).
+
+    A status board of every unit that updates itself, uploads collected at once, each unit's page,
+    approve / return with a reason, lock / reopen (leaders), the audit log and the round's outputs to
+    download. Log in with the accounts of `xlkpi user add`. Serves 127.0.0.1 unless --host says
+    otherwise (0.0.0.0: the office's network).
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.web.accounts import list_users
+
+    campaign = open_campaign(campaign_dir)
+    if not any(user.active for user in list_users(campaign)):
+        raise XlkpiError(problem("serve-no-users"))
+    _serve(campaign.directory, host, port, open_browser, idle_minutes)
+
+
+def _serve(directory: Path, host: str, port: int, open_browser: bool, idle_minutes: float = 30) -> None:
+    from xlkpi.web.app import serve
+
+    def ready(address: str) -> None:
+        echo(f"Trang web của đợt / serving: {address}  (Ctrl+C để dừng / to stop)")
+        sys.stdout.flush()
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(address)
+
+    try:
+        serve(directory, host, port, ready=ready, idle_minutes=idle_minutes)
+    except KeyboardInterrupt:
+        pass
+    echo("Đã dừng trang web / stopped")
 
 
 SIGN_PASSWORD_ENV, SIGN_PIN_ENV = "XLKPI_SIGN_PASSWORD", "XLKPI_SIGN_PIN"
@@ -1241,20 +1362,39 @@ def export_command(campaign_dir: Path | None, fmt: str, out: Path | None) -> Non
 
 @cli.command("demo")
 @click.argument("directory", required=False, default="xlkpi-demo", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--serve", "then_serve", is_flag=True, help="Rồi mở trang web của đợt demo trong trình duyệt / then open "
+                                                          "the demo round's web page.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Cổng của trang web (với --serve) / the web page's port.")
 @handle_errors
-def demo_command(directory: Path) -> None:
+def demo_command(directory: Path, then_serve: bool, port: int) -> None:
     """Chạy thử trên dữ liệu dựng sẵn / run xlkpi on the built-in demo.
 
     Checks the built-in plans, opens a campaign of the Lai Châu plan for the province's 38 communes
     and wards (official divisions) in DIRECTORY (default ./xlkpi-demo), and generates their data-entry
     workbooks. Running it again rebuilds the demo folder; a folder it did not make is never touched.
+    With --serve, two accounts are made (canbo, an officer; lanhdao, a leader; the password from
+    XLKPI_PASSWORD, else a new one printed here) and the round's web page opens in the browser.
     """
     from xlkpi.demo import run_demo
 
     result = run_demo(directory)
     for line in result.summary:
         echo(line)
-    sys.exit(int(not result.ok))
+    if not then_serve:
+        sys.exit(int(not result.ok))
+    import os
+    import secrets
+
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.web.accounts import add_user
+
+    campaign = open_campaign(result.directory / "lai-chau")
+    password = os.environ.get(PASSWORD_ENV) or secrets.token_urlsafe(9)
+    for name, role in (("canbo", "officer"), ("lanhdao", "leader")):
+        add_user(campaign, name, role, password)
+    echo(f"Đăng nhập / log in: canbo (chuyên viên) hoặc lanhdao (lãnh đạo), mật khẩu / password: {password}")
+    _serve(campaign.directory, "127.0.0.1", port, open_browser=True)
 
 
 def main() -> None:

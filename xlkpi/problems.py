@@ -390,6 +390,37 @@ CATALOGUE: dict[str, Message] = {
         "Đợt báo cáo chưa được chốt số liệu nên không có gì để mở lại.",
         "The round is not locked, so there is nothing to reopen.",
     ),
+    "user-name-invalid": Message(
+        "Tên đăng nhập '{name}' không dùng được: cần 2–40 ký tự, chỉ gồm chữ cái không dấu, chữ số, dấu chấm, gạch "
+        "ngang hoặc gạch dưới (vd. nguyenvana).",
+        "The user name '{name}' cannot be used: 2–40 characters of unaccented letters, digits, '.', '-' or '_' "
+        "(e.g. nguyenvana).",
+    ),
+    "user-exists": Message(
+        "Đã có tài khoản '{name}'. Đổi mật khẩu: xlkpi user password {name}; đổi vai trò: xlkpi user remove {name} "
+        "rồi thêm lại.",
+        "The account '{name}' exists. Change its password with xlkpi user password {name}; to change its role, "
+        "remove it and add it again.",
+    ),
+    "user-unknown": Message(
+        "Không có tài khoản '{name}' (xem: xlkpi user list).",
+        "There is no account '{name}' (see xlkpi user list).",
+    ),
+    "password-too-short": Message(
+        "Mật khẩu cần ít nhất {minimum} ký tự. Hãy chọn mật khẩu dài hơn (đặt biến XLKPI_PASSWORD hoặc nhập khi "
+        "được hỏi).",
+        "The password needs at least {minimum} characters (set XLKPI_PASSWORD or type it when asked).",
+    ),
+    "serve-no-port": Message(
+        "Không mở được trang web ở {host}:{port}: {detail}. Cổng có thể đang được chương trình khác dùng; hãy chọn "
+        "cổng khác bằng --port.",
+        "Cannot serve on {host}:{port}: {detail}. Another program may use the port; choose another with --port.",
+    ),
+    "serve-no-users": Message(
+        "Đợt báo cáo chưa có tài khoản nào để đăng nhập trang web. Hãy tạo trước: xlkpi user add TÊN --role "
+        "officer (chuyên viên) hoặc --role leader (lãnh đạo).",
+        "The round has no accounts to log in with. Add one first: xlkpi user add NAME --role officer or leader.",
+    ),
     "audit-broken": Message(
         "Nhật ký của đợt không còn nguyên vẹn: {detail}. Hãy báo người phụ trách và khôi phục sổ từ bản sao lưu.",
         "The round's audit log is not intact: {detail}. Tell the person in charge and restore the ledger from a "

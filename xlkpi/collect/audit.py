@@ -27,7 +27,8 @@ GENESIS = "0" * 64
 ACTIONS = {
     "collect": "thu nhận", "approve": "duyệt", "return": "trả lại", "lock": "chốt số liệu",
     "reopen": "mở lại", "enter": "nhập số liệu của cơ quan", "consolidate": "lập phụ lục", "send": "gửi thư",
-    "remind": "nhắc", "sign": "ký số",
+    "remind": "nhắc", "sign": "ký số", "upload": "tải tệp lên", "user-add": "thêm tài khoản",
+    "user-password": "đổi mật khẩu", "user-remove": "khóa tài khoản",
 }
 
 

@@ -460,6 +460,7 @@ def collect(
     received: datetime | None = None,
     isolate: bool = True,
     time_limit: float = TIME_LIMIT,
+    who: str | None = None,
 ) -> CollectResult:
     """Read, check and record every file under ``paths`` (default: the inbox).
 
@@ -468,7 +469,8 @@ def collect(
     rejected and a located problem; the run goes on.  ``received`` sets the receipt time of every file of
     this run (files dropped into the inbox by hand long after they arrived); a file ``xlkpi fetch`` saved
     keeps the mail server's receipt time; an ``.eml`` message saved by hand, the time in its headers;
-    otherwise it is the file's modification time."""
+    otherwise it is the file's modification time. ``who`` is named in the audit log (default: the
+    operating system's user; the web page's user for an upload)."""
     roots = [Path(p) for p in paths] or [campaign.inbox]
     for root in roots:
         if not root.exists():
@@ -551,7 +553,7 @@ def collect(
                 verdicts: dict[str, int] = {}
                 for outcome in outcomes:
                     verdicts[outcome.verdict or "known"] = verdicts.get(outcome.verdict or "known", 0) + 1
-                audit.record(connection, "collect", campaign.id, detail={
+                audit.record(connection, "collect", campaign.id, who=who, detail={
                     "files": len(added), "new_contents": new, **verdicts,
                     "after_lock": workflow.active_lock(connection) is not None})
         outcomes.sort(key=lambda o: o.path)
