@@ -4,10 +4,10 @@ Set-up (not timed): the national campaign of bench/collect_nation.py, collected 
 `xlkpi serve` started in its own process on 127.0.0.1.  Timed:
 
 - the server: GET / (the whole board, every unit's row) and GET /api/board (what a change sends), by an HTTP
-  client on the same machine — the first request (the board built from the ledger) and the median of the
-  rest (the board is kept until the round changes);
+  client on the same machine — as the round stands (the board is kept until the round changes) and right after
+  a change (the board built again from the ledger);
 - the browser (Debian's chromium, headless, through Selenium): from navigation start to the board shown with
-  its rows filtered and counted (the page's script has run), for a fresh load;
+  its rows filtered and counted (the page's script has run), for a fresh load; then every unit's row drawn;
 - a change reaching another user's open board: an approval made from the command line, until the browser
   shows it without a reload (the board polls every 2 s, so this is at most about 2 s plus the fetch).
 
@@ -66,20 +66,39 @@ def start_server(folder: Path, port: int) -> subprocess.Popen:
     return process
 
 
-def timed_requests(base: str, repeat: int) -> dict[str, list[float]]:
+def timed_requests(base: str, folder: Path, repeat: int) -> dict[str, list[float]]:
+    """Each path asked ``repeat`` times as the round stands (the board kept since it was built), then — for the
+    board's two paths — ``repeat`` times right after a change (an audit entry, as every change writes), so that
+    the board is built from the ledger each time."""
+    from xlkpi.collect import audit
+    from xlkpi.collect import ledger as L
+
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(urllib.request.Request(f"{base}/login", data=f"username=canbo&password={PASSWORD}".encode(),
                                        method="POST"))
+
+    def changed() -> None:
+        connection = L.connect(folder / L.LEDGER_NAME)
+        try:
+            with L.transaction(connection):
+                audit.record(connection, "enter", "bench", who="bench")
+        finally:
+            connection.close()
+
     found: dict[str, list[float]] = {}
-    for path in ("/", "/api/board", "/api/version"):
+    for path, after_change in (("/", False), ("/api/board", False), ("/api/version", False), ("/", True),
+                               ("/api/board", True)):
         times = []
         for _ in range(repeat):
+            if after_change:
+                changed()
             started = time.perf_counter()
             body = opener.open(f"{base}{path}").read()
             times.append(time.perf_counter() - started)
-        found[path] = times
-        found[path + " bytes"] = [len(body)]
+        found[f"{path} (after a change)" if after_change else path] = times
+        if not after_change:
+            found[path + " bytes"] = [len(body)]
     return found
 
 
@@ -111,6 +130,12 @@ def browser_figures(base: str, folder: Path, repeat: int) -> dict[str, float]:
             loads.append(driver.execute_script(
                 "const t = performance.getEntriesByType('navigation')[0]; return t.loadEventEnd - t.startTime;"))
         rows = driver.execute_script("return document.querySelectorAll('#board tbody tr').length")
+        # every unit on the page ("Hiện tất cả"), with the layout done
+        every = driver.execute_script("""
+            const started = performance.now();
+            document.getElementById('all').click();
+            document.body.offsetHeight;
+            return [performance.now() - started, document.querySelectorAll('#board tbody tr').length];""")
         # a change made elsewhere (the CLI, as another officer would) reaching this open board
         code = driver.execute_script(
             "const r = document.querySelector('#board tbody tr[data-review=\"waiting\"]'); return r && r.dataset.code;")
@@ -123,7 +148,7 @@ def browser_figures(base: str, folder: Path, repeat: int) -> dict[str, float]:
                 f"const r = document.querySelector('#board tbody tr[data-code=\"{code}\"]');"
                 "return r && r.dataset.review === 'approved';"))
             reached = time.perf_counter() - started
-        return {"rows": rows, "load_ms": loads, "change_s": reached}
+        return {"rows": rows, "load_ms": loads, "change_s": reached, "every": every}
     finally:
         driver.quit()
 
@@ -142,16 +167,17 @@ def main() -> None:
     server = start_server(folder, port)
     url = f"http://127.0.0.1:{port}"
     try:
-        for path, times in timed_requests(url, args.repeat).items():
+        for path, times in timed_requests(url, folder, args.repeat).items():
             if path.endswith("bytes"):
-                print(f"  {path:<22} {times[0] / 1024:,.0f} KB")
+                print(f"  {path:<34} {times[0] / 1024:,.0f} KB")
             else:
-                print(f"  GET {path:<18} first {times[0] * 1000:6.0f} ms (the board built), then median "
-                      f"{statistics.median(times[1:] or times) * 1000:6.0f} ms ({len(times)} requests)")
+                print(f"  GET {path:<30} median {statistics.median(times) * 1000:6.0f} ms, worst "
+                      f"{max(times) * 1000:6.0f} ms ({len(times)} requests)")
         browser = browser_figures(url, folder, args.repeat)
         loads = browser["load_ms"]
         print(f"  browser: {browser['rows']} rows; board shown (navigation start to load end) median "
               f"{statistics.median(loads):.0f} ms, worst {max(loads):.0f} ms ({len(loads)} loads)")
+        print(f"  every unit drawn ({browser['every'][1]} rows, by 'Hiện tất cả'): {browser['every'][0]:.0f} ms more")
         print(f"  an approval from the CLI reached the open board in {browser['change_s']:.2f} s")
     finally:
         server.terminate()

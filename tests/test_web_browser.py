@@ -317,3 +317,59 @@ def test_a_hostile_file_is_refused_and_a_unit_name_with_html_is_shown_as_text(of
         pytest.fail("the unit's name ran as a script")
     except TimeoutException:
         pass
+
+
+@pytest.fixture(scope="module")
+def nation(tmp_path_factory):
+    """A round of every commune of the nation (3,321; the provinces report nothing of this plan), one return, and
+    `xlkpi serve` on it."""
+    from xlkpi.campaign.folder import init_campaign, open_campaign
+    from xlkpi.collect.run import collect
+    from xlkpi.forms.generate import generate
+    from xlkpi.units.divisions import national_roster
+    from xlkpi.web.accounts import add_user
+
+    base = tmp_path_factory.mktemp("web-nation")
+    national_roster().write(base / "ca-nuoc.csv")
+    init_campaign(base / "dot", plan="lai-chau-2025", period="2025-Q3", roster=base / "ca-nuoc.csv",
+                  deadline="20/10/2025")
+    campaign = open_campaign(base / "dot")
+    first = next(u for u in campaign.roster.units if u.level == "xa")
+    generate(campaign, units=[first.code], jobs=1)
+    (campaign.inbox / "mot-xa.xlsx").write_bytes(filled(campaign, first.code))
+    collect(campaign, jobs=1)
+    add_user(campaign, "canbo", "officer", PASSWORDS["canbo"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "xlkpi", "serve", "--campaign", str(campaign.directory),
+                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              encoding="utf-8")
+    assert "http://" in server.stdout.readline()
+    try:
+        yield campaign, f"http://127.0.0.1:{port}", first.code
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def test_the_national_board_draws_a_page_at_a_time_and_a_change_redraws_only_its_row(nation, browser):
+    campaign, url, code = nation
+    started = time.monotonic()
+    log_in(browser, url, "canbo")
+    total = len([u for u in campaign.roster.units if u.level in campaign.plan.reporting_levels])
+    assert total >= 3321 and time.monotonic() - started < 15
+    assert browser.find_element(By.ID, "shown").text == f"Đang hiện 400/{total} đơn vị"
+    browser.find_element(By.ID, "more").click()
+    assert browser.find_element(By.ID, "shown").text == f"Đang hiện 800/{total} đơn vị"
+    browser.find_element(By.ID, "all").click()
+    assert browser.find_element(By.ID, "shown").text == f"Đang hiện {total}/{total} đơn vị"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#board tbody tr")) == total
+    assert not browser.find_element(By.ID, "more").is_displayed()
+    browser.execute_script("document.querySelector('#board tbody tr:last-child').dataset.mark = 'kept'")
+    CliRunner().invoke(cli, ["approve", code, "--campaign", str(campaign.directory)])
+    wait(browser, lambda d: "Đã duyệt" in row_text(d, code), 10)
+    # the other rows were left as they were drawn
+    assert browser.execute_script("return document.querySelector('#board tbody tr:last-child').dataset.mark") == "kept"
+    browser.find_element(By.ID, "search").send_keys(code)
+    assert browser.find_element(By.ID, "shown").text == f"Đang hiện 1/1 đơn vị (trong {total})"

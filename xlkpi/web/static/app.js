@@ -45,6 +45,7 @@
   var shown = document.getElementById("shown");
   var live = document.getElementById("live");
   var more = document.getElementById("more");
+  var all = document.getElementById("all");
   var summary = document.getElementById("summary");
   var PAGE = 400;
   var REVIEW = { waiting: "Chờ duyệt", approved: "Đã duyệt", returned: "Bị trả lại" };
@@ -99,9 +100,37 @@
     return td;
   }
 
-  function draw() {
+  var matching = [], drawn = 0;
+
+  function row(u) {
+    var tr = document.createElement("tr");
+    tr.dataset.code = u.code;
+    tr.dataset.state = u.state;
+    tr.dataset.review = u.review;
+    var link = document.createElement("a");
+    link.href = "/unit/" + encodeURIComponent(u.code);
+    link.textContent = u.code;
+    tr.insertCell().appendChild(link);
+    cell(tr, u.name);
+    cell(tr, u.level);
+    var state = cell(tr, u.label, u.state);
+    if (u.afterLock) {
+      state.appendChild(document.createTextNode(" "));
+      state.appendChild(tag("gửi sau khi chốt", "after"));
+    }
+    cell(tr, shownTime(u.received));
+    if (u.review) { cell(tr, REVIEW[u.review], "r-" + u.review); } else { cell(tr, ""); }
+    var problems = cell(tr, "");
+    if (u.errors) { problems.appendChild(tag(u.errors + " lỗi", "resubmit")); }
+    if (u.warnings) { problems.appendChild(tag(u.warnings + " cảnh báo", "late")); }
+    cell(tr, u.file).className = "file";
+    return tr;
+  }
+
+  // the units matching the filter, sorted
+  function select() {
     var words = fold(search.value), kind = filter.value;
-    var matching = units.filter(function (u) { return wanted(u, words, kind); });
+    matching = units.filter(function (u) { return wanted(u, words, kind); });
     if (sortKey) {
       var key = KEYS[sortKey];
       matching.sort(function (a, b) {
@@ -109,44 +138,61 @@
         return (typeof x === "number" ? x - y : String(x).localeCompare(String(y), "vi")) * sortDir;
       });
     }
-    var rows = document.createDocumentFragment();
-    matching.slice(0, limit).forEach(function (u) {
-      var tr = document.createElement("tr");
-      tr.dataset.code = u.code;
-      tr.dataset.state = u.state;
-      tr.dataset.review = u.review;
-      var link = document.createElement("a");
-      link.href = "/unit/" + encodeURIComponent(u.code);
-      link.textContent = u.code;
-      tr.insertCell().appendChild(link);
-      cell(tr, u.name);
-      cell(tr, u.level);
-      var state = cell(tr, u.label, u.state);
-      if (u.afterLock) {
-        var after = document.createElement("span");
-        after.className = "tag after";
-        after.textContent = "gửi sau khi chốt";
-        state.appendChild(document.createTextNode(" "));
-        state.appendChild(after);
-      }
-      cell(tr, shownTime(u.received));
-      if (u.review) { cell(tr, REVIEW[u.review], "r-" + u.review); } else { cell(tr, ""); }
-      var problems = cell(tr, "");
-      if (u.errors) { problems.appendChild(tag(u.errors + " lỗi", "resubmit")); }
-      if (u.warnings) { problems.appendChild(tag(u.warnings + " cảnh báo", "late")); }
-      cell(tr, u.file).className = "file";
-      rows.appendChild(tr);
-    });
-    body.replaceChildren(rows);
-    var count = Math.min(limit, matching.length);
-    shown.textContent = "Đang hiện " + count + "/" + matching.length + " đơn vị" +
-      (matching.length !== units.length ? " (trong " + units.length + ")" : "");
-    more.hidden = matching.length <= limit;
-    more.textContent = "Hiện thêm " + Math.min(PAGE, matching.length - limit) + " đơn vị";
+  }
+
+  // the first `limit` of them drawn afresh
+  function draw() {
+    select();
+    drawn = 0;
+    body.replaceChildren();
+    extend();
     table.querySelectorAll("th button").forEach(function (button) {
       if (button.dataset.key === sortKey) { button.dataset.dir = sortDir > 0 ? "asc" : "desc"; }
       else { delete button.dataset.dir; }
     });
+  }
+
+  // more rows at the end of those drawn (the ones above stay as they are)
+  function extend() {
+    var rows = document.createDocumentFragment();
+    var end = Math.min(limit, matching.length);
+    for (var i = drawn; i < end; i += 1) { rows.appendChild(row(matching[i])); }
+    body.appendChild(rows);
+    drawn = end;
+    shown.textContent = "Đang hiện " + drawn + "/" + matching.length + " đơn vị" +
+      (matching.length !== units.length ? " (trong " + units.length + ")" : "");
+    var left = matching.length - drawn;
+    more.hidden = all.hidden = left <= 0;
+    more.textContent = "Hiện thêm " + Math.min(PAGE, left) + " đơn vị";
+    all.textContent = "Hiện tất cả " + matching.length + " đơn vị";
+  }
+
+  function signature(u) {
+    return [u.name, u.level, u.state, u.label, u.received, u.review, u.errors, u.warnings, u.afterLock, u.file]
+      .join("\u0001");
+  }
+
+  // a change from elsewhere: when the rows drawn stay the same units in the same order, only the rows that
+  // changed are drawn again (a board showing every unit is not laid out anew for one approval)
+  function refresh(payload) {
+    var before = {};
+    units.forEach(function (u) { before[u.code] = signature(u); });
+    var order = matching.slice(0, drawn).map(function (u) { return u.code; }).join("\n");
+    var count = matching.length;
+    load(payload);
+    select();
+    var end = Math.min(limit, matching.length);
+    if (matching.length !== count || end !== drawn ||
+        matching.slice(0, end).map(function (u) { return u.code; }).join("\n") !== order) {
+      drawn = 0;
+      body.replaceChildren();
+      extend();
+      return;
+    }
+    var current = body.rows;
+    for (var i = 0; i < end; i += 1) {
+      if (before[matching[i].code] !== signature(matching[i])) { current[i].replaceWith(row(matching[i])); }
+    }
   }
 
   function tag(text, className) {
@@ -164,7 +210,8 @@
   });
   search.addEventListener("input", function () { limit = PAGE; draw(); });
   filter.addEventListener("change", function () { limit = PAGE; draw(); });
-  more.addEventListener("click", function () { limit += PAGE; draw(); });
+  more.addEventListener("click", function () { limit += PAGE; extend(); });
+  all.addEventListener("click", function () { limit = Infinity; extend(); });
   load(JSON.parse(source.textContent));
   draw();
 
@@ -185,8 +232,7 @@
           .then(function (response) { return response.json(); })
           .then(function (payload) {
             summary.innerHTML = payload.summary;  // rendered and escaped by the server's template
-            load(payload);
-            draw();
+            refresh(payload);
             stamp("Có thay đổi mới, cập nhật lúc");
           });
       })
