@@ -15,7 +15,7 @@ from tests.examples import EXAMPLES, ROOT, Session, console_blocks, copy_example
 
 def test_every_example_folder_has_a_readme_vietnamese_first_and_is_linked_from_the_readmes():
     folders = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    assert folders == ["analysis", "import-appendix", "province-round", "signing", "windows"]
+    assert folders == ["analysis", "import-appendix", "province-round", "signing", "web-page", "windows"]
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     top = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in folders:
@@ -222,3 +222,18 @@ def test_signing(tmp_path, soffice):
         session.run_block(block)
     signed = next((folder / "xlkpi-demo" / "lai-chau" / "reports").glob("*-phu-luc-da-ky.pdf"))
     assert b"/ByteRange" in signed.read_bytes()
+
+
+def test_web_page(tmp_path):
+    folder = copy_example("web-page", tmp_path)
+    session = Session(folder)
+    for block in console_blocks(folder / "README.md"):
+        session.run_block(block)
+    # the accounts work on the page the README then starts
+    from starlette.testclient import TestClient
+
+    from xlkpi.web.app import create_app
+
+    browser = TestClient(create_app(folder / "xlkpi-demo" / "lai-chau"), follow_redirects=False)
+    assert browser.post("/login", data={"username": "tranthib", "password": "mat-khau-van-phong-2025"}).status_code == 303
+    assert "Chốt số liệu" in browser.get("/").text

@@ -426,3 +426,37 @@ def test_serve_refuses_a_round_without_accounts_and_a_port_in_use(tmp_path, camp
         port = taken.getsockname()[1]
         run = CliRunner().invoke(cli, ["serve", "--campaign", str(campaign.directory), "--port", str(port)])
     assert run.exit_code == 1 and "--port" in run.output and "Traceback" not in run.output
+
+
+def test_demo_serve_runs_the_demo_and_serves_it_with_two_accounts(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.parse
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "XLKPI_PASSWORD": "mat-khau-demo-1", "BROWSER": "true"}  # no browser is opened
+    server = subprocess.Popen([sys.executable, "-m", "xlkpi", "demo", str(tmp_path / "demo"), "--serve", "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              encoding="utf-8", env=environment)
+    try:
+        lines = []
+        while not any("http://" in line for line in lines):
+            line = server.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        text = "".join(lines)
+        assert "canbo (chuyên viên) hoặc lanhdao (lãnh đạo)" in text and f"http://127.0.0.1:{port}/" in text
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        body = urllib.parse.urlencode({"username": "lanhdao", "password": "mat-khau-demo-1"}).encode()
+        page = opener.open(f"http://127.0.0.1:{port}/login", data=body).read().decode("utf-8")
+        assert "50 đơn vị phải báo cáo: đã nộp 45 (nộp muộn 3), phải nộp lại 3, chưa nộp 2" in page
+        assert "Chốt số liệu" in page  # the leader's page
+    finally:
+        server.terminate()
+        server.wait(20)

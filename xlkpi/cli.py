@@ -1085,6 +1085,12 @@ def _serve(directory: Path, host: str, port: int, open_browser: bool, idle_minut
 
     def ready(address: str) -> None:
         echo(f"Trang web của đợt / serving: {address}  (Ctrl+C để dừng / to stop)")
+        if host in ("0.0.0.0", "::"):  # the office's other computers use this computer's name
+            import socket
+            from urllib.parse import urlsplit
+
+            echo(f"  các máy khác trong mạng / from the office's network: "
+                 f"http://{socket.gethostname()}:{urlsplit(address).port}/")
         sys.stdout.flush()
         if open_browser:
             import webbrowser
