@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,13 @@ def office(tmp_path_factory):
     (returns / "03390.xlsx").write_bytes(filled(campaign, "03390"))
     good = filled(campaign, "03390")
     (returns / "hong.xlsx").write_bytes(patch_member(good, FORM, crc=crc_of(good, FORM) ^ 0xFFFF))
+    with serving(campaign) as url:
+        yield campaign, url, returns
+
+
+@contextmanager
+def serving(campaign):
+    """`xlkpi serve` on the round, on a free port of 127.0.0.1, in its own process: its address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -73,7 +81,7 @@ def office(tmp_path_factory):
     line = server.stdout.readline()
     assert f"http://127.0.0.1:{port}/" in line, line + server.stdout.read()
     try:
-        yield campaign, f"http://127.0.0.1:{port}", returns
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(20)
@@ -339,18 +347,8 @@ def nation(tmp_path_factory):
     (campaign.inbox / "mot-xa.xlsx").write_bytes(filled(campaign, first.code))
     collect(campaign, jobs=1)
     add_user(campaign, "canbo", "officer", PASSWORDS["canbo"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "xlkpi", "serve", "--campaign", str(campaign.directory),
-                               "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              encoding="utf-8")
-    assert "http://" in server.stdout.readline()
-    try:
-        yield campaign, f"http://127.0.0.1:{port}", first.code
-    finally:
-        server.terminate()
-        server.wait(20)
+    with serving(campaign) as url:
+        yield campaign, url, first.code
 
 
 def test_the_national_board_draws_a_page_at_a_time_and_a_change_redraws_only_its_row(nation, browser):

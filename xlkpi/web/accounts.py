@@ -109,24 +109,20 @@ def add_user(campaign: Campaign, name: str, role: str, password: str, *, who: st
 
 
 def set_password(campaign: Campaign, name: str, password: str, *, who: str | None = None) -> User:
-    name = clean_name(name)
+    """A new password (the account is opened again if it was closed)."""
     digest = _hasher.hash(_checked_password(password))
-    connection = _connect(campaign)
-    try:
-        with L.transaction(connection):
-            user = _user(connection, name)
-            if user is None:
-                raise XlkpiError(problem("user-unknown", name=name))
-            connection.execute("UPDATE users SET hash = ?, active = 1 WHERE name = ?", (digest, name))
-            audit.record(connection, "user-password", name, who=who)
-            return user
-    finally:
-        connection.close()
+    return _change(campaign, name, "UPDATE users SET hash = ?, active = 1 WHERE name = ?", (digest,), "user-password",
+                   who)
 
 
 def remove_user(campaign: Campaign, name: str, *, who: str | None = None) -> User:
     """Close an account: it can no longer log in (its sessions end at their next request); the name stays in
     the audit log and cannot be reused for someone else."""
+    return _change(campaign, name, "UPDATE users SET active = 0, hash = '' WHERE name = ?", (), "user-remove", who)
+
+
+def _change(campaign: Campaign, name: str, statement: str, values: tuple, action: str, who: str | None) -> User:
+    """One change to an existing account, recorded in the audit log in the same transaction."""
     name = clean_name(name)
     connection = _connect(campaign)
     try:
@@ -134,8 +130,8 @@ def remove_user(campaign: Campaign, name: str, *, who: str | None = None) -> Use
             user = _user(connection, name)
             if user is None:
                 raise XlkpiError(problem("user-unknown", name=name))
-            connection.execute("UPDATE users SET active = 0, hash = '' WHERE name = ?", (name,))
-            audit.record(connection, "user-remove", name, who=who)
+            connection.execute(statement, (*values, name))
+            audit.record(connection, action, name, who=who)
             return user
     finally:
         connection.close()
