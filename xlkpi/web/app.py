@@ -311,8 +311,8 @@ async def upload(request: Request) -> Response:
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[tuple[str, Path]] = []
     for item in uploads:
-        target = _unique(folder, safe_file_name(_base_name(item.filename), "tep-tai-len"))
-        with open(target, "xb") as out:  # never over another file: names were made unique above
+        target, out = _new_file(folder, safe_file_name(_base_name(item.filename), "tep-tai-len"))
+        with out:
             while chunk := await item.read(1 << 20):
                 out.write(chunk)
         saved.append((item.filename, target))
@@ -334,14 +334,17 @@ def _base_name(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def _unique(folder: Path, name: str) -> Path:
-    target = folder / name
-    stem, suffix = target.stem, target.suffix
-    n = 2
-    while target.exists():
-        target = folder / f"{stem} ({n}){suffix}"
-        n += 1
-    return target
+def _new_file(folder: Path, name: str) -> tuple[Path, Any]:
+    """A new file for an upload, never over another: "03388.xlsx", else "03388 (2).xlsx" … (made with O_EXCL, so
+    two uploads of the same name at the same moment each get their own)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 1
+    while True:
+        target = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
+        try:
+            return target, open(target, "xb")
+        except FileExistsError:
+            n += 1
 
 
 # --------------------------------------------------------------------------------------------------------------
