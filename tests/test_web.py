@@ -460,3 +460,18 @@ def test_demo_serve_runs_the_demo_and_serves_it_with_two_accounts(tmp_path):
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_every_template_and_static_file_is_in_the_package_data():
+    """A wheel (what an office installs with pip) carries the pages: each file matches pyproject's package data."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import xlkpi.web
+
+    root = Path(xlkpi.web.__file__).parent
+    patterns = tomllib.loads((root.parent.parent / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["xlkpi.web"]
+    files = [p.relative_to(root).as_posix() for folder in ("pages", "static") for p in (root / folder).iterdir()]
+    assert files and all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns) for name in files), files
