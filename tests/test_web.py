@@ -475,3 +475,20 @@ def test_every_template_and_static_file_is_in_the_package_data():
         "tool"]["setuptools"]["package-data"]["xlkpi.web"]
     files = [p.relative_to(root).as_posix() for folder in ("pages", "static") for p in (root / folder).iterdir()]
     assert files and all(any(fnmatch.fnmatch(name, pattern) for pattern in patterns) for name in files), files
+
+
+def test_user_copy_brings_last_rounds_accounts_with_their_passwords(campaign, tmp_path, monkeypatch):
+    init_campaign(tmp_path / "quy-4", plan="lai-chau-2025", period="2025-Q4", province="lai chau", now=MADE)
+    monkeypatch.setenv("XLKPI_PASSWORD", "mat-khau-quy-bon")
+    CliRunner().invoke(cli, ["user", "add", "lanhdao", "--role", "officer", "--campaign", str(tmp_path / "quy-4")])
+    CliRunner().invoke(cli, ["user", "remove", "canbo", "--campaign", str(campaign.directory)])
+    add_user(campaign, "vanthu", "officer", "mat-khau-van-thu")
+    run = CliRunner().invoke(cli, ["user", "copy", str(campaign.directory), "--campaign", str(tmp_path / "quy-4")])
+    assert run.exit_code == 0, run.output
+    assert "Đã chép 1 tài khoản / copied: vanthu" in run.output and "left alone: lanhdao" in run.output
+    new_round = open_campaign(tmp_path / "quy-4")
+    browser = client(create_app(new_round.directory))
+    assert browser.post("/login", data={"username": "vanthu", "password": "mat-khau-van-thu"}).status_code == 303
+    assert client(create_app(new_round.directory)).post(  # the name it had keeps its own role and password
+        "/login", data={"username": "lanhdao", "password": "mat-khau-quy-bon"}).status_code == 303
+    assert audit_entries(new_round)[-1].detail == {"role": "officer", "from": campaign.id}

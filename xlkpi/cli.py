@@ -1033,6 +1033,25 @@ def user_remove(name: str, campaign_dir: Path | None) -> None:
     echo(f"✓ Đã khóa tài khoản {user.name} / closed")
 
 
+@user_group.command("copy")
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path), metavar="DIR")
+@campaign_option
+@handle_errors
+def user_copy(source: Path, campaign_dir: Path | None) -> None:
+    """Chép tài khoản từ đợt trước / copy the accounts of another round (DIR) into this one.
+
+    Each open account keeps its role and its password (its hash is copied as it is), so the staff log in to
+    the new round as before; a name this round already has is left alone. Recorded in the audit log.
+    """
+    from xlkpi.campaign.folder import open_campaign
+    from xlkpi.web.accounts import copy_users
+
+    added, passed = copy_users(open_campaign(campaign_dir), open_campaign(source))
+    echo(f"✓ Đã chép {len(added)} tài khoản / copied: {', '.join(u.name for u in added) or '—'}")
+    if passed:
+        echo(f"  đã có sẵn, giữ nguyên / already here, left alone: {', '.join(passed)}")
+
+
 @user_group.command("list")
 @campaign_option
 @json_option

@@ -137,6 +137,36 @@ def _change(campaign: Campaign, name: str, statement: str, values: tuple, action
         connection.close()
 
 
+def copy_users(campaign: Campaign, source: Campaign, *, who: str | None = None) -> tuple[list[User], list[str]]:
+    """The open accounts of another round (last quarter's), with their password hashes as they are, so the staff
+    log in to the new round with the passwords they have; a name the round already has is left as it is.
+    Returns (the accounts added, the names passed over)."""
+    giving = _connect(source)
+    try:
+        rows = giving.execute("SELECT name, role, hash FROM users WHERE active = 1 AND hash != '' ORDER BY name"
+                              ).fetchall()
+    finally:
+        giving.close()
+    who = who or audit.current_user()
+    added: list[User] = []
+    passed: list[str] = []
+    connection = _connect(campaign)
+    try:
+        with L.transaction(connection):
+            for name, role, digest in rows:
+                if connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+                    passed.append(name)
+                    continue
+                at = L.now()
+                connection.execute("INSERT INTO users (name, role, hash, created_by, created_at) VALUES "
+                                   "(?, ?, ?, ?, ?)", (name, role, digest, who, at))
+                audit.record(connection, "user-add", name, who=who, detail={"role": role, "from": source.id}, at=at)
+                added.append(User(name, role, who, at))
+    finally:
+        connection.close()
+    return added, passed
+
+
 def _user(connection: sqlite3.Connection, name: str) -> User | None:
     row = connection.execute("SELECT name, role, created_by, created_at, active FROM users WHERE name = ?",
                              (name,)).fetchone()
