@@ -371,3 +371,9 @@ def test_the_national_board_draws_a_page_at_a_time_and_a_change_redraws_only_its
     assert browser.execute_script("return document.querySelector('#board tbody tr:last-child').dataset.mark") == "kept"
     browser.find_element(By.ID, "search").send_keys(code)
     assert browser.find_element(By.ID, "shown").text == f"Đang hiện 1/1 đơn vị (trong {total})"
+    # a province's communes, by the province's name typed without diacritics
+    hanoi = [u for u in campaign.roster.units if u.parent == "01" and u.level == "xa"]
+    assert len(hanoi) > 100
+    browser.find_element(By.ID, "search").clear()
+    browser.find_element(By.ID, "search").send_keys("thanh pho ha noi")
+    assert browser.find_element(By.ID, "shown").text == f"Đang hiện {len(hanoi)}/{len(hanoi)} đơn vị (trong {total})"

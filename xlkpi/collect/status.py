@@ -64,7 +64,8 @@ class UnitStatus:
         """The unit's line as ``xlkpi status --json`` prints it and the web page's board shows it."""
         from xlkpi.collect.workflow import REVIEW_LABELS
 
-        return {"unit": self.unit.code, "name": self.unit.name, "level": self.unit.level, "state": self.state,
+        return {"unit": self.unit.code, "name": self.unit.name, "level": self.unit.level,
+                "parent": self.unit.parent or "", "state": self.state,
                 "state_vi": self.label, "file": self.file or self.rejected_file, "received_at": self.received_at,
                 "late": self.late, "review": self.review, "review_vi": REVIEW_LABELS.get(self.review or "", ""),
                 "review_reason": self.review_reason, "review_by": self.review_by, "review_at": self.review_at,

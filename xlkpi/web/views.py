@@ -60,17 +60,19 @@ class Board:
     rows: list[list[Any]]
     labels: list[str]
     levels: list[str]
+    #: the names of the units' parents (a province, a district), which the board's search also looks in
+    parents: list[str] = field(default_factory=list)
     filters: dict[str, str] = field(default_factory=lambda: FILTERS)
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": self.version, "columns": COLUMNS, "rows": self.rows, "labels": self.labels,
-                "levels": self.levels}
+                "levels": self.levels, "parents": self.parents}
 
 
 #: the fields of a board row, each taken from ``UnitStatus.to_dict()`` (what ``xlkpi status --json`` prints);
 #: the level and the state's words are indexes into the board's ``levels`` and ``labels``
 COLUMNS = ["unit", "name", "level", "state", "state_vi", "received_at", "late", "review", "errors", "warnings",
-           "after_lock", "file"]
+           "after_lock", "file", "parent"]
 
 
 def board(campaign: Campaign) -> Board:
@@ -85,8 +87,10 @@ def board(campaign: Campaign) -> Board:
     finally:
         connection.close()
     level_names = {level.id: level.name for level in campaign.plan.levels}
+    names = {unit.code: unit.name for unit in campaign.roster.units}
     levels: dict[str, int] = {}
     labels: dict[str, int] = {}
+    parents: dict[str, int] = {"": 0}
     rows = []
     for entry in found.units:
         line = entry.to_dict()
@@ -96,12 +100,13 @@ def board(campaign: Campaign) -> Board:
         label = labels.setdefault(line["state_vi"], len(labels))
         rows.append([line["unit"], line["name"], level, line["state"], label, line["received_at"] or "",
                      int(line["late"]), line["review"] or "", errors, warnings, int(line["after_lock"]),
-                     (line["file"] or "").rsplit("/", 1)[-1].rsplit(BUNDLE_SEPARATOR, 1)[-1]])
+                     (line["file"] or "").rsplit("/", 1)[-1].rsplit(BUNDLE_SEPARATOR, 1)[-1],
+                     parents.setdefault(names.get(line["parent"], ""), len(parents))])
     lock = found.lock
     summary = {"summary_vi": found.summary_vi(), "review_summary_vi": found.review_summary_vi(),
                "counts": found.counts(), "unidentified": [f.path for f in found.unidentified],
                "lock": ({"at": lock.decided_at, "by": lock.decided_by, "reason": lock.reason} if lock else None)}
-    return Board(stamp, summary, rows, list(labels), list(levels))
+    return Board(stamp, summary, rows, list(labels), list(levels), list(parents))
 
 
 def version_of(connection: sqlite3.Connection) -> str:

@@ -60,7 +60,7 @@
         code: row[c.unit], name: row[c.name], level: payload.levels[row[c.level]], state: row[c.state],
         label: payload.labels[row[c.state_vi]], received: row[c.received_at], late: row[c.late] === 1,
         review: row[c.review], errors: row[c.errors], warnings: row[c.warnings], afterLock: row[c.after_lock] === 1,
-        file: row[c.file], search: fold(row[c.unit] + " " + row[c.name])
+        file: row[c.file], search: fold(row[c.unit] + " " + row[c.name] + " " + (payload.parents[row[c.parent]] || ""))
       };
     });
   }
