@@ -492,3 +492,42 @@ def test_user_copy_brings_last_rounds_accounts_with_their_passwords(campaign, tm
     assert client(create_app(new_round.directory)).post(  # the name it had keeps its own role and password
         "/login", data={"username": "lanhdao", "password": "mat-khau-quy-bon"}).status_code == 303
     assert audit_entries(new_round)[-1].detail == {"role": "officer", "from": campaign.id}
+
+
+def test_hostile_requests_get_an_answer_never_a_crash(app, campaign):
+    """Addresses, forms and bodies no page makes: each gets a refusal in Vietnamese (4xx), never an error of the
+    program, and nothing changes in the round."""
+    browser, csrf = logged_in(app)
+    quiet = client(app, raise_server_exceptions=False)
+    quiet.cookies.update(browser.cookies)
+    before = len(audit_entries(campaign))
+    gets = ["/unit/%3Cscript%3E", "/unit/%00", "/unit/" + "9" * 5000, "/download/reports/%00",
+            "/download/%00/x", "/download/reports/" + "a" * 5000 + ".xlsx", "/khong-co", "/static/%00",
+            "/login?next=%00", "/login?next=" + "%2F" * 3000, "/api/board?x=%ff", "/unit/03388?%ff=%fe"]
+    for path in gets:
+        answer = quiet.get(path)
+        assert answer.status_code < 500 and "Traceback" not in answer.text, path
+    posts = [
+        ("/login", {"data": {}}), ("/login", {"data": {"username": "a\x00b" * 2000, "password": "x" * 100_000}}),
+        ("/login", {"content": b"\xff\xfe", "headers": {"content-type": "application/x-www-form-urlencoded"}}),
+        ("/upload", {"content": b"--x\r\nnot multipart", "headers": {"content-type": "multipart/form-data"}}),
+        ("/upload", {"content": b"{}", "headers": {"content-type": "application/json"}}),
+        ("/upload", {"data": {"csrf_token": csrf}, "files": [("files", ("", b""))]}),
+        ("/lock", {"data": {"csrf_token": csrf, "reason": "x" * 2000}}),
+        ("/unit/03388/return", {"data": {"csrf_token": csrf, "reason": "\x00\x1b[31m"}}),
+        ("/unit/%00/approve", {"data": {"csrf_token": csrf}}), ("/unit/99999/approve", {"data": {"csrf_token": csrf}}),
+        ("/approve-clean", {"data": {"csrf_token": [csrf, "khac"]}}),
+    ]
+    for path, request in posts:
+        answer = quiet.post(path, **request)
+        assert answer.status_code < 500 and "Traceback" not in answer.text, (path, answer.status_code, answer.text[:300])
+    assert [e.action for e in audit_entries(campaign)][before:] == []
+    assert open_status(campaign).lock is None
+
+
+@pytest.mark.usefixtures("start_method")
+def test_an_upload_is_collected_with_workers_started_as_on_windows(app, campaign):
+    browser, csrf = logged_in(app)
+    upload(browser, csrf, [(f"{code}.xlsx", filled(campaign, code)) for code in ("03388", "03394")])
+    assert "Tiếp nhận" in texts(browser.get("/upload/result").text)
+    assert {u.unit.code for u in open_status(campaign).units if u.sha256} == {"03388", "03394"}
