@@ -130,6 +130,12 @@ def page_text(driver) -> str:
     return " ".join(driver.find_element(By.TAG_NAME, "body").text.split())
 
 
+def shows(driver, *texts: str, seconds: float = 30) -> str:
+    """The page's text once it shows every one of ``texts`` (after a click that sends a form, the next page)."""
+    wait(driver, lambda d: all(text in page_text(d) for text in texts), seconds)
+    return page_text(driver)
+
+
 def log_in(driver, url: str, name: str) -> None:
     driver.get(f"{url}/login")
     driver.find_element(By.NAME, "username").send_keys(name)
@@ -158,8 +164,9 @@ def cell_texts(driver, code: str) -> list[str]:
 
 def upload(driver, *paths: Path) -> str:
     driver.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in paths))
-    wait(driver, lambda d: d.current_url.endswith("/upload/result"), 120)
-    return page_text(driver)
+    wait(driver, lambda d: d.current_url.endswith("/upload/result")
+         and d.execute_script("return document.readyState") == "complete", 120)
+    return shows(driver, "Kết quả tải lên")
 
 
 def csrf_fetch(driver, path: str, body: str, with_token: bool = True) -> int:
@@ -183,7 +190,7 @@ def test_without_a_login_every_page_sends_the_browser_to_the_login_form(office, 
     browser.find_element(By.NAME, "username").send_keys("canbo")
     browser.find_element(By.NAME, "password").send_keys("khong-dung")
     browser.find_element(By.CSS_SELECTOR, "section.login button[type=submit]").click()
-    assert "Tên đăng nhập hoặc mật khẩu không đúng" in page_text(browser)
+    shows(browser, "Tên đăng nhập hoặc mật khẩu không đúng")
 
 
 def test_an_officer_uploads_five_returns_and_watches_their_states(office, browser):
@@ -210,7 +217,7 @@ def test_an_officer_uploads_five_returns_and_watches_their_states(office, browse
     browser.find_element(By.ID, "search").send_keys(" ")  # input event: the filter is cleared
     browser.find_element(By.CSS_SELECTOR, 'th button[data-key="problems"]').click()
     browser.find_element(By.CSS_SELECTOR, 'th button[data-key="problems"]').click()
-    assert browser.find_elements(By.CSS_SELECTOR, "#board tbody tr")[0].get_attribute("data-code") == "03424"
+    assert browser.execute_script("return document.querySelector('#board tbody tr').dataset.code") == "03424"
     shot(browser, "bang-theo-doi")
 
 
@@ -233,14 +240,13 @@ def test_approve_and_return_from_a_units_page(office, browser):
     shot(browser, "don-vi")
     browser.find_element(By.NAME, "reason").send_keys("Số hồ sơ trực tuyến chưa khớp Cổng dịch vụ công")
     browser.find_element(By.CSS_SELECTOR, "form.reason button").click()
-    text = page_text(browser)
-    assert "Đã trả lại 1 đơn vị: 03394" in text and "Lý do trả lại: Số hồ sơ trực tuyến chưa khớp" in text
+    shows(browser, "Đã trả lại 1 đơn vị: 03394", "Lý do trả lại: Số hồ sơ trực tuyến chưa khớp")
     browser.get(f"{url}/unit/03405")
     browser.find_element(By.XPATH, "//button[text()='Duyệt báo cáo này']").click()
-    assert "Đã duyệt 1 đơn vị: 03405" in page_text(browser)
+    shows(browser, "Đã duyệt 1 đơn vị: 03405")
     browser.get(f"{url}/")
     browser.find_element(By.XPATH, "//button[text()='Duyệt mọi báo cáo không có cảnh báo']").click()
-    assert "Đã duyệt 1 đơn vị: 03408" in page_text(browser)
+    shows(browser, "Đã duyệt 1 đơn vị: 03408")
     review = {u.unit.code: u.review for u in open_status(campaign).units}
     assert review == {"03388": "approved", "03390": None, "03394": "returned", "03405": "approved",
                       "03408": "approved", "03424": None}
@@ -261,8 +267,7 @@ def test_the_leader_locks_a_later_file_changes_nothing_and_the_leader_reopens_wi
     log_in(browser, url, "lanhdao")
     browser.find_element(By.CSS_SELECTOR, 'form[action="/lock"] input[name=reason]').send_keys("Đủ số liệu quý III")
     browser.find_element(By.XPATH, "//button[text()='Chốt số liệu']").click()
-    wait(browser, lambda d: "Đã chốt số liệu" in page_text(d), 120)
-    assert "Số liệu đã chốt" in page_text(browser)
+    shows(browser, "Đã chốt số liệu", "Số liệu đã chốt", seconds=120)
     shot(browser, "da-chot")
     locked = open_status(campaign)
     assert locked.lock.decided_by == "lanhdao" and locked.with_data == 3
@@ -274,7 +279,7 @@ def test_the_leader_locks_a_later_file_changes_nothing_and_the_leader_reopens_wi
     browser.find_element(By.CSS_SELECTOR, 'form[action="/reopen"] input[name=reason]').send_keys(
         "Xã Số 03424 gửi bản sửa, cần tổng hợp lại")
     browser.find_element(By.XPATH, "//button[text()='Mở lại đợt']").click()
-    assert "Đã mở lại đợt" in page_text(browser)
+    shows(browser, "Đã mở lại đợt")
     assert open_status(campaign).lock is None
 
 
