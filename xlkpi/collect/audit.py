@@ -89,15 +89,18 @@ def record(connection: sqlite3.Connection, action: str, target: str = "", *, who
     return Entry(seq, at, who, action, target, reason, detail or {}, prev, digest)
 
 
-def entries(connection: sqlite3.Connection) -> list[Entry]:
+def entries(connection: sqlite3.Connection, target: str | None = None) -> list[Entry]:
+    """The log in order; ``target``: only the entries about it (a unit's history)."""
     found = []
-    for seq, at, who, action, target, reason, detail, prev, digest in connection.execute(
-            "SELECT seq, at, who, action, target, reason, detail, prev, hash FROM audit ORDER BY seq"):
+    query = "SELECT seq, at, who, action, target, reason, detail, prev, hash FROM audit"
+    rows = (connection.execute(query + " WHERE target = ? ORDER BY seq", (target,)) if target is not None
+            else connection.execute(query + " ORDER BY seq"))
+    for seq, at, who, action, target_, reason, detail, prev, digest in rows:
         try:
             parsed = json.loads(detail)
         except ValueError:
             parsed = {"?": detail}
-        found.append(Entry(seq, at, who, action, target, reason, parsed if isinstance(parsed, dict) else {}, prev,
+        found.append(Entry(seq, at, who, action, target_, reason, parsed if isinstance(parsed, dict) else {}, prev,
                            digest))
     return found
 

@@ -50,6 +50,9 @@ LEGACY_FORM = "1"
 LEDGER_NAME = "ledger.sqlite"
 
 ACCEPTED, SUPERSEDED, DUPLICATE, REJECTED, IGNORED = "accepted", "superseded", "duplicate", "rejected", "ignored"
+#: what each state is called where a person reads it (the collection report, the web page)
+STATE_LABELS = {ACCEPTED: "Tiếp nhận", SUPERSEDED: "Đã thay bằng bản sau", DUPLICATE: "Trùng tệp đã nhận",
+                REJECTED: "Bị từ chối", IGNORED: "Bỏ qua"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -29,13 +29,6 @@ from xlkpi.collect.workflow import RETURNED
 
 FONT = "Times New Roman"
 FEEDBACK_DIR = "phan-hoi"
-STATE_LABELS = {
-    L.ACCEPTED: "Tiếp nhận",
-    L.SUPERSEDED: "Đã thay bằng bản sau",
-    L.DUPLICATE: "Trùng tệp đã nhận",
-    L.REJECTED: "Từ chối",
-    L.IGNORED: "Bỏ qua",
-}
 FEEDBACK_BANNER = (
     "TỆP PHẢN HỒI: trang \"Phản hồi\" liệt kê từng lỗi và cách sửa. Ô còn sai tô đỏ (tự hết đỏ khi sửa đúng). "
     "Sửa trực tiếp trong tệp này rồi gửi lại."
@@ -172,7 +165,7 @@ def _write_report(workbook: Any, campaign: Campaign, status: Status, problems: d
     files = table("Tệp", file_columns)
     for row, file in enumerate(status.files, start=1):
         unit = f"{file.unit} — {names[file.unit]}" if file.unit in names else (file.unit or "")
-        values = (file.path, STATE_LABELS.get(file.state, file.state), unit, shown_time(file.mtime),
+        values = (file.path, L.STATE_LABELS.get(file.state, file.state), unit, shown_time(file.mtime),
                   _with_mail_note(file, mail), str(file.size), file.sha256[:16])
         for col, value in enumerate(values):
             files.write_string(row, col, value, cell)

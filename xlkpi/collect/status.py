@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from xlkpi.collect import ledger as L
-from xlkpi.collect.workflow import APPROVED, RETURNED, WAITING, active_lock, decisions
+from xlkpi.collect.workflow import APPROVED, RETURNED, REVIEW_LABELS, WAITING, active_lock, decisions
 from xlkpi.campaign.folder import Campaign
 from xlkpi.common.text import shown_time
 from xlkpi.units.roster import Unit
@@ -62,8 +62,6 @@ class UnitStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """The unit's line as ``xlkpi status --json`` prints it and the web page's board shows it."""
-        from xlkpi.collect.workflow import REVIEW_LABELS
-
         return {"unit": self.unit.code, "name": self.unit.name, "level": self.unit.level,
                 "parent": self.unit.parent or "", "state": self.state,
                 "state_vi": self.label, "file": self.file or self.rejected_file, "received_at": self.received_at,
@@ -135,11 +133,14 @@ class Status:
 
     def to_dict(self) -> dict[str, Any]:
         """The round's status for machines and the web page: the same keys in ``xlkpi status --json``."""
+        return {**self.summary_dict(), "units": [u.to_dict() for u in self.units]}
+
+    def summary_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the units' lines (the web page's board sends those in its own form)."""
         lock = self.lock
         return {
             "deadline": str(self.deadline) if self.deadline else None, "summary_vi": self.summary_vi(),
             "review_summary_vi": self.review_summary_vi(), "counts": self.counts(),
-            "units": [u.to_dict() for u in self.units],
             "unidentified": [f.path for f in self.unidentified],
             "approved_only": self.approved_only, "review": self.review_counts(),
             "lock": ({"at": lock.decided_at, "by": lock.decided_by, "reason": lock.reason,

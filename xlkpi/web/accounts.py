@@ -62,15 +62,11 @@ class User:
                 "created_at": self.created_at, "active": self.active}
 
 
-def _connect(campaign: Campaign) -> sqlite3.Connection:
+def connect(campaign: Campaign) -> sqlite3.Connection:
+    """The ledger, with the accounts' table made if the round has none yet."""
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     connection.executescript(SCHEMA)
     return connection
-
-
-def connect(campaign: Campaign) -> sqlite3.Connection:
-    """The ledger, with the accounts' table made if the round has none yet."""
-    return _connect(campaign)
 
 
 def clean_name(name: str) -> str:
@@ -94,7 +90,7 @@ def add_user(campaign: Campaign, name: str, role: str, password: str, *, who: st
         raise ValueError(role)
     digest = _hasher.hash(_checked_password(password))
     who = who or audit.current_user()
-    connection = _connect(campaign)
+    connection = connect(campaign)
     try:
         with L.transaction(connection):
             if connection.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
@@ -124,7 +120,7 @@ def remove_user(campaign: Campaign, name: str, *, who: str | None = None) -> Use
 def _change(campaign: Campaign, name: str, statement: str, values: tuple, action: str, who: str | None) -> User:
     """One change to an existing account, recorded in the audit log in the same transaction."""
     name = clean_name(name)
-    connection = _connect(campaign)
+    connection = connect(campaign)
     try:
         with L.transaction(connection):
             user = _user(connection, name)
@@ -141,7 +137,7 @@ def copy_users(campaign: Campaign, source: Campaign, *, who: str | None = None) 
     """The open accounts of another round (last quarter's), with their password hashes as they are, so the staff
     log in to the new round with the passwords they have; a name the round already has is left as it is.
     Returns (the accounts added, the names passed over)."""
-    giving = _connect(source)
+    giving = connect(source)
     try:
         rows = giving.execute("SELECT name, role, hash FROM users WHERE active = 1 AND hash != '' ORDER BY name"
                               ).fetchall()
@@ -150,7 +146,7 @@ def copy_users(campaign: Campaign, source: Campaign, *, who: str | None = None) 
     who = who or audit.current_user()
     added: list[User] = []
     passed: list[str] = []
-    connection = _connect(campaign)
+    connection = connect(campaign)
     try:
         with L.transaction(connection):
             for name, role, digest in rows:
@@ -174,7 +170,7 @@ def _user(connection: sqlite3.Connection, name: str) -> User | None:
 
 
 def list_users(campaign: Campaign) -> list[User]:
-    connection = _connect(campaign)
+    connection = connect(campaign)
     try:
         return [User(r[0], r[1], r[2], r[3], bool(r[4])) for r in connection.execute(
             "SELECT name, role, created_by, created_at, active FROM users ORDER BY name")]
@@ -194,7 +190,7 @@ def check_password(campaign: Campaign, name: str, password: str) -> User | None:
         name = clean_name(name)
     except XlkpiError:
         name = ""
-    connection = _connect(campaign)
+    connection = connect(campaign)
     try:
         row = connection.execute("SELECT hash, active FROM users WHERE name = ?", (name,)).fetchone() if name else None
         stored = row[0] if row and row[1] and row[0] else _DUMMY_HASH

@@ -81,14 +81,15 @@ class Site:
     templates: Jinja2Templates | None = None
     _campaign: Campaign | None = None
     _stamp: float = -1.0
+    #: the board as last built, kept until the round changes (its version) or campaign.yaml is read again
     board_cache: views.Board | None = None
-    campaign_stamp: float = -2.0
 
     def campaign(self) -> Campaign:
         """The round, read again when campaign.yaml changed (the roster and plan are frozen copies)."""
         stamp = (self.directory / CONFIG_NAME).stat().st_mtime
         if self._campaign is None or stamp != self._stamp:
             self._campaign, self._stamp = open_campaign(self.directory), stamp
+            self.board_cache = None
         return self._campaign
 
 
@@ -256,11 +257,9 @@ async def _board(request: Request) -> views.Board:
     site: Site = request.app.state.site
     campaign = site.campaign()
     stamp = await run_in_threadpool(views.version, campaign)
-    cached = site.board_cache
-    if cached is None or cached.version != stamp or site.campaign_stamp != site._stamp:
-        cached = await run_in_threadpool(views.board, campaign)
-        site.board_cache, site.campaign_stamp = cached, site._stamp
-    return cached
+    if site.board_cache is None or site.board_cache.version != stamp:
+        site.board_cache = await run_in_threadpool(views.board, campaign)
+    return site.board_cache
 
 
 @page()

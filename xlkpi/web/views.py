@@ -102,11 +102,7 @@ def board(campaign: Campaign) -> Board:
                      int(line["late"]), line["review"] or "", errors, warnings, int(line["after_lock"]),
                      (line["file"] or "").rsplit("/", 1)[-1].rsplit(BUNDLE_SEPARATOR, 1)[-1],
                      parents.setdefault(names.get(line["parent"], ""), len(parents))])
-    lock = found.lock
-    summary = {"summary_vi": found.summary_vi(), "review_summary_vi": found.review_summary_vi(),
-               "counts": found.counts(), "unidentified": [f.path for f in found.unidentified],
-               "lock": ({"at": lock.decided_at, "by": lock.decided_by, "reason": lock.reason} if lock else None)}
-    return Board(stamp, summary, rows, list(labels), list(levels), list(parents))
+    return Board(stamp, found.summary_dict(), rows, list(labels), list(levels), list(parents))
 
 
 def version_of(connection: sqlite3.Connection) -> str:
@@ -158,9 +154,9 @@ def unit(campaign: Campaign, code: str) -> UnitView | None:
                 "WHERE c.unit = ? ORDER BY f.mtime DESC, f.path", (code,)):
             decision = decided.get(sha)
             files.append({"path": path, "name": Path(path).name, "sha256": sha, "received": shown_time(mtime),
-                          "state": _FILE_STATES.get(state, state), "current": sha == entry.sha256,
+                          "state": L.STATE_LABELS.get(state, state), "current": sha == entry.sha256,
                           "decision": REVIEW_LABELS.get(decision.kind, "") if decision else ""})
-        history = [e for e in audit.entries(connection) if e.target == code]
+        history = audit.entries(connection, target=code)
     finally:
         connection.close()
     parent = known.get(entry.unit.parent or "")
@@ -168,10 +164,6 @@ def unit(campaign: Campaign, code: str) -> UnitView | None:
     return UnitView(entry.to_dict(), levels.get(entry.unit.level, entry.unit.level), parent.name if parent else "",
                     figures, bool(shown) and entry.used_sha256 == shown, problems, files, history,
                     can_decide=bool(entry.sha256) and found.lock is None, locked=found.lock is not None)
-
-
-_FILE_STATES = {L.ACCEPTED: "Tiếp nhận", L.SUPERSEDED: "Đã thay bằng bản sau", L.DUPLICATE: "Trùng bản đã nhận",
-                L.REJECTED: "Bị từ chối", L.IGNORED: "Bỏ qua"}
 
 
 def _figures(campaign: Campaign, connection: sqlite3.Connection, sha: str) -> list[dict[str, Any]]:
@@ -187,19 +179,19 @@ def _figures(campaign: Campaign, connection: sqlite3.Connection, sha: str) -> li
         target = indicator.targets.get(campaign.target_year)
         shown.append({"number": plan.full_number(indicator.id), "name": indicator.name,
                       "numerator": _number(numerator), "denominator": _number(denominator),
-                      "value": _number(value, 2), "text": text or "", "unit": indicator.unit or "",
+                      "value": _number(value), "text": text or "", "unit": indicator.unit or "",
                       "target": target.text if target else "", "judgement": JUDGEMENTS.get(judgement, judgement),
                       "met": judgement, "explanation": explanation or ""})
     return shown
 
 
-def _number(value: float | None, digits: int = 0) -> str:
-    """1234.5 -> "1.234,5" as a Vietnamese reader writes it."""
+def _number(value: float | None) -> str:
+    """1234.5 -> "1.234,5" as a Vietnamese reader writes it (at most two decimals)."""
     if value is None:
         return ""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.{digits or 2}f}".rstrip("0").rstrip(".")
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
@@ -244,7 +236,7 @@ def collect_uploads(campaign: Campaign, paths: list[Path], who: str) -> UploadOu
         errors = [p for p in outcome.problems if p.severity == "error"]
         warnings = [p for p in outcome.problems if p.severity != "error"]
         shown.append({"path": outcome.path, "name": _shown_name(outcome.path), "verdict": outcome.verdict,
-                      "verdict_vi": _FILE_STATES.get(outcome.verdict or "", outcome.verdict or ""),
+                      "verdict_vi": L.STATE_LABELS.get(outcome.verdict or "", outcome.verdict or ""),
                       "unit": outcome.unit or "", "unit_name": names.get(outcome.unit or "", ""),
                       "problems": [{"where": f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or ""),
                                     "message": p.message_vi, "severity": p.severity}
