@@ -350,15 +350,10 @@ def test_same_file_twice_and_a_resubmission(campaign):
 
 
 def without_save_time(data: bytes) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", b"", content)
-            target.writestr(info.filename, content)
-    return out.getvalue()
+    from tests.hostile import edit
+
+    return edit(data, "docProps/core.xml", lambda xml: re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>",
+                                                               b"", xml))
 
 
 @pytest.mark.parametrize("correction_saved", [None, datetime(2019, 3, 1), datetime(2031, 1, 1)],
