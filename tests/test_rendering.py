@@ -427,6 +427,7 @@ def test_the_collection_report_prints_for_the_officer_who_follows_up(round_, uno
         assert "Tiếp nhận báo cáo — " in text and campaign.plan.title[:30] in " ".join(text.split())
         codes = [code for code in CATALOGUE if re.search(rf"(?<![\w/-]){re.escape(code)}(?![\w-])", text)]
         assert not codes, codes
+    assert "Bị từ chối" in " ".join(pages)  # a rejected file, in the words the web page uses too
     import openpyxl
 
     units = openpyxl.load_workbook(report)["Đơn vị"]
