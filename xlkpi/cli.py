@@ -1176,12 +1176,11 @@ def _signature_block(campaign: Any) -> Any:
 
 def _record_signing(campaign: Any, signed: Any) -> None:
     """The audit log says who signed what: the certificate's holder, the file and its SHA-256."""
+    from xlkpi.collect.audit import audited
     from xlkpi.common.files import file_sha256
-    from xlkpi.report.consolidate import audited
 
-    audited(campaign, "sign", {"file": signed.path.name, "signer": signed.signer,
-                                "sha256": file_sha256(signed.path),
-                                "level": signed.to_dict()["level"]}, None)
+    audited(campaign, "sign", {"file": signed.path.name, "signer": signed.signer, "sha256": file_sha256(signed.path),
+                               "level": signed.to_dict()["level"]}, None)
 
 
 def _echo_signed(signed: Any) -> None:

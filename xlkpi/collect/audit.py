@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import ledger as L
 
 GENESIS = "0" * 64
@@ -87,6 +88,17 @@ def record(connection: sqlite3.Connection, action: str, target: str = "", *, who
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (seq, at, who, action, target, reason, text, prev, digest))
     connection.execute("INSERT OR REPLACE INTO meta VALUES ('audit_head', ?)", (f"{seq}:{digest}",))
     return Entry(seq, at, who, action, target, reason, detail or {}, prev, digest)
+
+
+def audited(campaign: Campaign, action: str, detail: dict[str, Any], who: str | None, reason: str = "") -> Entry:
+    """An entry about the round for a step that changes no table of the ledger (an appendix written, a file
+    signed or uploaded), in a transaction of its own."""
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        with L.transaction(connection):
+            return record(connection, action, campaign.id, who=who, reason=reason, detail=detail)
+    finally:
+        connection.close()
 
 
 def entries(connection: sqlite3.Connection, target: str | None = None) -> list[Entry]:

@@ -82,7 +82,8 @@ def clean_reason(reason: str | None, action: str) -> str:
     return text
 
 
-def _refuse_if_locked(connection: sqlite3.Connection) -> None:
+def refuse_if_locked(connection: sqlite3.Connection) -> None:
+    """Nothing is approved, returned or locked again while the round is locked."""
     lock = active_lock(connection)
     if lock is not None:
         from xlkpi.common.text import shown_time
@@ -112,7 +113,7 @@ def approve(campaign: Campaign, units: Iterable[str] = (), *, all_clean: bool = 
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         with L.transaction(connection):
-            _refuse_if_locked(connection)
+            refuse_if_locked(connection)
             status = read_status(campaign, connection)
             by_code = {entry.unit.code: entry for entry in status.units}
             known = {unit.code for unit in campaign.roster.units}
@@ -147,7 +148,7 @@ def return_unit(campaign: Campaign, unit: str, reason: str, *, who: str | None =
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         with L.transaction(connection):
-            _refuse_if_locked(connection)
+            refuse_if_locked(connection)
             status = read_status(campaign, connection)
             entry = next((e for e in status.units if e.unit.code == unit.strip()), None)
             if entry is None:

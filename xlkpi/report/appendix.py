@@ -918,9 +918,8 @@ def _footnote(consolidation: Consolidation, status: Status, context: Context, pr
     sent_back = [u.unit for u in status.units if u.state == RESUBMIT and u.review == RETURNED]
     rejected = [u.unit for u in status.units if u.state == RESUBMIT and u.review != RETURNED]
     waiting = [u.unit for u in status.units if u.review == WAITING and not u.used_sha256]
-    lock = getattr(status, "lock", None)
-    if lock is not None:
-        lines[0] += f" Số liệu chốt ngày {_day(lock.decided_at)}."
+    if status.lock is not None:
+        lines[0] += f" Số liệu chốt ngày {_day(status.lock.decided_at)}."
     if missing:
         lines.append(f"- Chưa nộp ({len(missing)}): {_names(missing, printed)}.")
     if late:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 from xlkpi.collect import audit, workflow
 from xlkpi.collect import ledger as L
-from xlkpi.common.text import shown_time
 from xlkpi.report.appendix import Context, write_consolidated
 from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
 from xlkpi.common.files import atomic_file, file_sha256, write_atomically
 from xlkpi.common.office import convert
-from xlkpi.problems import XlkpiError, problem
+from xlkpi.problems import XlkpiError
 from xlkpi.report.rollup import Consolidation, LedgerValues, consolidate_values, office_values
 from xlkpi.collect.status import Status, read_status
 from xlkpi.report.submission import SubmissionResult, fill_upper_workbook
@@ -27,6 +26,8 @@ class ConsolidateResult:
     status: Status
     pdf: Path | None = None
     submission: SubmissionResult | None = None
+    #: the SHA-256 of the appendix workbook as written
+    sha256: str = ""
 
 
 def appendix_path(campaign: Campaign) -> Path:
@@ -81,9 +82,9 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
     path = appendix_path(campaign)
     with atomic_file(path, force=True) as out:
         write_consolidated(consolidation, status, context, out, charts=charts, trend=periods)
-    result = ConsolidateResult(path, consolidation, status)
-    audited(campaign, "consolidate", {"appendix": path.name, "sha256": file_sha256(path),
-                                       "units": status.with_data, "locked": status.lock is not None}, who)
+    result = ConsolidateResult(path, consolidation, status, sha256=file_sha256(path))
+    audit.audited(campaign, "consolidate", {"appendix": path.name, "sha256": result.sha256,
+                                            "units": status.with_data, "locked": status.lock is not None}, who)
     if submission is not None:
         result.submission = fill_upper_workbook(submission, consolidation, config.owner, campaign.reports, upper_plan)
     if pdf:
@@ -96,16 +97,6 @@ def consolidate(campaign: Campaign, *, pdf: bool = False, charts: bool = True, t
 PDF_A = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
 
 
-def audited(campaign: Campaign, action: str, detail: dict[str, object], who: str | None,
-             reason: str = "") -> None:
-    connection = L.connect(campaign.directory / L.LEDGER_NAME)
-    try:
-        with L.transaction(connection):
-            audit.record(connection, action, campaign.id, who=who, reason=reason, detail=detail)
-    finally:
-        connection.close()
-
-
 def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: bool = False) -> ConsolidateResult:
     """Lock the round's figures (a reason is required): which return of each unit counts is frozen as it stands,
     recorded with who, when and why; the appendix is written again, saying "Số liệu chốt ngày …", and its
@@ -115,9 +106,7 @@ def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: 
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         with L.transaction(connection):  # the snapshot and the lock in one step: no collect slips between
-            lock = workflow.active_lock(connection)
-            if lock is not None:
-                raise XlkpiError(problem("round-locked", at=shown_time(lock.decided_at), who=lock.decided_by))
+            workflow.refuse_if_locked(connection)
             status = read_status(campaign, connection)
             snapshot = {u.unit.code: u.used_sha256 for u in status.units if u.used_sha256}
             at = L.now()
@@ -130,11 +119,10 @@ def lock_round(campaign: Campaign, reason: str, *, who: str | None = None, pdf: 
     finally:
         connection.close()
     result = consolidate(campaign, pdf=pdf, who=who)
-    digest = file_sha256(result.path)
     connection = L.connect(campaign.directory / L.LEDGER_NAME)
     try:
         with L.transaction(connection):
-            connection.execute("UPDATE locks SET appendix_sha256 = ? WHERE id = ?", (digest, lock_id))
+            connection.execute("UPDATE locks SET appendix_sha256 = ? WHERE id = ?", (result.sha256, lock_id))
     finally:
         connection.close()
     return result

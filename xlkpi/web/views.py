@@ -211,14 +211,9 @@ def collect_uploads(campaign: Campaign, paths: list[Path], who: str) -> UploadOu
     from xlkpi.collect.run import collect
 
     base = campaign.directory.resolve()
-    connection = L.connect(campaign.directory / L.LEDGER_NAME)
-    try:
-        with L.transaction(connection):
-            audit.record(connection, "upload", campaign.id, who=who, detail={"files": [
-                {"name": str(p.resolve().relative_to(base).as_posix()), "sha256": file_sha256(p),
-                 "size": p.stat().st_size} for p in paths[:200]], "count": len(paths)})
-    finally:
-        connection.close()
+    audit.audited(campaign, "upload", {"files": [
+        {"name": p.resolve().relative_to(base).as_posix(), "sha256": file_sha256(p), "size": p.stat().st_size}
+        for p in paths[:200]], "count": len(paths)}, who)
     result = collect(campaign, paths, received=datetime.now(), who=who)
     connection = _reading(campaign)
     try:
