@@ -937,16 +937,10 @@ def log_command(campaign_dir: Path | None, check: bool, as_json: bool) -> None:
     deleted (exit 1). The last line gives the chain's head, to note down elsewhere.
     """
     from xlkpi.campaign.folder import open_campaign
-    from xlkpi.collect import audit
-    from xlkpi.collect import ledger as L
+    from xlkpi.collect.audit import read_log
 
     campaign = open_campaign(campaign_dir)
-    connection = L.connect(campaign.directory / L.LEDGER_NAME)
-    try:
-        found = audit.entries(connection)
-        wrong = audit.verify(connection) if check else []
-    finally:
-        connection.close()
+    found, wrong = read_log(campaign, check=check)
     if as_json:
         echo(json.dumps({"campaign": campaign.id, "entries": [e.to_dict() for e in found],
                          **({"intact": not wrong, "problems": wrong} if check else {})},

@@ -101,6 +101,15 @@ def audited(campaign: Campaign, action: str, detail: dict[str, Any], who: str | 
         connection.close()
 
 
+def read_log(campaign: Campaign, *, check: bool = True) -> tuple[list[Entry], list[str]]:
+    """The round's log in order, and (``check``) what is wrong with its chain — ``xlkpi log`` and the web page."""
+    connection = L.connect(campaign.directory / L.LEDGER_NAME)
+    try:
+        return entries(connection), verify(connection) if check else []
+    finally:
+        connection.close()
+
+
 def entries(connection: sqlite3.Connection, target: str | None = None) -> list[Entry]:
     """The log in order; ``target``: only the entries about it (a unit's history)."""
     found = []

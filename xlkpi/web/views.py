@@ -283,8 +283,6 @@ def detail_vi(entry: audit.Entry) -> str:
 
 
 def log(campaign: Campaign) -> tuple[list[audit.Entry], list[str]]:
-    connection = _reading(campaign)
-    try:
-        return list(reversed(audit.entries(connection))), audit.verify(connection)
-    finally:
-        connection.close()
+    """The log, newest first, and what is wrong with its chain."""
+    found, wrong = audit.read_log(campaign)
+    return found[::-1], wrong
