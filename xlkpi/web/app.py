@@ -40,6 +40,7 @@ from xlkpi import __version__
 from xlkpi.campaign.folder import CONFIG_NAME, Campaign, open_campaign
 from xlkpi.collect import audit
 from xlkpi.collect.report import FEEDBACK_DIR
+from xlkpi.collect.status import open_status
 from xlkpi.common.messages import safe_file_name
 from xlkpi.common.text import shown_time
 from xlkpi.problems import XlkpiError
@@ -288,7 +289,7 @@ async def api_status(request: Request) -> Response:
     """The same JSON as ``xlkpi status --json``."""
     site: Site = request.app.state.site
     campaign = site.campaign()
-    status = await run_in_threadpool(views.status, campaign)
+    status = await run_in_threadpool(open_status, campaign)
     return JSONResponse({"campaign": campaign.id, **status.to_dict()})
 
 

@@ -15,7 +15,7 @@ from xlkpi.campaign.folder import Campaign
 from xlkpi.collect import audit
 from xlkpi.collect import ledger as L
 from xlkpi.collect.run import BUNDLE_SEPARATOR
-from xlkpi.collect.status import LABELS, RESUBMIT, Status, read_status
+from xlkpi.collect.status import LABELS, RESUBMIT, read_status
 from xlkpi.collect.workflow import REVIEW_LABELS, decisions
 from xlkpi.common.files import file_sha256
 from xlkpi.common.text import shown_time
@@ -38,14 +38,6 @@ def version(campaign: Campaign) -> str:
     connection = _reading(campaign)
     try:
         return version_of(connection)
-    finally:
-        connection.close()
-
-
-def status(campaign: Campaign) -> Status:
-    connection = _reading(campaign)
-    try:
-        return read_status(campaign, connection)
     finally:
         connection.close()
 
